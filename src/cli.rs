@@ -1,0 +1,185 @@
+//! The command line, as clap structs: metadata only, no logic.
+
+use crate::ui::style::ColorChoice;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ark",
+    version,
+    about = "Named, on-demand environments from the app definitions production uses",
+    long_about = "Named, on-demand environments from the app definitions production uses.\n\n\
+        ark reads one definition per app (launch/<app>.yml, production's format), layers an\n\
+        environment's config over it, and resolves every dependency transitively.",
+    after_help = "Exit codes: 0 ok, 1 operation failed, 2 usage, 3 invalid definitions or environment,\n4 engine unreachable, 130 interrupted.",
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Folder of app definitions, or of app checkouts holding `launch/` folders (repeatable)
+    #[arg(long = "apps", value_name = "DIR", global = true)]
+    pub apps_folders: Vec<PathBuf>,
+
+    /// Folder of environment files (`<name>.yml`)
+    #[arg(long, value_name = "DIR", global = true)]
+    pub environments: Option<PathBuf>,
+
+    /// When to use colours
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+
+    /// Print only data and errors
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Print more detail (what was found where, skipped files)
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check every definition (and, with -e, an environment) and list all problems
+    Validate(ValidateArgs),
+    /// Show the start set of apps and the order they start in
+    Deps(DepsArgs),
+    /// Show every variable an app gets in an environment, with its value and source
+    Config(ConfigArgs),
+    /// Show what a start would do, app by app, in order
+    Plan(PlanArgs),
+    /// List the environments defined on disk
+    Envs(EnvsArgs),
+    /// Print a shell completion script
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EnvironmentArg {
+    /// Environment name (default: ARK_ENVIRONMENT, or `environment:` in your ark config)
+    #[arg(short = 'e', long = "environment", value_name = "ENV")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Also check this environment: its files and a value for every declared variable
+    #[arg(short = 'e', long = "environment", value_name = "ENV")]
+    pub environment: Option<String>,
+
+    /// Treat warnings as errors
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t = ReportFormat::Text)]
+    pub output: ReportFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ReportFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DepsArgs {
+    /// Apps to start from
+    #[arg(required = true, value_name = "APP")]
+    pub apps: Vec<String>,
+
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t = DepsFormat::Tree)]
+    pub output: DepsFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum DepsFormat {
+    Tree,
+    Dot,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct SetArgs {
+    /// Override a variable: KEY=VALUE for every app that has it, APP.KEY=VALUE for one app
+    #[arg(long = "set", value_name = "[APP.]KEY=VALUE")]
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    #[command(flatten)]
+    pub environment: EnvironmentArg,
+
+    /// The app
+    #[arg(value_name = "APP")]
+    pub app: String,
+
+    #[command(flatten)]
+    pub set: SetArgs,
+
+    /// Show values of secret-looking names (…SECRET…, …PASSWORD…, …TOKEN…, …KEY…, …CREDENTIAL…)
+    #[arg(long)]
+    pub show_secrets: bool,
+
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t = ConfigFormat::Table)]
+    pub output: ConfigFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ConfigFormat {
+    Table,
+    Json,
+    Env,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub environment: EnvironmentArg,
+
+    /// Apps to start (with everything they depend on)
+    #[arg(required = true, value_name = "APP")]
+    pub apps: Vec<String>,
+
+    /// Only the named apps, not their dependencies
+    #[arg(long)]
+    pub no_deps: bool,
+
+    #[command(flatten)]
+    pub set: SetArgs,
+
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t = ReportFormat::Text)]
+    pub output: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct EnvsArgs {
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t = TableFormat::Table)]
+    pub output: TableFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum TableFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}

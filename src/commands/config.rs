@@ -1,0 +1,130 @@
+//! `ark config`: every variable an app gets in an environment, its value and its source.
+
+use super::load;
+use crate::cli::{ConfigArgs, ConfigFormat};
+use crate::core::diagnostic::{Diagnostic, Diagnostics};
+use crate::core::resolved_env::{self, Layers, SetValue};
+use crate::exit_code;
+use crate::failure::Failure;
+use crate::settings::Settings;
+use crate::ui::json::{self, shown_value};
+use crate::ui::table::Table;
+use serde_json::json;
+
+pub fn run(args: &ConfigArgs, settings: &Settings) -> Result<i32, Failure> {
+    let printer = &settings.printer;
+    let name = settings.environment(args.environment.name.as_deref())?;
+    let sets = parse_sets(&args.set.values)?;
+    let catalog = load::catalog(settings)?;
+    let environment = load::environment(settings, &name)?;
+    let Some(app) = catalog.get(&args.app) else {
+        let problems = match catalog.broken(&args.app) {
+            Some(errors) => errors.to_vec(),
+            None => vec![Diagnostic::error(format!(
+                "unknown app `{}`: no definition in the apps folders",
+                args.app
+            ))
+            .with_optional_hint(catalog.suggest(&args.app))],
+        };
+        return Err(Failure::Invalid(Diagnostics(problems)));
+    };
+    let shell = load::shell_variable;
+    let layers = Layers {
+        catalog: &catalog,
+        environment: &environment,
+        sets: &sets,
+        shell: &shell,
+    };
+    let (resolved, mut problems) = resolved_env::resolve(app, &layers);
+    for missing in resolved.missing() {
+        problems.push(
+            Diagnostic::error(format!(
+                "`{}` needs `{}`, which has no value in environment `{name}`",
+                app.name, missing.name
+            ))
+            .in_file(&app.path)
+            .with_hint(format!(
+                "set it in an environment file, or pass --set {}.{}=…",
+                app.name, missing.name
+            )),
+        );
+    }
+
+    let text = match args.output {
+        ConfigFormat::Json => json::to_pretty(&json!({
+            "app": app.name,
+            "environment": name,
+            "env": resolved.vars.iter().map(|v| json::variable(v, args.show_secrets)).collect::<Vec<_>>(),
+        })),
+        ConfigFormat::Env => resolved
+            .vars
+            .iter()
+            .map(|v| match shown_value(v, args.show_secrets) {
+                Some(value) => format!("{}={}\n", v.name, dotenv_quote(&value)),
+                None => format!("# {} has no value\n", v.name),
+            })
+            .collect(),
+        ConfigFormat::Table => {
+            let styles = printer.out_styles;
+            let mut table = Table::new(["NAME", "VALUE", "SOURCE"]);
+            for var in &resolved.vars {
+                let (value, styled) = match shown_value(var, args.show_secrets) {
+                    Some(value) => (value.clone(), value),
+                    None => ("<missing>".to_owned(), styles.error("<missing>")),
+                };
+                let source = var
+                    .source
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                table.styled_row(vec![
+                    (var.name.clone(), var.name.clone()),
+                    (value, styled),
+                    (source.clone(), styles.dim(&source)),
+                ]);
+            }
+            table.render()
+        }
+    };
+    printer.out(&text);
+    printer.diagnostics(&problems);
+    Ok(if problems.iter().any(Diagnostic::is_error) {
+        exit_code::INVALID
+    } else {
+        exit_code::OK
+    })
+}
+
+pub fn parse_sets(values: &[String]) -> Result<Vec<SetValue>, Failure> {
+    values
+        .iter()
+        .map(|v| SetValue::parse(v).map_err(|e| Failure::Usage(format!("--set {e}"))))
+        .collect()
+}
+
+/// Single-quotes a value when a shell or dotenv reader would otherwise change it.
+fn dotenv_quote(value: &str) -> String {
+    let plain = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:@,+%".contains(c));
+    if plain {
+        value.to_owned()
+    } else {
+        format!("'{}'", value.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_quoted_only_when_needed() {
+        assert_eq!(dotenv_quote("debug"), "debug");
+        assert_eq!(dotenv_quote("http://api:80/x"), "http://api:80/x");
+        assert_eq!(dotenv_quote("hello world"), "'hello world'");
+        assert_eq!(dotenv_quote("it's"), "'it'\\''s'");
+        assert_eq!(dotenv_quote(""), "''");
+    }
+}

@@ -1,0 +1,104 @@
+//! Loading what most commands need — the catalog and an environment — and reporting
+//! what was found where (with -v) and what is wrong.
+
+use crate::core::catalog::Catalog;
+use crate::core::diagnostic::{Diagnostic, Diagnostics};
+use crate::core::environment::Environment;
+use crate::failure::Failure;
+use crate::settings::Settings;
+
+/// The catalog of every apps folder. Folder errors are fatal; a broken definition only
+/// matters to the commands that need that app.
+pub fn catalog(settings: &Settings) -> Result<Catalog, Failure> {
+    let printer = &settings.printer;
+    printer.diagnostics(&settings.warnings.0);
+    if settings.apps_folders.is_empty() {
+        return Err(Failure::Invalid(Diagnostics(vec![Diagnostic::error(
+            "no apps folder: none of ./launch and ./environments/apps exists here",
+        )
+        .with_hint("point ark at your definitions with --apps DIR, ARK_APPS, or `apps:` in your ark config")])));
+    }
+    let folders: Vec<String> = settings
+        .apps_folders
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect();
+    printer.detail(&format!(
+        "apps folders (from {}): {}",
+        settings.apps_origin,
+        folders.join(", ")
+    ));
+    let catalog = Catalog::load(&settings.apps_folders);
+    let folder_errors: Vec<Diagnostic> = catalog
+        .diagnostics
+        .errors()
+        .filter(|d| {
+            d.file
+                .as_ref()
+                .is_some_and(|f| settings.apps_folders.contains(f))
+        })
+        .cloned()
+        .collect();
+    if !folder_errors.is_empty() {
+        return Err(Failure::Invalid(Diagnostics(folder_errors)));
+    }
+    printer.detail(&format!("found {} apps", catalog.len()));
+    for (path, kind) in &catalog.resources {
+        printer.detail(&format!(
+            "skipped resource file {} (type: {kind})",
+            path.display()
+        ));
+    }
+    Ok(catalog)
+}
+
+/// An environment, with its warnings printed. A broken environment is fatal.
+pub fn environment(settings: &Settings, name: &str) -> Result<Environment, Failure> {
+    let environment =
+        Environment::load(&settings.environments_folder, name).map_err(Failure::Invalid)?;
+    settings.printer.diagnostics(&environment.warnings.0);
+    let files: Vec<String> = environment
+        .chain
+        .iter()
+        .map(|f| f.path.display().to_string())
+        .collect();
+    if environment.has_file {
+        settings
+            .printer
+            .detail(&format!("environment `{name}`: {}", files.join(" <- ")));
+    } else {
+        settings.printer.detail(&format!(
+            "environment `{name}` has no file in {} (on demand){}",
+            settings.environments_folder.display(),
+            if files.is_empty() {
+                String::new()
+            } else {
+                format!(", based on {}", files.join(" <- "))
+            }
+        ));
+    }
+    Ok(environment)
+}
+
+/// Warnings for apps an environment names that the catalog does not know.
+pub fn unknown_apps_in(environment: &Environment, catalog: &Catalog) -> Vec<Diagnostic> {
+    environment
+        .named_apps()
+        .into_iter()
+        .filter(|(app, _)| {
+            catalog.all_names().all(|known| known != *app) && environment.external(app).is_none()
+        })
+        .map(|(app, file)| {
+            let text = std::fs::read_to_string(file).unwrap_or_default();
+            Diagnostic::warning(format!("apps.{app}: no app `{app}` in the catalog"))
+                .in_file(file)
+                .at(crate::core::yaml::find_key_line(&text, app), None)
+                .with_optional_hint(catalog.suggest(app))
+        })
+        .collect()
+}
+
+/// The user's shell variables, for `${NAME}` in values.
+pub fn shell_variable(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}

@@ -1,0 +1,57 @@
+//! `ark plan`: what a start would do, app by app, in order. Needs no engine.
+
+use super::config::parse_sets;
+use super::load;
+use crate::cli::{PlanArgs, ReportFormat};
+use crate::core::plan::{Observed, Plan};
+use crate::core::resolved_env::Layers;
+use crate::core::spec::build_specs;
+use crate::core::start_set;
+use crate::exit_code;
+use crate::failure::Failure;
+use crate::settings::Settings;
+use crate::ui::{json, plan_view};
+
+pub fn run(args: &PlanArgs, settings: &Settings) -> Result<i32, Failure> {
+    let printer = &settings.printer;
+    let name = settings.environment(args.environment.name.as_deref())?;
+    let sets = parse_sets(&args.set.values)?;
+    let catalog = load::catalog(settings)?;
+    let environment = load::environment(settings, &name)?;
+    printer.diagnostics(&load::unknown_apps_in(&environment, &catalog));
+    let set = start_set::resolve(&catalog, Some(&environment), &args.apps, !args.no_deps)
+        .map_err(Failure::Invalid)?;
+
+    let mut problems = set.blocking_problems(&catalog, Some(&environment)).0;
+    let shell = load::shell_variable;
+    let layers = Layers {
+        catalog: &catalog,
+        environment: &environment,
+        sets: &sets,
+        shell: &shell,
+    };
+    let (specs, spec_problems) = build_specs(&set, &layers);
+    problems.extend(spec_problems);
+    let plan = Plan::new(&name, specs, &Observed::default());
+
+    match args.output {
+        ReportFormat::Json => printer.out(&json::to_pretty(&plan_view::render_json(
+            &plan,
+            &set,
+            &environment,
+            &problems,
+        ))),
+        ReportFormat::Text => printer.out(&plan_view::render_text(&plan, &set, &environment)),
+    }
+    printer.diagnostics(&problems);
+    if problems.iter().any(|p| p.is_error()) {
+        printer.status(&format!(
+            "{}: a start would stop here: {} problem{} above",
+            printer.err_styles.error("blocked"),
+            problems.len(),
+            if problems.len() == 1 { "" } else { "s" }
+        ));
+        return Ok(exit_code::INVALID);
+    }
+    Ok(exit_code::OK)
+}

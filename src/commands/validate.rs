@@ -1,0 +1,149 @@
+//! `ark validate`: every definition (and an environment) checked, every problem listed.
+
+use super::load;
+use crate::cli::{ReportFormat, ValidateArgs};
+use crate::core::definition::RunKind;
+use crate::core::diagnostic::{Diagnostic, Severity};
+use crate::core::resolved_env::{self, Layers};
+use crate::core::start_set::graph_of;
+use crate::exit_code;
+use crate::failure::Failure;
+use crate::settings::Settings;
+use crate::ui::json;
+use serde_json::json;
+
+pub fn run(args: &ValidateArgs, settings: &Settings) -> Result<i32, Failure> {
+    let printer = &settings.printer;
+    let catalog = load::catalog(settings)?;
+    let mut found = catalog.diagnostics.clone();
+
+    let environment = match &args.environment {
+        None => None,
+        Some(name) => {
+            match crate::core::environment::Environment::load(&settings.environments_folder, name) {
+                Ok(environment) => {
+                    found.extend(environment.warnings.0.iter().cloned());
+                    found.extend(load::unknown_apps_in(&environment, &catalog));
+                    Some(environment)
+                }
+                Err(problems) => {
+                    found.extend(problems);
+                    None
+                }
+            }
+        }
+    };
+
+    let external = |app: &str| {
+        environment
+            .as_ref()
+            .is_some_and(|e| e.external(app).is_some())
+    };
+    found.extend(catalog.missing_dependencies(external));
+    for cycle in graph_of(&catalog).cycles() {
+        let mut error = Diagnostic::error(format!("dependency cycle: {}", cycle.path())).with_hint(
+            "an app cannot (even indirectly) depend on itself: remove one of these dependencies",
+        );
+        if let Some(first) = catalog.get(&cycle.0[0]) {
+            error = error.in_file(&first.path);
+        }
+        found.push(error);
+    }
+
+    if let Some(environment) = &environment {
+        let shell = load::shell_variable;
+        let layers = Layers {
+            catalog: &catalog,
+            environment,
+            sets: &[],
+            shell: &shell,
+        };
+        for app in catalog
+            .apps()
+            .filter(|a| a.run.kind == RunKind::Docker && !external(&a.name))
+        {
+            let (resolved, problems) = resolved_env::resolve(app, &layers);
+            found.extend(problems);
+            for missing in resolved.missing() {
+                found.push(
+                    Diagnostic::error(format!(
+                        "`{}` needs `{}`, which has no value in environment `{}`",
+                        app.name, missing.name, environment.name
+                    ))
+                    .in_file(&app.path)
+                    .at(crate::core::yaml_line_of(&app.path, &missing.name), None),
+                );
+            }
+        }
+    }
+
+    if args.strict {
+        for diagnostic in &mut found.0 {
+            diagnostic.severity = Severity::Error;
+        }
+    }
+    let found = found.sorted();
+    let (errors, warnings) = (found.errors().count(), found.warnings().count());
+
+    match args.output {
+        ReportFormat::Json => printer.out(&json::to_pretty(&json!({
+            "valid": errors == 0,
+            "apps": catalog.len(),
+            "resource_files": catalog.resources.len(),
+            "errors": found.errors().map(json::diagnostic).collect::<Vec<_>>(),
+            "warnings": found.warnings().map(json::diagnostic).collect::<Vec<_>>(),
+        }))),
+        ReportFormat::Text => {
+            printer.diagnostics(&found.0);
+            for app in catalog.apps() {
+                if let RunKind::Elsewhere(kind) = &app.run.kind {
+                    printer.detail(&format!(
+                        "`{}` runs as `{kind}`: not started locally",
+                        app.name
+                    ));
+                }
+            }
+            printer.status(&summary(
+                &catalog,
+                errors,
+                warnings,
+                args.environment.as_deref(),
+            ));
+        }
+    }
+    Ok(if errors == 0 {
+        exit_code::OK
+    } else {
+        exit_code::INVALID
+    })
+}
+
+fn summary(
+    catalog: &crate::core::catalog::Catalog,
+    errors: usize,
+    warnings: usize,
+    environment: Option<&str>,
+) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let checked = match environment {
+        Some(env) => format!(
+            "{} and environment `{env}`",
+            plural(catalog.len() + catalog.broken_names().count(), "app")
+        ),
+        None => plural(catalog.len() + catalog.broken_names().count(), "app"),
+    };
+    let skipped = if catalog.resources.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " ({} skipped)",
+            plural(catalog.resources.len(), "resource file")
+        )
+    };
+    let verdict = if errors == 0 { "ok" } else { "invalid" };
+    format!(
+        "{verdict}: checked {checked}{skipped}: {}, {}",
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    )
+}

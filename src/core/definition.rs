@@ -1,0 +1,809 @@
+//! One app definition: production's `launch/<app>.yml`, as ark reads it.
+//!
+//! The format is production's, learned from real files (see the corpus tests): ark reads the
+//! fields it needs to run the app locally, accepts production-only fields without reading them,
+//! and adds a few optional fields of its own (`run.image`, `run.command`, `run.init`, env
+//! defaults as a map) that production ignores.
+
+use super::command_line::CommandLine;
+use super::diagnostic::Diagnostic;
+use super::duration::parse_duration;
+use super::scalar::Scalar;
+use super::yaml::{self, KnownKeys};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A definition ready to use: validated, with production's spellings normalised.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppDefinition {
+    /// The file name without `.yml`: `launch/api.yml` → `api`.
+    pub name: String,
+    pub path: PathBuf,
+    pub run: Run,
+    /// Variables the app needs, in the file's order.
+    pub env: Vec<EnvDeclaration>,
+    pub expose: Vec<Expose>,
+    pub dependencies: Vec<String>,
+    pub resources: Resources,
+    pub build: Build,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Run {
+    pub kind: RunKind,
+    pub architecture: Option<String>,
+    /// ark's addition: a prebuilt image (e.g. a database), instead of building the app's repo.
+    pub image: Option<String>,
+    /// ark's addition: the container's command, instead of the image's.
+    pub command: Option<CommandLine>,
+    /// ark's addition: `false` runs without docker's init process.
+    pub init: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum RunKind {
+    /// Runs as a container: ark starts it.
+    #[default]
+    Docker,
+    /// Runs somewhere ark cannot reproduce (`lambda`, `lambda/us-west-2`, `workflow`, …):
+    /// treated like an external dependency.
+    Elsewhere(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvDeclaration {
+    pub name: String,
+    /// A default from the map form (`env: {LOG_LEVEL: info}`); production's list form has none.
+    pub default: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expose {
+    pub name: String,
+    pub port: u16,
+    pub health_check: Option<HealthCheck>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthCheck {
+    pub probe: Probe,
+    pub interval: Option<Duration>,
+    pub timeout: Option<Duration>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Probe {
+    /// GET the path; 2xx or 3xx is ready.
+    Http { path: String },
+    /// A TCP connection is accepted.
+    Tcp,
+    /// The command, run inside the container, exits 0.
+    Exec { command: CommandLine },
+    /// Explicitly no check for this port.
+    None,
+}
+
+impl Probe {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Probe::Http { .. } => "http",
+            Probe::Tcp => "tcp",
+            Probe::Exec { .. } => "exec",
+            Probe::None => "none",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Resources {
+    /// Cores; 0 or absent means no limit.
+    pub cpu: Option<f64>,
+    /// Hard memory limit in GB.
+    pub max_mem_gb: Option<f64>,
+    /// Soft memory limit (reservation) in GB.
+    pub soft_mem_gb: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Build {
+    /// Dockerfile path relative to the app's repository (`build.docker.file`).
+    pub dockerfile: Option<String>,
+    /// The artifact (image) name; the app name when absent.
+    pub artifact_name: Option<String>,
+}
+
+/// What a file in an apps folder turned out to be.
+#[derive(Debug)]
+pub enum LaunchFile {
+    App(Box<AppDefinition>),
+    /// A production resource file (`type: dynamodb`, `type: aurora`, …): not an app.
+    Resource {
+        kind: String,
+    },
+}
+
+/// The outcome of reading one file: what it is (unless it is broken) and every problem found.
+#[derive(Debug)]
+pub struct ParsedFile {
+    pub file: Option<LaunchFile>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Keys ark reads at the top level of a definition.
+const TOP_LEVEL_KEYS: &[&str] = &["run", "env", "expose", "dependencies", "resources", "build"];
+/// Production-only top-level keys: accepted and not read.
+const PRODUCTION_ONLY_KEYS: &[&str] = &[
+    "access_groups",
+    "access_scope",
+    "alarms",
+    "app_mesh",
+    "application",
+    "autoscaling",
+    "aws",
+    "databases",
+    "deploy_config",
+    "elbs",
+    "events",
+    "lambda",
+    "mesh_config",
+    "pod_config",
+    "shepherds",
+    "team",
+    "telemetry",
+    "use_iam_roles",
+];
+
+fn known_keys(parents: &[String]) -> Option<KnownKeys> {
+    let parents: Vec<&str> = parents.iter().map(String::as_str).collect();
+    let known = match parents.as_slice() {
+        [] => KnownKeys {
+            read: TOP_LEVEL_KEYS,
+            ignored: PRODUCTION_ONLY_KEYS,
+        },
+        ["run"] => KnownKeys {
+            read: &["type", "architecture", "image", "command", "init"],
+            ignored: &[],
+        },
+        ["expose"] => KnownKeys {
+            read: &["name", "port", "health_check"],
+            ignored: &["bind", "load_balancer_port", "load_balancer_proto"],
+        },
+        ["expose", "health_check"] => KnownKeys {
+            read: &["type", "path", "command", "interval", "timeout"],
+            ignored: &[],
+        },
+        ["resources"] => KnownKeys {
+            read: &["cpu", "max_mem", "soft_mem_limit", "mem", "soft_limit_mem"],
+            ignored: &[],
+        },
+        ["build"] => KnownKeys {
+            read: &["docker", "artifact"],
+            ignored: &[],
+        },
+        ["build", "docker"] => KnownKeys {
+            read: &["file"],
+            ignored: &[],
+        },
+        ["build", "artifact"] => KnownKeys {
+            read: &["name"],
+            ignored: &["command", "dependencies"],
+        },
+        _ => return None,
+    };
+    Some(known)
+}
+
+/// Reads one launch file. Never panics, whatever the bytes.
+pub fn parse_file(path: &Path, text: &str) -> ParsedFile {
+    let mut diagnostics = Vec::new();
+    let Some(name) = app_name(path) else {
+        diagnostics.push(
+            Diagnostic::error("cannot tell the app's name from this file name")
+                .in_file(path)
+                .with_hint("name definition files `<app>.yml`"),
+        );
+        return ParsedFile {
+            file: None,
+            diagnostics,
+        };
+    };
+    if let Err(problem) = check_name(&name) {
+        diagnostics.push(
+            Diagnostic::error(format!("`{name}` is not a usable app name: {problem}"))
+                .in_file(path)
+                .with_hint("rename the file: the app's name is the file name without `.yml`"),
+        );
+        return ParsedFile {
+            file: None,
+            diagnostics,
+        };
+    }
+
+    let raw = match yaml::parse::<Option<RawDefinition>>(path, text, known_keys) {
+        Ok((raw, warnings)) => {
+            if raw.as_ref().is_some_and(|r| r.kind.is_some()) {
+                // A resource file: its other keys belong to another schema, so no warnings.
+                let kind = raw.and_then(|r| r.kind).unwrap_or_default();
+                return ParsedFile {
+                    file: Some(LaunchFile::Resource { kind }),
+                    diagnostics,
+                };
+            }
+            diagnostics.extend(warnings);
+            raw
+        }
+        Err(error) => {
+            if let Some(kind) = resource_kind(text) {
+                return ParsedFile {
+                    file: Some(LaunchFile::Resource { kind }),
+                    diagnostics,
+                };
+            }
+            diagnostics.push(error);
+            return ParsedFile {
+                file: None,
+                diagnostics,
+            };
+        }
+    };
+    let raw = raw.unwrap_or_else(|| {
+        diagnostics.push(
+            Diagnostic::warning("the definition is empty: running it with every default")
+                .in_file(path),
+        );
+        RawDefinition::default()
+    });
+
+    let before = diagnostics.iter().filter(|d| d.is_error()).count();
+    let definition = raw.into_definition(name, path, text, &mut diagnostics);
+    let failed = diagnostics.iter().filter(|d| d.is_error()).count() > before;
+    ParsedFile {
+        file: (!failed).then(|| LaunchFile::App(Box::new(definition))),
+        diagnostics,
+    }
+}
+
+/// `launch/api.yml` → `api`.
+pub fn app_name(path: &Path) -> Option<String> {
+    let stem = path.file_stem()?.to_str()?;
+    (!stem.is_empty()).then(|| stem.to_owned())
+}
+
+/// App names become DNS names on the environment's network and parts of container names.
+pub fn check_name(name: &str) -> Result<(), String> {
+    let mut chars = name.chars();
+    let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric());
+    if !first_ok
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+    {
+        return Err(
+            "use letters, digits, `-`, `_` and `.`, starting with a letter or digit".into(),
+        );
+    }
+    if name.len() > 63 {
+        return Err("at most 63 characters".into());
+    }
+    Ok(())
+}
+
+/// The `type:` of a file that did not parse as a definition, when it is a resource file.
+fn resource_kind(text: &str) -> Option<String> {
+    let value: serde_yaml::Value = serde_yaml::from_str(text).ok()?;
+    let kind = value.get("type")?;
+    Some(match kind {
+        serde_yaml::Value::String(s) => s.clone(),
+        other => serde_yaml::to_string(other)
+            .unwrap_or_default()
+            .trim()
+            .to_owned(),
+    })
+}
+
+#[derive(Deserialize, Default)]
+struct RawDefinition {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    run: Option<RawRun>,
+    env: Option<EnvList>,
+    expose: Option<Vec<RawExpose>>,
+    dependencies: Option<Vec<String>>,
+    resources: Option<RawResources>,
+    build: Option<RawBuild>,
+}
+
+#[derive(Deserialize, Default)]
+struct RawRun {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    architecture: Option<String>,
+    image: Option<String>,
+    command: Option<CommandLine>,
+    init: Option<bool>,
+}
+
+#[derive(Deserialize)]
+struct RawExpose {
+    name: Option<String>,
+    port: Option<u16>,
+    health_check: Option<RawHealthCheck>,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+enum RawProbeKind {
+    Http,
+    Tcp,
+    Exec,
+    None,
+}
+
+#[derive(Deserialize)]
+struct RawHealthCheck {
+    #[serde(rename = "type")]
+    kind: Option<RawProbeKind>,
+    path: Option<String>,
+    command: Option<CommandLine>,
+    interval: Option<Scalar>,
+    timeout: Option<Scalar>,
+}
+
+#[derive(Deserialize)]
+struct RawResources {
+    cpu: Option<f64>,
+    #[serde(alias = "mem")]
+    max_mem: Option<f64>,
+    #[serde(alias = "soft_limit_mem")]
+    soft_mem_limit: Option<f64>,
+}
+
+#[derive(Deserialize)]
+struct RawBuild {
+    docker: Option<RawDockerBuild>,
+    artifact: Option<RawArtifact>,
+}
+
+#[derive(Deserialize)]
+struct RawDockerBuild {
+    file: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawArtifact {
+    name: Option<String>,
+}
+
+impl RawDefinition {
+    fn into_definition(
+        self,
+        name: String,
+        path: &Path,
+        text: &str,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> AppDefinition {
+        let mut error = |message: String, key: &str, hint: Option<&str>| {
+            diagnostics.push(
+                Diagnostic::error(message)
+                    .in_file(path)
+                    .at(yaml::find_key_line(text, key), None)
+                    .with_optional_hint(hint.map(str::to_owned)),
+            );
+        };
+
+        let raw_run = self.run.unwrap_or_default();
+        let kind = match raw_run.kind.as_deref() {
+            None | Some("docker") => RunKind::Docker,
+            Some(other) => RunKind::Elsewhere(other.to_owned()),
+        };
+        let run = Run {
+            kind,
+            architecture: raw_run.architecture,
+            image: raw_run.image,
+            command: raw_run.command,
+            init: raw_run.init,
+        };
+
+        let env = self.env.map(|list| list.0).unwrap_or_default();
+        let mut seen_env = std::collections::BTreeSet::new();
+        for declaration in &env {
+            if !seen_env.insert(declaration.name.as_str()) {
+                error(
+                    format!("env: `{}` is declared twice", declaration.name),
+                    &declaration.name,
+                    Some("remove one of the two"),
+                );
+            }
+        }
+
+        let mut expose = Vec::new();
+        for (index, raw) in self.expose.unwrap_or_default().into_iter().enumerate() {
+            let Some(expose_name) = raw.name.filter(|n| !n.trim().is_empty()) else {
+                error(
+                    format!("expose[{index}]: missing `name`"),
+                    "expose",
+                    Some("give each exposed port a name, e.g. `name: http`"),
+                );
+                continue;
+            };
+            let Some(port) = raw.port.filter(|p| *p != 0) else {
+                error(
+                    format!("expose `{expose_name}`: missing or zero `port`"),
+                    "expose",
+                    Some("set the container port, e.g. `port: 8080`"),
+                );
+                continue;
+            };
+            if expose.iter().any(|e: &Expose| e.name == expose_name) {
+                error(
+                    format!("expose `{expose_name}` is listed twice"),
+                    "expose",
+                    Some("give each exposed port its own name"),
+                );
+                continue;
+            }
+            let health_check = match raw.health_check.map(|h| h.into_health_check()) {
+                None => None,
+                Some(Ok(check)) => Some(check),
+                Some(Err(message)) => {
+                    error(
+                        format!("expose `{expose_name}`: health_check: {message}"),
+                        "health_check",
+                        None,
+                    );
+                    None
+                }
+            };
+            expose.push(Expose {
+                name: expose_name,
+                port,
+                health_check,
+            });
+        }
+
+        let mut dependencies: Vec<String> = Vec::new();
+        for dependency in self.dependencies.unwrap_or_default() {
+            // Production pins versions as `name@v2`; locally there is one of each app.
+            let dependency = dependency
+                .split('@')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_owned();
+            if dependency.is_empty() {
+                error("dependencies: an empty name".into(), "dependencies", None);
+            } else if dependency == name {
+                error(
+                    format!("`{name}` depends on itself"),
+                    "dependencies",
+                    Some("remove it from its own dependencies"),
+                );
+            } else if !dependencies.contains(&dependency) {
+                dependencies.push(dependency);
+            }
+        }
+
+        let resources = match self.resources {
+            None => Resources::default(),
+            Some(raw) => {
+                for (key, value) in [
+                    ("cpu", raw.cpu),
+                    ("max_mem", raw.max_mem),
+                    ("soft_mem_limit", raw.soft_mem_limit),
+                ] {
+                    if value.is_some_and(|v| !v.is_finite() || v < 0.0) {
+                        error(
+                            format!("resources.{key} must be a positive number"),
+                            key,
+                            None,
+                        );
+                    }
+                }
+                Resources {
+                    cpu: raw.cpu,
+                    max_mem_gb: raw.max_mem,
+                    soft_mem_gb: raw.soft_mem_limit,
+                }
+            }
+        };
+
+        let build = match self.build {
+            None => Build::default(),
+            Some(raw) => Build {
+                dockerfile: raw.docker.and_then(|d| d.file),
+                artifact_name: raw.artifact.and_then(|a| a.name),
+            },
+        };
+
+        AppDefinition {
+            name,
+            path: path.to_path_buf(),
+            run,
+            env,
+            expose,
+            dependencies,
+            resources,
+            build,
+        }
+    }
+}
+
+impl RawHealthCheck {
+    fn into_health_check(self) -> Result<HealthCheck, String> {
+        // Production always writes `type`; when it is left out, the other keys say which.
+        let kind = self.kind.unwrap_or(if self.command.is_some() {
+            RawProbeKind::Exec
+        } else if self.path.is_some() {
+            RawProbeKind::Http
+        } else {
+            RawProbeKind::Tcp
+        });
+        let probe = match kind {
+            RawProbeKind::Http => {
+                let path = self.path.unwrap_or_else(|| "/".into());
+                if !path.starts_with('/') {
+                    return Err(format!("path `{path}` must start with `/`"));
+                }
+                Probe::Http { path }
+            }
+            RawProbeKind::Tcp => Probe::Tcp,
+            RawProbeKind::Exec => Probe::Exec {
+                command: self
+                    .command
+                    .ok_or("type exec needs a `command` (e.g. [\"pg_isready\"])")?,
+            },
+            RawProbeKind::None => Probe::None,
+        };
+        Ok(HealthCheck {
+            probe,
+            interval: duration(self.interval, "interval")?,
+            timeout: duration(self.timeout, "timeout")?,
+        })
+    }
+}
+
+fn duration(value: Option<Scalar>, key: &str) -> Result<Option<Duration>, String> {
+    match value.and_then(|s| s.0) {
+        None => Ok(None),
+        Some(text) => parse_duration(&text)
+            .map(Some)
+            .map_err(|e| format!("{key}: {e}")),
+    }
+}
+
+/// `env:` as production writes it (a list of names) or as ark also accepts (a map of defaults).
+struct EnvList(Vec<EnvDeclaration>);
+
+impl<'de> Deserialize<'de> for EnvList {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EnvVisitor;
+        impl<'de> Visitor<'de> for EnvVisitor {
+            type Value = EnvList;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a list of variable names, or a map of names to default values")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<EnvList, E> {
+                Ok(EnvList(Vec::new()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<EnvList, A::Error> {
+                let mut names = Vec::new();
+                while let Some(name) = seq.next_element::<String>()? {
+                    names.push(declaration(name, None).map_err(de::Error::custom)?);
+                }
+                Ok(EnvList(names))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EnvList, A::Error> {
+                let mut names = Vec::new();
+                while let Some((name, value)) = map.next_entry::<String, Scalar>()? {
+                    names.push(declaration(name, value.0).map_err(de::Error::custom)?);
+                }
+                Ok(EnvList(names))
+            }
+        }
+        deserializer.deserialize_any(EnvVisitor)
+    }
+}
+
+fn declaration(name: String, default: Option<String>) -> Result<EnvDeclaration, String> {
+    let name = name.trim().to_owned();
+    if name.is_empty() || name.contains('=') {
+        return Err(format!("`{name}` is not a variable name"));
+    }
+    Ok(EnvDeclaration { name, default })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> ParsedFile {
+        parse_file(Path::new("launch/api.yml"), text)
+    }
+
+    fn app(text: &str) -> AppDefinition {
+        let parsed = parse(text);
+        match parsed.file {
+            Some(LaunchFile::App(app)) => *app,
+            other => panic!("expected an app, got {other:?}: {:?}", parsed.diagnostics),
+        }
+    }
+
+    #[test]
+    fn reads_production_fields() {
+        let app = app(
+            "run:\n  type: docker\nenv:\n- PORT\n- DB_HOST\nexpose:\n- name: http\n  port: 80\n  health_check:\n    type: http\n    path: /_health\n- name: pprof\n  port: 6060\ndependencies:\n- db\n- cache@v2\nresources:\n  cpu: .5\n  mem: 0.25\n  soft_limit_mem: 0.1\nbuild:\n  docker:\n    file: Dockerfile.two\n  artifact:\n    name: api-image\n",
+        );
+        assert_eq!(app.name, "api");
+        assert_eq!(app.run.kind, RunKind::Docker);
+        assert_eq!(
+            app.env.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(),
+            ["PORT", "DB_HOST"]
+        );
+        assert_eq!(app.expose.len(), 2);
+        assert_eq!(
+            app.expose[0].health_check.as_ref().unwrap().probe,
+            Probe::Http {
+                path: "/_health".into()
+            }
+        );
+        assert_eq!(app.expose[1].health_check, None);
+        assert_eq!(app.dependencies, ["db", "cache"]);
+        assert_eq!(app.resources.cpu, Some(0.5));
+        assert_eq!(app.resources.max_mem_gb, Some(0.25));
+        assert_eq!(app.resources.soft_mem_gb, Some(0.1));
+        assert_eq!(app.build.dockerfile.as_deref(), Some("Dockerfile.two"));
+        assert_eq!(app.build.artifact_name.as_deref(), Some("api-image"));
+    }
+
+    #[test]
+    fn missing_run_means_docker_and_other_types_run_elsewhere() {
+        assert_eq!(app("env: []\n").run.kind, RunKind::Docker);
+        assert_eq!(
+            app("run:\n  type: lambda/us-west-2\n").run.kind,
+            RunKind::Elsewhere("lambda/us-west-2".into())
+        );
+    }
+
+    #[test]
+    fn env_may_be_null_a_list_or_a_map_of_defaults() {
+        assert!(app("env:\n").env.is_empty());
+        let app = app("env:\n  LOG_LEVEL: info\n  PORT: 8080\n  TOKEN:\n");
+        assert_eq!(
+            app.env,
+            [
+                EnvDeclaration {
+                    name: "LOG_LEVEL".into(),
+                    default: Some("info".into())
+                },
+                EnvDeclaration {
+                    name: "PORT".into(),
+                    default: Some("8080".into())
+                },
+                EnvDeclaration {
+                    name: "TOKEN".into(),
+                    default: None
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn production_only_fields_are_silent_and_typos_are_warned_with_a_suggestion() {
+        let parsed = parse("team: [eng]\nalarms: [{type: X}]\ndependancies: [db]\nexpose:\n- name: http\n  port: 80\n  load_balancer_port: 80\n  helth_check: {}\n");
+        let messages: Vec<String> = parsed
+            .diagnostics
+            .iter()
+            .map(|d| format!("{} | {:?} | {:?}", d.message, d.line, d.hint))
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "unknown key `dependancies` (ignored) | Some(3) | Some(\"did you mean `dependencies`?\")",
+                "unknown key `expose.helth_check` (ignored) | Some(8) | Some(\"did you mean `health_check`?\")",
+            ]
+        );
+        assert!(parsed.diagnostics.iter().all(|d| !d.is_error()));
+    }
+
+    #[test]
+    fn a_wrong_type_is_an_error_with_its_line() {
+        let parsed = parse("env: []\ndependencies: db\n");
+        assert!(parsed.file.is_none());
+        let error = &parsed.diagnostics[0];
+        assert!(error.is_error());
+        assert_eq!(error.line, Some(2));
+        assert!(
+            error.message.contains("dependencies: invalid type"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn resource_files_are_recognised_not_parsed() {
+        for text in [
+            "type: dynamodb\napplication: x\ndev: {tables: {}}\n",
+            "type: library\nteam: x\n",
+            "type: aurora\nenv: {weird: [1]}\n",
+        ] {
+            let parsed = parse(text);
+            assert!(
+                matches!(parsed.file, Some(LaunchFile::Resource { .. })),
+                "{text}"
+            );
+            assert!(
+                parsed.diagnostics.is_empty(),
+                "{text}: {:?}",
+                parsed.diagnostics
+            );
+        }
+    }
+
+    #[test]
+    fn semantic_errors_name_the_problem() {
+        for (text, expected) in [
+            ("expose:\n- port: 80\n", "expose[0]: missing `name`"),
+            (
+                "expose:\n- name: http\n",
+                "expose `http`: missing or zero `port`",
+            ),
+            (
+                "expose:\n- {name: a, port: 1}\n- {name: a, port: 2}\n",
+                "expose `a` is listed twice",
+            ),
+            (
+                "expose:\n- name: a\n  port: 1\n  health_check: {type: exec}\n",
+                "expose `a`: health_check: type exec needs a `command`",
+            ),
+            (
+                "expose:\n- name: a\n  port: 1\n  health_check: {type: http, interval: soon}\n",
+                "expose `a`: health_check: interval: `soon` is not a duration",
+            ),
+            ("dependencies: [api]\n", "`api` depends on itself"),
+            ("env: [A, A]\n", "env: `A` is declared twice"),
+            (
+                "resources: {cpu: -1}\n",
+                "resources.cpu must be a positive number",
+            ),
+        ] {
+            let parsed = parse(text);
+            assert!(parsed.file.is_none(), "{text}");
+            assert!(
+                parsed
+                    .diagnostics
+                    .iter()
+                    .any(|d| d.is_error() && d.message.starts_with(expected)),
+                "{text}: {:?}",
+                parsed.diagnostics
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_probe_type_is_an_error() {
+        let parsed = parse("expose:\n- name: a\n  port: 1\n  health_check:\n    type: htp\n");
+        assert_eq!(parsed.diagnostics[0].line, Some(5));
+        assert!(parsed.diagnostics[0]
+            .message
+            .contains("unknown variant `htp`"));
+    }
+
+    #[test]
+    fn an_empty_file_is_an_app_with_defaults_and_a_warning() {
+        let parsed = parse("# nothing yet\n");
+        assert!(matches!(parsed.file, Some(LaunchFile::App(_))));
+        assert!(!parsed.diagnostics[0].is_error());
+    }
+
+    #[test]
+    fn a_bad_file_name_is_refused() {
+        let parsed = parse_file(Path::new("launch/my app.yml"), "env: []\n");
+        assert!(parsed.file.is_none());
+        assert!(parsed.diagnostics[0]
+            .message
+            .contains("not a usable app name"));
+    }
+}

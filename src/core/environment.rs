@@ -1,0 +1,423 @@
+//! Environments: `<environments dir>/<name>.yml` files that give apps their config, without
+//! touching the apps' definitions.
+//!
+//! An environment is a chain of files, lowest first: `default.yml` (when present), then the
+//! `extends` chain from the farthest ancestor down, then the environment's own file. An
+//! environment with no file is valid ("on demand") and is `default.yml` alone.
+
+use super::command_line::CommandLine;
+use super::diagnostic::{Diagnostic, Diagnostics};
+use super::scalar::Scalar;
+use super::suggest;
+use super::yaml::{self, KnownKeys};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The base every environment builds on, when the file exists.
+pub const DEFAULT_ENVIRONMENT: &str = "default";
+
+#[derive(Debug, Clone)]
+pub struct Environment {
+    pub name: String,
+    /// Lowest precedence first; the environment's own file (if any) is last.
+    pub chain: Vec<EnvironmentFile>,
+    /// Whether `<name>.yml` exists (false: an on-demand environment).
+    pub has_file: bool,
+    /// Problems that do not stop the environment from loading (unknown keys, …).
+    pub warnings: Diagnostics,
+}
+
+/// One environment file, as written.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct EnvironmentFile {
+    #[serde(skip)]
+    pub name: String,
+    #[serde(skip)]
+    pub path: PathBuf,
+    pub extends: Option<String>,
+    /// Where the environment runs (an engine endpoint or docker context name).
+    pub target: Option<String>,
+    /// Host address published ports bind to; 127.0.0.1 when nobody says otherwise.
+    pub bind: Option<String>,
+    #[serde(default)]
+    pub env: BTreeMap<String, Scalar>,
+    #[serde(default)]
+    pub apps: BTreeMap<String, AppOverride>,
+}
+
+/// What an environment says about one app.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AppOverride {
+    #[serde(default)]
+    pub env: BTreeMap<String, Scalar>,
+    pub image: Option<String>,
+    pub command: Option<CommandLine>,
+    /// Host ports pinned per expose name; unpinned ports get a free one from the engine.
+    #[serde(default)]
+    pub ports: BTreeMap<String, u16>,
+    /// The app runs outside the environment; ark points its dependents there.
+    pub external: Option<External>,
+    pub init: Option<bool>,
+    pub bind: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct External {
+    pub host: String,
+    pub port: u16,
+    #[serde(default = "default_proto")]
+    pub proto: String,
+}
+
+fn default_proto() -> String {
+    "tcp".into()
+}
+
+fn known_keys(parents: &[String]) -> Option<KnownKeys> {
+    match parents.len() {
+        0 => Some(KnownKeys {
+            read: &["extends", "target", "bind", "env", "apps"],
+            ignored: &["description"],
+        }),
+        2 if parents[0] == "apps" => Some(KnownKeys {
+            read: &[
+                "env", "image", "command", "ports", "external", "init", "bind",
+            ],
+            ignored: &[],
+        }),
+        3 if parents[0] == "apps" && parents[2] == "external" => Some(KnownKeys {
+            read: &["host", "port", "proto"],
+            ignored: &[],
+        }),
+        _ => None,
+    }
+}
+
+/// Environment names become parts of network and container names: keep them plain.
+pub fn check_name(name: &str) -> Result<(), String> {
+    let valid = !name.is_empty()
+        && name.len() <= 48
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !name.starts_with('-')
+        && !name.ends_with('-');
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{name}` is not a valid environment name: use lower-case letters, digits and `-` (at most 48), e.g. `eng1-env`"
+        ))
+    }
+}
+
+impl Environment {
+    /// Loads `name` from `dir`, following `extends` and putting `default.yml` underneath.
+    pub fn load(dir: &Path, name: &str) -> Result<Environment, Diagnostics> {
+        let mut problems = Diagnostics::default();
+        if let Err(message) = check_name(name) {
+            problems.push(Diagnostic::error(message));
+            return Err(problems);
+        }
+        let mut chain: Vec<EnvironmentFile> = Vec::new();
+        let mut visited: Vec<String> = Vec::new();
+        let mut next = Some(name.to_owned());
+        let mut has_file = false;
+        while let Some(current) = next.take() {
+            if visited.contains(&current) {
+                visited.push(current);
+                problems.push(
+                    Diagnostic::error(format!(
+                        "environments extend each other in a cycle: {}",
+                        visited.join(" -> ")
+                    ))
+                    .in_file(&chain[chain.len() - 1].path)
+                    .with_hint("remove one `extends:` to break the cycle"),
+                );
+                return Err(problems);
+            }
+            visited.push(current.clone());
+            match read_file(dir, &current)? {
+                Some((file, warnings)) => {
+                    problems.extend(warnings);
+                    if current == name {
+                        has_file = true;
+                    }
+                    next = file.extends.clone();
+                    if let Some(parent) = &next {
+                        if let Err(message) = check_name(parent) {
+                            problems.push(
+                                Diagnostic::error(format!("extends: {message}"))
+                                    .in_file(&file.path),
+                            );
+                            return Err(problems);
+                        }
+                    }
+                    chain.push(file);
+                }
+                None if current == name => {} // on demand: no file of its own
+                None => {
+                    let child = &chain[chain.len() - 1];
+                    problems.push(
+                        Diagnostic::error(format!(
+                            "extends `{current}`, but {} does not exist",
+                            file_path(dir, &current).display()
+                        ))
+                        .in_file(&child.path)
+                        .at(
+                            yaml::find_key_line(
+                                &std::fs::read_to_string(&child.path).unwrap_or_default(),
+                                "extends",
+                            ),
+                            None,
+                        )
+                        .with_optional_hint(suggest::did_you_mean(
+                            &current,
+                            list(dir).iter().map(String::as_str),
+                        )),
+                    );
+                    return Err(problems);
+                }
+            }
+        }
+        if !visited.iter().any(|n| n == DEFAULT_ENVIRONMENT) {
+            if let Some((file, warnings)) = read_file(dir, DEFAULT_ENVIRONMENT)? {
+                problems.extend(warnings);
+                chain.push(file);
+            }
+        }
+        chain.reverse();
+        Ok(Environment {
+            name: name.to_owned(),
+            chain,
+            has_file,
+            warnings: problems,
+        })
+    }
+
+    /// What the environment says about `app`, from lowest to highest precedence.
+    pub fn overrides_for<'a>(
+        &'a self,
+        app: &'a str,
+    ) -> impl Iterator<Item = (&'a EnvironmentFile, &'a AppOverride)> + 'a {
+        self.chain
+            .iter()
+            .filter_map(move |file| file.apps.get(app).map(|o| (file, o)))
+    }
+
+    /// The highest-precedence value of one per-app setting.
+    pub fn app_setting<'a, T>(
+        &'a self,
+        app: &'a str,
+        pick: impl Fn(&'a AppOverride) -> Option<T>,
+    ) -> Option<T> {
+        self.overrides_for(app).filter_map(|(_, o)| pick(o)).last()
+    }
+
+    /// The highest-precedence environment-wide setting.
+    pub fn setting<'a, T>(&'a self, pick: impl Fn(&'a EnvironmentFile) -> Option<T>) -> Option<T> {
+        self.chain.iter().filter_map(pick).last()
+    }
+
+    pub fn external<'a>(&'a self, app: &'a str) -> Option<&'a External> {
+        self.app_setting(app, |o| o.external.as_ref())
+    }
+
+    /// Every app named under `apps:` anywhere in the chain, with the file that names it.
+    pub fn named_apps(&self) -> Vec<(&str, &Path)> {
+        let mut named = Vec::new();
+        for file in &self.chain {
+            for app in file.apps.keys() {
+                named.push((app.as_str(), file.path.as_path()));
+            }
+        }
+        named
+    }
+}
+
+fn file_path(dir: &Path, name: &str) -> PathBuf {
+    let yml = dir.join(format!("{name}.yml"));
+    let yaml = dir.join(format!("{name}.yaml"));
+    if !yml.exists() && yaml.exists() {
+        yaml
+    } else {
+        yml
+    }
+}
+
+/// `Ok(None)` when the file does not exist.
+fn read_file(
+    dir: &Path,
+    name: &str,
+) -> Result<Option<(EnvironmentFile, Vec<Diagnostic>)>, Diagnostics> {
+    let path = file_path(dir, name);
+    let text = match std::fs::read(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(one(
+                Diagnostic::error(format!("cannot read the file: {e}")).in_file(&path)
+            ))
+        }
+        Ok(bytes) => String::from_utf8(bytes)
+            .map_err(|_| one(Diagnostic::error("the file is not UTF-8 text").in_file(&path)))?,
+    };
+    let parsed = yaml::parse::<Option<EnvironmentFile>>(&path, &text, known_keys).map_err(|e| {
+        one(e.with_hint("see the environment format in the README: extends, env, apps.<app>.{env,image,command,ports,external}"))
+    })?;
+    let (file, warnings) = parsed;
+    let mut file = file.unwrap_or_default();
+    file.name = name.to_owned();
+    file.path = path;
+    Ok(Some((file, warnings)))
+}
+
+fn one(diagnostic: Diagnostic) -> Diagnostics {
+    Diagnostics(vec![diagnostic])
+}
+
+/// The names of the environments defined in `dir`, sorted.
+pub fn list(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| {
+            p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yml" | "yaml"))
+        })
+        .filter_map(|p| p.file_stem().and_then(|s| s.to_str()).map(str::to_owned))
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        dir
+    }
+
+    fn chain_names(env: &Environment) -> Vec<&str> {
+        env.chain.iter().map(|f| f.name.as_str()).collect()
+    }
+
+    #[test]
+    fn the_chain_is_default_then_farthest_ancestor_first() {
+        let dir = dir_with(&[
+            ("default.yml", "env: {A: '0'}\n"),
+            ("base.yml", "env: {A: '1'}\n"),
+            ("team.yml", "extends: base\n"),
+            ("mine.yml", "extends: team\n"),
+        ]);
+        let env = Environment::load(dir.path(), "mine").unwrap();
+        assert_eq!(chain_names(&env), ["default", "base", "team", "mine"]);
+        assert!(env.has_file);
+    }
+
+    #[test]
+    fn an_environment_without_a_file_is_default_alone() {
+        let dir = dir_with(&[("default.yml", "env: {A: '0'}\n")]);
+        let env = Environment::load(dir.path(), "eng1-env").unwrap();
+        assert_eq!(chain_names(&env), ["default"]);
+        assert!(!env.has_file);
+        let empty = tempfile::tempdir().unwrap();
+        assert!(Environment::load(empty.path(), "eng1-env")
+            .unwrap()
+            .chain
+            .is_empty());
+    }
+
+    #[test]
+    fn extending_default_explicitly_does_not_repeat_it() {
+        let dir = dir_with(&[("default.yml", ""), ("mine.yml", "extends: default\n")]);
+        assert_eq!(
+            chain_names(&Environment::load(dir.path(), "mine").unwrap()),
+            ["default", "mine"]
+        );
+    }
+
+    #[test]
+    fn a_cycle_names_the_environments_in_order() {
+        let dir = dir_with(&[
+            ("a.yml", "extends: b\n"),
+            ("b.yml", "extends: c\n"),
+            ("c.yml", "extends: a\n"),
+        ]);
+        let error = Environment::load(dir.path(), "a").unwrap_err();
+        assert_eq!(
+            error.0[0].message,
+            "environments extend each other in a cycle: a -> b -> c -> a"
+        );
+    }
+
+    #[test]
+    fn extending_a_missing_environment_suggests_the_closest() {
+        let dir = dir_with(&[("staging.yml", ""), ("mine.yml", "\nextends: stagin\n")]);
+        let error = &Environment::load(dir.path(), "mine").unwrap_err().0[0];
+        assert!(
+            error.message.starts_with("extends `stagin`, but "),
+            "{}",
+            error.message
+        );
+        assert_eq!(error.line, Some(2));
+        assert_eq!(error.hint.as_deref(), Some("did you mean `staging`?"));
+    }
+
+    #[test]
+    fn bad_names_and_bad_files_are_errors() {
+        let dir = dir_with(&[("bad.yml", "apps:\n  api:\n    ports: {http: lots}\n")]);
+        assert!(Environment::load(dir.path(), "Bad_Name").is_err());
+        let error = &Environment::load(dir.path(), "bad").unwrap_err().0[0];
+        assert_eq!(error.line, Some(3));
+    }
+
+    #[test]
+    fn unknown_keys_warn_with_a_suggestion() {
+        let dir = dir_with(&[("mine.yml", "extend: base\napps:\n  api:\n    imag: x\n")]);
+        let env = Environment::load(dir.path(), "mine").unwrap();
+        let found: Vec<(String, Option<usize>, Option<String>)> = env
+            .warnings
+            .0
+            .iter()
+            .map(|d| (d.message.clone(), d.line, d.hint.clone()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "unknown key `extend` (ignored)".into(),
+                    Some(1),
+                    Some("did you mean `extends`?".into())
+                ),
+                (
+                    "unknown key `apps.api.imag` (ignored)".into(),
+                    Some(4),
+                    Some("did you mean `image`?".into())
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_highest_file_wins_for_app_settings() {
+        let dir = dir_with(&[
+            ("default.yml", "apps:\n  db:\n    image: postgres:14\n"),
+            ("mine.yml", "apps:\n  db:\n    image: postgres:16\n"),
+        ]);
+        let env = Environment::load(dir.path(), "mine").unwrap();
+        assert_eq!(
+            env.app_setting("db", |o| o.image.as_deref()),
+            Some("postgres:16")
+        );
+    }
+}

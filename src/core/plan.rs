@@ -1,0 +1,244 @@
+//! The plan: what `start` will do to each app, and why. Every decision is made here, in pure
+//! code, from the desired specs and what the engine reports; the executor only carries the
+//! steps out. The text form is deterministic: `--dry-run` and `ark plan` print it.
+
+use super::spec::AppSpec;
+use std::collections::BTreeMap;
+
+/// What the engine has for one app of the environment (read from ark's labels).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ObservedApp {
+    /// The fingerprint recorded when the container was created.
+    pub fingerprint: BTreeMap<String, String>,
+    pub running: bool,
+    /// The image the container runs differs from the image the name now points to.
+    pub image_replaced: bool,
+}
+
+/// What the engine has for the environment; empty when no engine was consulted.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Observed {
+    pub apps: BTreeMap<String, ObservedApp>,
+    /// False when the plan was made without asking an engine.
+    pub consulted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// No container yet.
+    Create,
+    /// The container's config differs: replace it. Each reason is one changed field.
+    Recreate(Vec<String>),
+    /// The container exists unchanged but is not running.
+    Start,
+    /// Running and unchanged.
+    Leave,
+}
+
+impl Action {
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Recreate(_) => "recreate",
+            Action::Start => "start",
+            Action::Leave => "leave",
+        }
+    }
+
+    pub fn reason(&self) -> String {
+        match self {
+            Action::Create => "new".into(),
+            Action::Recreate(reasons) => reasons.join(", "),
+            Action::Start => "not running".into(),
+            Action::Leave => "running, unchanged".into(),
+        }
+    }
+
+    pub fn changes_anything(&self) -> bool {
+        *self != Action::Leave
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub spec: AppSpec,
+    pub action: Action,
+}
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub environment: String,
+    /// In start order.
+    pub steps: Vec<Step>,
+    pub engine_consulted: bool,
+}
+
+impl Plan {
+    pub fn new(environment: &str, specs: Vec<AppSpec>, observed: &Observed) -> Plan {
+        let steps = specs
+            .into_iter()
+            .map(|spec| {
+                let action = match observed.apps.get(&spec.name) {
+                    None => Action::Create,
+                    Some(current) => decide(&spec, current),
+                };
+                Step { spec, action }
+            })
+            .collect();
+        Plan {
+            environment: environment.to_owned(),
+            steps,
+            engine_consulted: observed.consulted,
+        }
+    }
+
+    pub fn changes_anything(&self) -> bool {
+        self.steps.iter().any(|s| s.action.changes_anything())
+    }
+}
+
+fn decide(spec: &AppSpec, current: &ObservedApp) -> Action {
+    let mut reasons = differences(&current.fingerprint, &spec.fingerprint());
+    if current.image_replaced && !reasons.iter().any(|r| r.starts_with("image")) {
+        reasons.push("image rebuilt".into());
+    }
+    if !reasons.is_empty() {
+        Action::Recreate(reasons)
+    } else if current.running {
+        Action::Leave
+    } else {
+        Action::Start
+    }
+}
+
+/// One human reason per changed field: "env LOG_LEVEL changed", "port http changed", …
+pub fn differences(old: &BTreeMap<String, String>, new: &BTreeMap<String, String>) -> Vec<String> {
+    let describe = |key: &str| -> String {
+        match key.split_once('.') {
+            Some((kind, name)) => format!("{kind} {name}"),
+            None => key.to_owned(),
+        }
+    };
+    let mut reasons = Vec::new();
+    for (key, value) in new {
+        match old.get(key) {
+            None => reasons.push(format!("{} added", describe(key))),
+            Some(previous) if previous != value => {
+                reasons.push(format!("{} changed", describe(key)))
+            }
+            _ => {}
+        }
+    }
+    for key in old.keys().filter(|k| !new.contains_key(*k)) {
+        reasons.push(format!("{} removed", describe(key)));
+    }
+    reasons
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::resolved_env::{ResolvedEnv, ResolvedVar};
+    use crate::core::spec::{ImageSource, PortSpec};
+
+    fn spec(log_level: &str) -> AppSpec {
+        AppSpec {
+            name: "api".into(),
+            image: ImageSource {
+                name: "api".into(),
+                explicit: false,
+                build: None,
+            },
+            command: None,
+            env: ResolvedEnv {
+                vars: vec![ResolvedVar {
+                    name: "LOG_LEVEL".into(),
+                    value: Some(log_level.into()),
+                    source: None,
+                }],
+            },
+            ports: vec![PortSpec {
+                expose: "http".into(),
+                container_port: 80,
+                host_port: None,
+                bind: "127.0.0.1".into(),
+            }],
+            checks: vec![],
+            resources: Default::default(),
+            init: true,
+            waits_for: vec![],
+            definition: "launch/api.yml".into(),
+        }
+    }
+
+    fn observed(fingerprint: BTreeMap<String, String>, running: bool) -> Observed {
+        Observed {
+            apps: [(
+                "api".to_owned(),
+                ObservedApp {
+                    fingerprint,
+                    running,
+                    image_replaced: false,
+                },
+            )]
+            .into(),
+            consulted: true,
+        }
+    }
+
+    #[test]
+    fn nothing_observed_means_create() {
+        let plan = Plan::new("dev", vec![spec("info")], &Observed::default());
+        assert_eq!(plan.steps[0].action, Action::Create);
+    }
+
+    #[test]
+    fn unchanged_and_running_is_left_alone() {
+        let plan = Plan::new(
+            "dev",
+            vec![spec("info")],
+            &observed(spec("info").fingerprint(), true),
+        );
+        assert_eq!(plan.steps[0].action, Action::Leave);
+        assert!(!plan.changes_anything());
+    }
+
+    #[test]
+    fn unchanged_but_stopped_is_started() {
+        let plan = Plan::new(
+            "dev",
+            vec![spec("info")],
+            &observed(spec("info").fingerprint(), false),
+        );
+        assert_eq!(plan.steps[0].action, Action::Start);
+    }
+
+    #[test]
+    fn a_changed_variable_recreates_with_the_reason() {
+        let plan = Plan::new(
+            "dev",
+            vec![spec("debug")],
+            &observed(spec("info").fingerprint(), true),
+        );
+        assert_eq!(
+            plan.steps[0].action,
+            Action::Recreate(vec!["env LOG_LEVEL changed".into()])
+        );
+    }
+
+    #[test]
+    fn every_kind_of_difference_is_named() {
+        let old: BTreeMap<String, String> = [("image", "a"), ("env.GONE", "1"), ("port.http", "x")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let new: BTreeMap<String, String> = [("image", "b"), ("env.NEW", "1"), ("port.http", "x")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        assert_eq!(
+            differences(&old, &new),
+            ["env NEW added", "image changed", "env GONE removed"]
+        );
+    }
+}

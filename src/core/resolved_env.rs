@@ -1,0 +1,497 @@
+//! Config layering: the value of every variable an app gets, and where it came from.
+//!
+//! Lowest to highest precedence:
+//! 1. the app definition's defaults (`env: {NAME: default}`),
+//! 2. what ark injects: `_APP_NAME`, `_DEPLOY_ENV` and discovery (`SERVICE_*`),
+//! 3. each environment file, lowest first (`default.yml`, the `extends` chain from the
+//!    farthest, the environment's own file); within a file, its `env:` then its
+//!    `apps.<app>.env:`,
+//! 4. `--set KEY=VALUE`, then `--set APP.KEY=VALUE`.
+//!
+//! Values for every app (`env:` and `--set KEY=…`) reach the variables an app has: those it
+//! declares and those ark injects. Values for one app (`apps.<app>.env`, `--set APP.KEY=…`)
+//! may add any variable.
+
+use super::catalog::Catalog;
+use super::definition::AppDefinition;
+use super::diagnostic::Diagnostic;
+use super::discovery::discovery_for;
+use super::environment::Environment;
+use super::interpolate::{interpolate, Unset};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::PathBuf;
+
+/// Where a value came from: shown by `ark config`, so precedence surprises are visible.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// The app definition's default.
+    Definition { file: PathBuf, name: String },
+    /// An environment file, at a key such as `env.LOG_LEVEL` or `apps.api.env.LOG_LEVEL`.
+    Environment { file: PathBuf, key: String },
+    /// `--set KEY=…` or `--set APP.KEY=…`.
+    Set { key: String },
+    /// Discovery of a dependency's exposed port.
+    Discovery { dependency: String, expose: String },
+    /// Set by ark itself (`_APP_NAME`, `_DEPLOY_ENV`).
+    Ark,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Definition { file, name } => {
+                write!(f, "{} (env.{name} default)", file.display())
+            }
+            Source::Environment { file, key } => write!(f, "{} ({key})", file.display()),
+            Source::Set { key } => write!(f, "--set {key}"),
+            Source::Discovery { dependency, expose } => {
+                write!(f, "discovery ({dependency}.{expose})")
+            }
+            Source::Ark => f.write_str("ark"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedVar {
+    pub name: String,
+    /// `None`: declared by the app, but nothing gives it a value.
+    pub value: Option<String>,
+    pub source: Option<Source>,
+}
+
+impl ResolvedVar {
+    /// Values of names that look like secrets are never printed unless asked.
+    pub fn is_secret(&self) -> bool {
+        is_secret_name(&self.name)
+    }
+}
+
+pub fn is_secret_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    ["SECRET", "PASSWORD", "TOKEN", "KEY", "CREDENTIAL"]
+        .iter()
+        .any(|word| upper.contains(word))
+}
+
+/// `--set KEY=VALUE` (every app) or `--set APP.KEY=VALUE` (one app).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetValue {
+    pub app: Option<String>,
+    pub key: String,
+    pub value: String,
+}
+
+impl SetValue {
+    pub fn parse(text: &str) -> Result<SetValue, String> {
+        let (target, value) = text
+            .split_once('=')
+            .ok_or_else(|| format!("`{text}` is not KEY=VALUE or APP.KEY=VALUE"))?;
+        let (app, key) = match target.rsplit_once('.') {
+            Some((app, key)) => (Some(app.to_owned()), key),
+            None => (None, target),
+        };
+        if key.is_empty() || app.as_deref() == Some("") {
+            return Err(format!("`{text}` is not KEY=VALUE or APP.KEY=VALUE"));
+        }
+        Ok(SetValue {
+            app,
+            key: key.to_owned(),
+            value: value.to_owned(),
+        })
+    }
+
+    fn label(&self) -> String {
+        match &self.app {
+            Some(app) => format!("{app}.{}", self.key),
+            None => self.key.clone(),
+        }
+    }
+}
+
+/// Every variable one app gets, sorted by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResolvedEnv {
+    pub vars: Vec<ResolvedVar>,
+}
+
+impl ResolvedEnv {
+    pub fn get(&self, name: &str) -> Option<&ResolvedVar> {
+        self.vars.iter().find(|v| v.name == name)
+    }
+
+    pub fn missing(&self) -> impl Iterator<Item = &ResolvedVar> {
+        self.vars.iter().filter(|v| v.value.is_none())
+    }
+}
+
+/// Everything resolution needs besides the app: kept in one struct so callers cannot
+/// mix up layers.
+pub struct Layers<'a> {
+    pub catalog: &'a Catalog,
+    pub environment: &'a Environment,
+    pub sets: &'a [SetValue],
+    /// The user's shell variables, for `${NAME}`.
+    pub shell: &'a dyn Fn(&str) -> Option<String>,
+}
+
+/// Resolves `app`'s variables. Problems (an unset `${NAME}`) come back as diagnostics;
+/// a variable with no value is not a problem here — callers decide (see `missing`).
+pub fn resolve(app: &AppDefinition, layers: &Layers) -> (ResolvedEnv, Vec<Diagnostic>) {
+    let environment = layers.environment;
+    let mut problems = Vec::new();
+    let mut values: BTreeMap<String, (Option<String>, Option<Source>)> = BTreeMap::new();
+
+    // Every name the app has, so values for every app know where they apply.
+    for declaration in &app.env {
+        values.insert(declaration.name.clone(), (None, None));
+    }
+
+    let mut put = |values: &mut BTreeMap<_, _>,
+                   name: &str,
+                   raw: &str,
+                   source: Source,
+                   problems: &mut Vec<Diagnostic>| {
+        let value = match interpolate(raw, layers.shell) {
+            Ok(value) => value,
+            Err(unset) => {
+                problems.push(interpolation_problem(&unset, name, &source));
+                raw.to_owned()
+            }
+        };
+        values.insert(name.to_owned(), (Some(value), Some(source)));
+    };
+
+    for declaration in &app.env {
+        if let Some(default) = &declaration.default {
+            let source = Source::Definition {
+                file: app.path.clone(),
+                name: declaration.name.clone(),
+            };
+            put(
+                &mut values,
+                &declaration.name,
+                default,
+                source,
+                &mut problems,
+            );
+        }
+    }
+    for (name, value) in [("_APP_NAME", &app.name), ("_DEPLOY_ENV", &environment.name)] {
+        values.insert(name.to_owned(), (Some(value.clone()), Some(Source::Ark)));
+    }
+    for injected in discovery_for(app, layers.catalog, Some(environment)) {
+        let source = Source::Discovery {
+            dependency: injected.dependency,
+            expose: injected.expose,
+        };
+        values.insert(injected.name, (Some(injected.value), Some(source)));
+    }
+    // Per-app names from every layer join before any layer applies, so a value for every
+    // app reaches a name that only a higher layer adds.
+    let per_app_names: BTreeSet<String> = environment
+        .overrides_for(&app.name)
+        .flat_map(|(_, o)| o.env.keys().cloned())
+        .chain(
+            layers
+                .sets
+                .iter()
+                .filter(|s| s.app.as_deref() == Some(&app.name))
+                .map(|s| s.key.clone()),
+        )
+        .collect();
+    for name in per_app_names {
+        values.entry(name).or_insert((None, None));
+    }
+
+    for file in &environment.chain {
+        for (name, value) in &file.env {
+            if let (true, Some(value)) = (values.contains_key(name), &value.0) {
+                let source = Source::Environment {
+                    file: file.path.clone(),
+                    key: format!("env.{name}"),
+                };
+                put(&mut values, name, value, source, &mut problems);
+            }
+        }
+        if let Some(app_override) = file.apps.get(&app.name) {
+            for (name, value) in &app_override.env {
+                if let Some(value) = &value.0 {
+                    let source = Source::Environment {
+                        file: file.path.clone(),
+                        key: format!("apps.{}.env.{name}", app.name),
+                    };
+                    put(&mut values, name, value, source, &mut problems);
+                }
+            }
+        }
+    }
+    let for_every_app = layers.sets.iter().filter(|s| s.app.is_none());
+    let for_this_app = layers
+        .sets
+        .iter()
+        .filter(|s| s.app.as_deref() == Some(&app.name));
+    for set in for_every_app.chain(for_this_app) {
+        if values.contains_key(&set.key) {
+            values.insert(
+                set.key.clone(),
+                (
+                    Some(set.value.clone()),
+                    Some(Source::Set { key: set.label() }),
+                ),
+            );
+        }
+    }
+
+    let vars = values
+        .into_iter()
+        .map(|(name, (value, source))| ResolvedVar {
+            name,
+            value,
+            source,
+        })
+        .collect();
+    (ResolvedEnv { vars }, problems)
+}
+
+fn interpolation_problem(unset: &Unset, name: &str, source: &Source) -> Diagnostic {
+    let (file, key) = match source {
+        Source::Definition { file, name } => (Some(file), format!("env.{name}")),
+        Source::Environment { file, key } => (Some(file), key.clone()),
+        _ => (None, name.to_owned()),
+    };
+    let diagnostic = match unset {
+        Unset::Variable(variable) => Diagnostic::error(format!(
+            "{key} uses `${{{variable}}}`, but `{variable}` is not set in your shell"
+        ))
+        .with_hint(format!(
+            "export {variable}=… before running ark, or write `${{{variable}:-fallback}}`"
+        )),
+        Unset::Unclosed => Diagnostic::error(format!("{key} has a `${{` without its closing `}}`"))
+            .with_hint("write `$$` for a literal `$`"),
+    };
+    match file {
+        Some(file) => diagnostic.in_file(file),
+        None => diagnostic,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn env_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        dir
+    }
+
+    fn resolve_with(
+        catalog: &Catalog,
+        dir: &Path,
+        env: &str,
+        app: &str,
+        sets: &[&str],
+    ) -> (ResolvedEnv, Vec<Diagnostic>) {
+        let environment = Environment::load(dir, env).unwrap();
+        let sets: Vec<SetValue> = sets.iter().map(|s| SetValue::parse(s).unwrap()).collect();
+        let shell = |name: &str| (name == "USER").then(|| "ada".to_owned());
+        let layers = Layers {
+            catalog,
+            environment: &environment,
+            sets: &sets,
+            shell: &shell,
+        };
+        resolve(catalog.get(app).unwrap(), &layers)
+    }
+
+    fn value_and_source(env: &ResolvedEnv, name: &str) -> (Option<String>, String) {
+        let var = env.get(name).unwrap_or_else(|| panic!("{name} missing"));
+        (
+            var.value.clone(),
+            var.source
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+        )
+    }
+
+    #[test]
+    fn each_layer_overrides_the_one_below_and_keeps_its_source() {
+        let catalog = Catalog::from_texts([(
+            "launch/api.yml",
+            "env:\n  A: def\n  B: def\n  C: def\n  D: def\n  E: def\n  F: def\n",
+        )]);
+        let dir = env_dir(&[
+            ("default.yml", "env: {B: default}\n"),
+            ("base.yml", "env: {C: base}\n"),
+            ("mine.yml", "extends: base\nenv: {D: mine, E: mine}\napps:\n  api:\n    env: {E: app, F: app}\n"),
+        ]);
+        let (env, problems) = resolve_with(
+            &catalog,
+            dir.path(),
+            "mine",
+            "api",
+            &["F=set-all", "api.F=set-api"],
+        );
+        assert!(problems.is_empty());
+        let p = |f: &str| dir.path().join(f).display().to_string();
+        assert_eq!(
+            value_and_source(&env, "A"),
+            (Some("def".into()), "launch/api.yml (env.A default)".into())
+        );
+        assert_eq!(
+            value_and_source(&env, "B"),
+            (
+                Some("default".into()),
+                format!("{} (env.B)", p("default.yml"))
+            )
+        );
+        assert_eq!(
+            value_and_source(&env, "C"),
+            (Some("base".into()), format!("{} (env.C)", p("base.yml")))
+        );
+        assert_eq!(
+            value_and_source(&env, "D"),
+            (Some("mine".into()), format!("{} (env.D)", p("mine.yml")))
+        );
+        assert_eq!(
+            value_and_source(&env, "E"),
+            (
+                Some("app".into()),
+                format!("{} (apps.api.env.E)", p("mine.yml"))
+            )
+        );
+        assert_eq!(
+            value_and_source(&env, "F"),
+            (Some("set-api".into()), "--set api.F".into())
+        );
+    }
+
+    #[test]
+    fn values_for_every_app_only_reach_names_the_app_has() {
+        let catalog = Catalog::from_texts([("launch/api.yml", "env: [A]\n")]);
+        let dir = env_dir(&[(
+            "mine.yml",
+            "env: {A: x, UNRELATED: y}\napps:\n  api:\n    env: {EXTRA: z}\n",
+        )]);
+        let (env, _) = resolve_with(&catalog, dir.path(), "mine", "api", &["OTHER=1"]);
+        let names: Vec<&str> = env.vars.iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(names, ["A", "EXTRA", "_APP_NAME", "_DEPLOY_ENV"]);
+    }
+
+    #[test]
+    fn ark_sets_app_name_deploy_env_and_discovery() {
+        let catalog = Catalog::from_texts([
+            ("launch/web.yml", "dependencies: [api]\n"),
+            ("launch/api.yml", "expose: [{name: http, port: 80}]\n"),
+        ]);
+        let dir = env_dir(&[]);
+        let (env, _) = resolve_with(&catalog, dir.path(), "eng1-env", "web", &[]);
+        assert_eq!(
+            value_and_source(&env, "_APP_NAME"),
+            (Some("web".into()), "ark".into())
+        );
+        assert_eq!(
+            value_and_source(&env, "_DEPLOY_ENV"),
+            (Some("eng1-env".into()), "ark".into())
+        );
+        assert_eq!(
+            value_and_source(&env, "SERVICE_API_HTTP_HOST"),
+            (Some("api".into()), "discovery (api.http)".into())
+        );
+    }
+
+    #[test]
+    fn an_external_dependency_points_discovery_outside() {
+        let catalog = Catalog::from_texts([("launch/web.yml", "dependencies: [db]\n")]);
+        let dir = env_dir(&[(
+            "mine.yml",
+            "apps:\n  db:\n    external: {host: db.example.com, port: 5432}\n",
+        )]);
+        let (env, _) = resolve_with(&catalog, dir.path(), "mine", "web", &[]);
+        assert_eq!(
+            env.get("SERVICE_DB_DEFAULT_HOST").unwrap().value.as_deref(),
+            Some("db.example.com")
+        );
+        assert_eq!(
+            env.get("SERVICE_DB_DEFAULT_PORT").unwrap().value.as_deref(),
+            Some("5432")
+        );
+        assert_eq!(
+            env.get("SERVICE_DB_DEFAULT_PROTO")
+                .unwrap()
+                .value
+                .as_deref(),
+            Some("tcp")
+        );
+    }
+
+    #[test]
+    fn shell_variables_are_read_and_unset_ones_named() {
+        let catalog = Catalog::from_texts([("launch/api.yml", "env: [OWNER, TOKEN]\n")]);
+        let dir = env_dir(&[(
+            "mine.yml",
+            "env:\n  OWNER: ${USER}\n  TOKEN: ${API_TOKEN}\n",
+        )]);
+        let (env, problems) = resolve_with(&catalog, dir.path(), "mine", "api", &[]);
+        assert_eq!(env.get("OWNER").unwrap().value.as_deref(), Some("ada"));
+        assert_eq!(problems.len(), 1);
+        assert_eq!(
+            problems[0].message,
+            "env.TOKEN uses `${API_TOKEN}`, but `API_TOKEN` is not set in your shell"
+        );
+    }
+
+    #[test]
+    fn a_declared_variable_nobody_sets_is_missing() {
+        let catalog = Catalog::from_texts([("launch/api.yml", "env: [DB_PASSWORD]\n")]);
+        let dir = env_dir(&[]);
+        let (env, _) = resolve_with(&catalog, dir.path(), "mine", "api", &[]);
+        assert_eq!(
+            env.missing().map(|v| v.name.as_str()).collect::<Vec<_>>(),
+            ["DB_PASSWORD"]
+        );
+    }
+
+    #[test]
+    fn set_values_parse_and_reject_nonsense() {
+        assert_eq!(
+            SetValue::parse("A=1=2").unwrap(),
+            SetValue {
+                app: None,
+                key: "A".into(),
+                value: "1=2".into()
+            }
+        );
+        assert_eq!(
+            SetValue::parse("api.A=").unwrap(),
+            SetValue {
+                app: Some("api".into()),
+                key: "A".into(),
+                value: String::new()
+            }
+        );
+        for bad in ["A", "=1", ".A=1", "api.=1"] {
+            assert!(SetValue::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn secret_looking_names_are_recognised() {
+        for name in [
+            "DB_PASSWORD",
+            "API_TOKEN",
+            "AWS_SECRET_ACCESS_KEY",
+            "PAGERDUTY_API_KEY",
+            "google_credentials",
+        ] {
+            assert!(is_secret_name(name), "{name}");
+        }
+        assert!(!is_secret_name("LOG_LEVEL"));
+    }
+}

@@ -1,0 +1,149 @@
+//! Reading YAML files into typed structs while keeping every problem located:
+//! syntax and type errors carry file:line:column, unknown keys become warnings with a
+//! "did you mean" drawn from the keys that level knows.
+
+use super::diagnostic::Diagnostic;
+use super::suggest;
+use serde::de::DeserializeOwned;
+use std::path::Path;
+
+/// The keys one level of a file may hold: those ark reads, and those it knowingly ignores
+/// (production-only fields). A key in neither list is reported.
+pub struct KnownKeys {
+    pub read: &'static [&'static str],
+    pub ignored: &'static [&'static str],
+}
+
+impl KnownKeys {
+    pub const ANY: KnownKeys = KnownKeys {
+        read: &[],
+        ignored: &[],
+    };
+}
+
+/// Deserializes `text` as `T`, reporting unknown keys as warnings.
+///
+/// `level_of` maps the path of map keys above an ignored key (e.g. `["expose"]`) to the keys
+/// known there; `None` means that level accepts anything (nothing is reported).
+pub fn parse<T: DeserializeOwned>(
+    path: &Path,
+    text: &str,
+    level_of: impl Fn(&[String]) -> Option<KnownKeys>,
+) -> Result<(T, Vec<Diagnostic>), Diagnostic> {
+    let mut unknown: Vec<Vec<String>> = Vec::new();
+    let deserializer = serde_yaml::Deserializer::from_str(text);
+    let value: T = serde_ignored::deserialize(deserializer, |ignored| {
+        unknown.push(key_path(&ignored));
+    })
+    .map_err(|e| error_at(path, &e))?;
+
+    let mut warnings = Vec::new();
+    for keys in unknown {
+        let Some((key, parents)) = keys.split_last() else {
+            continue;
+        };
+        let Some(level) = level_of(parents) else {
+            continue;
+        };
+        if level.ignored.contains(&key.as_str()) {
+            continue;
+        }
+        let dotted = keys.join(".");
+        let hint = suggest::did_you_mean(key, level.read.iter().chain(level.ignored).copied())
+            .or_else(|| {
+                (!level.read.is_empty())
+                    .then(|| format!("known keys here: {}", level.read.join(", ")))
+            });
+        warnings.push(
+            Diagnostic::warning(format!("unknown key `{dotted}` (ignored)"))
+                .in_file(path)
+                .at(find_key_line(text, key), None)
+                .with_optional_hint(hint),
+        );
+    }
+    Ok((value, warnings))
+}
+
+/// A serde_yaml error as a located diagnostic, without serde_yaml's own " at line N column M".
+pub fn error_at(path: &Path, error: &serde_yaml::Error) -> Diagnostic {
+    let mut message = error.to_string();
+    if let Some(index) = message.rfind(" at line ") {
+        message.truncate(index);
+    }
+    let location = error.location();
+    Diagnostic::error(message).in_file(path).at(
+        location.as_ref().map(|l| l.line()),
+        location.as_ref().map(|l| l.column()),
+    )
+}
+
+/// The map keys along a serde_ignored path, skipping sequence indexes and wrappers.
+fn key_path(path: &serde_ignored::Path) -> Vec<String> {
+    use serde_ignored::Path as P;
+    let mut keys = Vec::new();
+    let mut current = path;
+    loop {
+        match current {
+            P::Root => break,
+            P::Map { parent, key } => {
+                keys.push(key.clone());
+                current = parent;
+            }
+            P::Seq { parent, .. }
+            | P::Some { parent }
+            | P::NewtypeStruct { parent }
+            | P::NewtypeVariant { parent } => current = parent,
+        }
+    }
+    keys.reverse();
+    keys
+}
+
+/// The 1-based line where `key:` first appears as a mapping key. Good enough to point a
+/// reader at an unknown key; errors get their exact position from the parser instead.
+pub fn find_key_line(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|line| {
+            let trimmed = line.trim_start().trim_start_matches("- ").trim_start();
+            [key.to_string(), format!("\"{key}\""), format!("'{key}'")]
+                .iter()
+                .any(|k| {
+                    trimmed
+                        .strip_prefix(k.as_str())
+                        .is_some_and(|rest| rest.trim_start().starts_with(':'))
+                })
+        })
+        .map(|index| index + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_a_key_at_any_depth() {
+        let text = "run:\n  type: docker\nexpose:\n- name: http\n  helth_check: {}\n";
+        assert_eq!(find_key_line(text, "helth_check"), Some(5));
+        assert_eq!(find_key_line(text, "name"), Some(4));
+        assert_eq!(find_key_line(text, "missing"), None);
+    }
+
+    #[test]
+    fn a_type_error_keeps_its_line_and_column() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct S {
+            list: Vec<String>,
+        }
+        let error = parse::<S>(Path::new("f.yml"), "\nlist: oops\n", |_| None).unwrap_err();
+        assert_eq!(error.line, Some(2));
+        assert!(
+            error
+                .message
+                .starts_with("list: invalid type: string \"oops\""),
+            "{}",
+            error.message
+        );
+        assert!(!error.message.contains("at line"));
+    }
+}

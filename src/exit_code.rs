@@ -1,0 +1,14 @@
+//! Process exit codes: a user-facing contract (scripts branch on them), asserted by tests.
+
+/// Everything worked.
+pub const OK: i32 = 0;
+/// The operation was attempted and failed (an app crashed, a check never passed, …).
+pub const FAILED: i32 = 1;
+/// The command line was wrong (clap's own code for usage errors).
+pub const USAGE: i32 = 2;
+/// A definition or an environment is invalid, or names something that does not exist.
+pub const INVALID: i32 = 3;
+/// The container engine did not answer.
+pub const ENGINE_UNREACHABLE: i32 = 4;
+/// The user pressed Ctrl-C.
+pub const INTERRUPTED: i32 = 130;

@@ -1,0 +1,27 @@
+//! Failures a command ends with, each mapped to its exit code in one place.
+
+use crate::core::diagnostic::Diagnostics;
+use crate::exit_code;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// The command line is wrong in a way clap cannot see (exit 2).
+    #[error("{0}")]
+    Usage(String),
+    /// Definitions or the environment are invalid (exit 3); the diagnostics say why.
+    #[error("invalid definitions or environment")]
+    Invalid(Diagnostics),
+    /// The operation ran and failed (exit 1); already reported.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl Failure {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Failure::Usage(_) => exit_code::USAGE,
+            Failure::Invalid(_) => exit_code::INVALID,
+            Failure::Failed(_) => exit_code::FAILED,
+        }
+    }
+}

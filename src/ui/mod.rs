@@ -1,0 +1,7 @@
+//! Presentation: the only code that writes to the terminal.
+
+pub mod json;
+pub mod plan_view;
+pub mod printer;
+pub mod style;
+pub mod table;
