@@ -219,6 +219,25 @@ fn expand_all(
     folders
 }
 
+impl Settings {
+    /// Settings good enough to report an error in resolving the real ones.
+    pub fn fallback(args: &GlobalArgs) -> Settings {
+        Settings {
+            apps_folders: Vec::new(),
+            apps_origin: "",
+            environments_folder: PathBuf::from("environments"),
+            default_environment: None,
+            user_config: None,
+            printer: Printer {
+                out_styles: args.color.for_stdout(),
+                err_styles: args.color.for_stderr(),
+                verbosity: Verbosity::Normal,
+            },
+            warnings: Diagnostics::default(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,24 +330,5 @@ mod tests {
         let s = settings(&[], &[("ARK_CONFIG", "/nonexistent")]);
         assert!(matches!(s.environment(None), Err(Failure::Usage(_))));
         assert_eq!(s.environment(Some("x")).unwrap(), "x");
-    }
-}
-
-impl Settings {
-    /// Settings good enough to report an error in resolving the real ones.
-    pub fn fallback(args: &GlobalArgs) -> Settings {
-        Settings {
-            apps_folders: Vec::new(),
-            apps_origin: "",
-            environments_folder: PathBuf::from("environments"),
-            default_environment: None,
-            user_config: None,
-            printer: Printer {
-                out_styles: args.color.for_stdout(),
-                err_styles: args.color.for_stderr(),
-                verbosity: Verbosity::Normal,
-            },
-            warnings: Diagnostics::default(),
-        }
     }
 }

@@ -12,6 +12,9 @@ use crate::settings::Settings;
 pub fn catalog(settings: &Settings) -> Result<Catalog, Failure> {
     let printer = &settings.printer;
     printer.diagnostics(&settings.warnings.0);
+    if let Some(config) = &settings.user_config {
+        printer.detail(&format!("user config: {}", config.display()));
+    }
     if settings.apps_folders.is_empty() {
         return Err(Failure::Invalid(Diagnostics(vec![Diagnostic::error(
             "no apps folder: none of ./launch and ./environments/apps exists here",

@@ -293,7 +293,10 @@ pub fn check_name(name: &str) -> Result<(), String> {
 
 /// The `type:` of a file that did not parse as a definition, when it is a resource file.
 fn resource_kind(text: &str) -> Option<String> {
-    let value: serde_yaml::Value = serde_yaml::from_str(text).ok()?;
+    if !text.lines().any(|line| line.starts_with("type:")) {
+        return None;
+    }
+    let (value, _) = yaml::parse::<serde_yaml::Value>(Path::new(""), text, |_| None).ok()?;
     let kind = value.get("type")?;
     Some(match kind {
         serde_yaml::Value::String(s) => s.clone(),

@@ -116,10 +116,6 @@ impl Diagnostics {
         self.0.iter().filter(|d| !d.is_error())
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     /// Errors first, then by file and line, so output is stable across runs.
     pub fn sorted(mut self) -> Self {
         self.0.sort_by(|a, b| {

@@ -212,12 +212,16 @@ impl Environment {
         app: &'a str,
         pick: impl Fn(&'a AppOverride) -> Option<T>,
     ) -> Option<T> {
-        self.overrides_for(app).filter_map(|(_, o)| pick(o)).last()
+        self.chain
+            .iter()
+            .rev()
+            .filter_map(|file| file.apps.get(app))
+            .find_map(pick)
     }
 
     /// The highest-precedence environment-wide setting.
     pub fn setting<'a, T>(&'a self, pick: impl Fn(&'a EnvironmentFile) -> Option<T>) -> Option<T> {
-        self.chain.iter().filter_map(pick).last()
+        self.chain.iter().rev().find_map(pick)
     }
 
     pub fn external<'a>(&'a self, app: &'a str) -> Option<&'a External> {

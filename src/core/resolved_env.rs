@@ -148,11 +148,11 @@ pub fn resolve(app: &AppDefinition, layers: &Layers) -> (ResolvedEnv, Vec<Diagno
         values.insert(declaration.name.clone(), (None, None));
     }
 
-    let mut put = |values: &mut BTreeMap<_, _>,
-                   name: &str,
-                   raw: &str,
-                   source: Source,
-                   problems: &mut Vec<Diagnostic>| {
+    let put = |values: &mut BTreeMap<_, _>,
+               name: &str,
+               raw: &str,
+               source: Source,
+               problems: &mut Vec<Diagnostic>| {
         let value = match interpolate(raw, layers.shell) {
             Ok(value) => value,
             Err(unset) => {

@@ -1,7 +1,6 @@
 //! The desired state of one app in one environment: everything needed to create its
 //! container, resolved from the definition and the environment's layers.
 
-use super::catalog::Catalog;
 use super::command_line::CommandLine;
 use super::definition::{AppDefinition, HealthCheck, Probe, Resources};
 use super::diagnostic::Diagnostic;
@@ -280,6 +279,7 @@ fn missing_value(definition: &AppDefinition, name: &str, environment: &Environme
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::catalog::Catalog;
     use crate::core::start_set;
 
     fn specs_for(

@@ -14,13 +14,6 @@ pub struct KnownKeys {
     pub ignored: &'static [&'static str],
 }
 
-impl KnownKeys {
-    pub const ANY: KnownKeys = KnownKeys {
-        read: &[],
-        ignored: &[],
-    };
-}
-
 /// Deserializes `text` as `T`, reporting unknown keys as warnings.
 ///
 /// `level_of` maps the path of map keys above an ignored key (e.g. `["expose"]`) to the keys
@@ -30,6 +23,7 @@ pub fn parse<T: DeserializeOwned>(
     text: &str,
     level_of: impl Fn(&[String]) -> Option<KnownKeys>,
 ) -> Result<(T, Vec<Diagnostic>), Diagnostic> {
+    check_flow_depth(path, text)?;
     let mut unknown: Vec<Vec<String>> = Vec::new();
     let deserializer = serde_yaml::Deserializer::from_str(text);
     let value: T = serde_ignored::deserialize(deserializer, |ignored| {
@@ -62,6 +56,46 @@ pub fn parse<T: DeserializeOwned>(
         );
     }
     Ok((value, warnings))
+}
+
+/// The parser refuses nesting deeper than this anyway (serde_yaml's recursion limit).
+const MAX_DEPTH: usize = 128;
+
+/// libyaml's scanner is quadratic in flow nesting (`[[[[…]]]]`): 20,000 levels take seconds,
+/// 100,000 take minutes. A linear pre-scan refuses such a file before the parser sees it.
+fn check_flow_depth(path: &Path, text: &str) -> Result<(), Diagnostic> {
+    let (mut depth, mut quote, mut line) = (0usize, None::<char>, 1usize);
+    let mut previous = '\n';
+    for c in text.chars() {
+        match (quote, c) {
+            (_, '\n') => {
+                line += 1;
+                if quote == Some('#') {
+                    quote = None;
+                }
+            }
+            (Some('#'), _) => {}
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '#') if previous.is_whitespace() => quote = Some('#'),
+            (None, '\'' | '"') if depth > 0 || matches!(previous, ' ' | ':' | '\n' | '-') => {
+                quote = Some(c)
+            }
+            (None, '[' | '{') => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err(Diagnostic::error(format!("nested more than {MAX_DEPTH} levels deep"))
+                        .in_file(path)
+                        .at(Some(line), None)
+                        .with_hint("definitions and environments are shallow maps and lists: this file is not one"));
+                }
+            }
+            (None, ']' | '}') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        previous = c;
+    }
+    Ok(())
 }
 
 /// A serde_yaml error as a located diagnostic, without serde_yaml's own " at line N column M".
@@ -126,6 +160,16 @@ mod tests {
         assert_eq!(find_key_line(text, "helth_check"), Some(5));
         assert_eq!(find_key_line(text, "name"), Some(4));
         assert_eq!(find_key_line(text, "missing"), None);
+    }
+
+    #[test]
+    fn absurd_flow_nesting_is_refused_quickly() {
+        let deep = format!("env: {}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let error = parse::<serde_yaml::Value>(Path::new("f.yml"), &deep, |_| None).unwrap_err();
+        assert_eq!(error.message, "nested more than 128 levels deep");
+        // Brackets inside quotes and comments are text, not nesting.
+        let text = format!("a: '{0}'\nb: \"{0}\"\n# {0}\nc: [[1]]\n", "[".repeat(1000));
+        assert!(parse::<serde_yaml::Value>(Path::new("f.yml"), &text, |_| None).is_ok());
     }
 
     #[test]

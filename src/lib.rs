@@ -1,0 +1,61 @@
+//! ark: named, on-demand environments from the app definitions production uses.
+//!
+//! Layout: `cli` (clap structs) → `settings` (precedence) → `commands` (one file per verb)
+//! → `core` (pure: definitions → environment → graph → plan) and `ui` (all terminal output).
+
+pub mod cli;
+pub mod commands;
+pub mod core;
+pub mod exit_code;
+pub mod failure;
+pub mod settings;
+pub mod ui;
+
+use clap::Parser;
+use cli::{Cli, Command};
+use failure::Failure;
+use settings::Settings;
+use ui::printer::render_diagnostic;
+
+/// Runs ark with the process's arguments; returns the exit code.
+pub fn main_with_args() -> i32 {
+    let cli = Cli::parse();
+    match Settings::resolve(&cli.global, &|name| std::env::var(name).ok()) {
+        Ok(settings) => match run(&cli.command, &settings) {
+            Ok(code) => code,
+            Err(failure) => report(&failure, &settings),
+        },
+        Err(failure) => {
+            let settings = Settings::fallback(&cli.global);
+            report(&failure, &settings)
+        }
+    }
+}
+
+fn run(command: &Command, settings: &Settings) -> Result<i32, Failure> {
+    match command {
+        Command::Validate(args) => commands::validate::run(args, settings),
+        Command::Deps(args) => commands::deps::run(args, settings),
+        Command::Config(args) => commands::config::run(args, settings),
+        Command::Plan(args) => commands::plan::run(args, settings),
+        Command::Envs(args) => commands::envs::run(args, settings),
+        Command::Completions(args) => commands::completions::run(args, settings),
+    }
+}
+
+/// Renders a failure in one place and returns its exit code.
+fn report(failure: &Failure, settings: &Settings) -> i32 {
+    let styles = settings.printer.err_styles;
+    let text = match failure {
+        Failure::Invalid(diagnostics) => diagnostics
+            .0
+            .iter()
+            .map(|d| render_diagnostic(d, styles))
+            .collect(),
+        Failure::Usage(message) | Failure::Failed(message) => {
+            format!("{}: {message}\n", styles.error("error"))
+        }
+    };
+    settings.printer.error_text(&text);
+    failure.exit_code()
+}

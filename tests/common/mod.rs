@@ -1,0 +1,68 @@
+//! Helpers for running the real `ark` binary in tests, isolated from the user's own config.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+/// `ark` with no user config, no default environment and no colour.
+pub fn ark() -> Command {
+    let mut command = Command::cargo_bin("ark").expect("the ark binary is built");
+    for var in [
+        "ARK_APPS",
+        "ARK_ENVIRONMENTS",
+        "ARK_ENVIRONMENT",
+        "DOCKER_HOST",
+        "DOCKER_CONTEXT",
+    ] {
+        command.env_remove(var);
+    }
+    command
+        .env("ARK_CONFIG", "/nonexistent/ark-config.yml")
+        .env("NO_COLOR", "1");
+    command
+}
+
+/// The repository's root (where Cargo.toml is).
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The production corpus, beside the repository (`../shared/corpus/clever-launch`).
+pub fn corpus() -> PathBuf {
+    let path = repo().join("../shared/corpus/clever-launch");
+    assert!(
+        path.is_dir(),
+        "the corpus is missing at {}: it ships beside the repository",
+        path.display()
+    );
+    path
+}
+
+/// A scratch folder with the given files (paths relative to it).
+pub fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    for (path, text) in files {
+        write(&dir.path().join(path), text);
+    }
+    dir
+}
+
+pub fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// stdout and stderr of a finished command, as text.
+pub fn output(command: &mut Command) -> (i32, String, String) {
+    let out = command.output().expect("ark runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `ark ARGS…` run inside `dir`: exit code, stdout, stderr.
+pub fn run(dir: &tempfile::TempDir, args: &[&str]) -> (i32, String, String) {
+    output(ark().current_dir(dir.path()).args(args))
+}
