@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_ark_global_optspecs
-    string join \n apps= environments= color= q/quiet v/verbose h/help V/version
+    string join \n apps= environments= color= q/quiet v/verbose H/host= context= h/help V/version
 end
 
 function __fish_ark_needs_command
@@ -29,6 +29,8 @@ complete -c ark -n "__fish_ark_needs_command" -l environments -d 'Folder of envi
 complete -c ark -n "__fish_ark_needs_command" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c ark -n "__fish_ark_needs_command" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: DOCKER_HOST, the docker context, the local socket)' -r
+complete -c ark -n "__fish_ark_needs_command" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context)' -r
 complete -c ark -n "__fish_ark_needs_command" -s q -l quiet -d 'Print only data and errors'
 complete -c ark -n "__fish_ark_needs_command" -s v -l verbose -d 'Print more detail (what was found where, skipped files)'
 complete -c ark -n "__fish_ark_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -37,7 +39,13 @@ complete -c ark -n "__fish_ark_needs_command" -f -a "validate" -d 'Check every d
 complete -c ark -n "__fish_ark_needs_command" -f -a "deps" -d 'Show the start set of apps and the order they start in'
 complete -c ark -n "__fish_ark_needs_command" -f -a "config" -d 'Show every variable an app gets in an environment, with its value and source'
 complete -c ark -n "__fish_ark_needs_command" -f -a "plan" -d 'Show what a start would do, app by app, in order'
-complete -c ark -n "__fish_ark_needs_command" -f -a "envs" -d 'List the environments defined on disk'
+complete -c ark -n "__fish_ark_needs_command" -f -a "start" -d 'Start apps and everything they depend on, in order, and wait until all are ready'
+complete -c ark -n "__fish_ark_needs_command" -f -a "status" -d 'Show environments on the engine, or one environment\'s apps'
+complete -c ark -n "__fish_ark_needs_command" -f -a "ps" -d 'Show environments on the engine, or one environment\'s apps'
+complete -c ark -n "__fish_ark_needs_command" -f -a "stop" -d 'Stop apps (dependents first), keeping their containers'
+complete -c ark -n "__fish_ark_needs_command" -f -a "restart" -d 'Restart apps, stopping and restarting what depends on them around them'
+complete -c ark -n "__fish_ark_needs_command" -f -a "down" -d 'Remove an environment: its containers and network (and volumes with --volumes)'
+complete -c ark -n "__fish_ark_needs_command" -f -a "envs" -d 'List the environments defined on disk and running on the engine'
 complete -c ark -n "__fish_ark_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c ark -n "__fish_ark_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ark -n "__fish_ark_using_subcommand validate" -s e -l environment -d 'Also check this environment: its files and a value for every declared variable' -r
@@ -48,6 +56,8 @@ complete -c ark -n "__fish_ark_using_subcommand validate" -l environments -d 'Fo
 complete -c ark -n "__fish_ark_using_subcommand validate" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c ark -n "__fish_ark_using_subcommand validate" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: DOCKER_HOST, the docker context, the local socket)' -r
+complete -c ark -n "__fish_ark_using_subcommand validate" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context)' -r
 complete -c ark -n "__fish_ark_using_subcommand validate" -l strict -d 'Treat warnings as errors'
 complete -c ark -n "__fish_ark_using_subcommand validate" -s q -l quiet -d 'Print only data and errors'
 complete -c ark -n "__fish_ark_using_subcommand validate" -s v -l verbose -d 'Print more detail (what was found where, skipped files)'
@@ -61,6 +71,8 @@ complete -c ark -n "__fish_ark_using_subcommand deps" -l environments -d 'Folder
 complete -c ark -n "__fish_ark_using_subcommand deps" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c ark -n "__fish_ark_using_subcommand deps" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: DOCKER_HOST, the docker context, the local socket)' -r
+complete -c ark -n "__fish_ark_using_subcommand deps" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context)' -r
 complete -c ark -n "__fish_ark_using_subcommand deps" -s q -l quiet -d 'Print only data and errors'
 complete -c ark -n "__fish_ark_using_subcommand deps" -s v -l verbose -d 'Print more detail (what was found where, skipped files)'
 complete -c ark -n "__fish_ark_using_subcommand deps" -s h -l help -d 'Print help'
@@ -75,6 +87,8 @@ complete -c ark -n "__fish_ark_using_subcommand config" -l environments -d 'Fold
 complete -c ark -n "__fish_ark_using_subcommand config" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c ark -n "__fish_ark_using_subcommand config" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: DOCKER_HOST, the docker context, the local socket)' -r
+complete -c ark -n "__fish_ark_using_subcommand config" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context)' -r
 complete -c ark -n "__fish_ark_using_subcommand config" -l show-secrets -d 'Show values of secret-looking names (…SECRET…, …PASSWORD…, …TOKEN…, …KEY…, …CREDENTIAL…)'
 complete -c ark -n "__fish_ark_using_subcommand config" -s q -l quiet -d 'Print only data and errors'
 complete -c ark -n "__fish_ark_using_subcommand config" -s v -l verbose -d 'Print more detail (what was found where, skipped files)'
@@ -89,11 +103,116 @@ complete -c ark -n "__fish_ark_using_subcommand plan" -l environments -d 'Folder
 complete -c ark -n "__fish_ark_using_subcommand plan" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c ark -n "__fish_ark_using_subcommand plan" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: DOCKER_HOST, the docker context, the local socket)' -r
+complete -c ark -n "__fish_ark_using_subcommand plan" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context)' -r
 complete -c ark -n "__fish_ark_using_subcommand plan" -l no-deps -d 'Only the named apps, not their dependencies'
 complete -c ark -n "__fish_ark_using_subcommand plan" -s q -l quiet -d 'Print only data and errors'
 complete -c ark -n "__fish_ark_using_subcommand plan" -s v -l verbose -d 'Print more detail (what was found where, skipped files)'
 complete -c ark -n "__fish_ark_using_subcommand plan" -s h -l help -d 'Print help'
 complete -c ark -n "__fish_ark_using_subcommand plan" -s V -l version -d 'Print version'
+complete -c ark -n "__fish_ark_using_subcommand start" -s e -l environment -d 'Environment name (default: ARK_ENVIRONMENT, or `environment:` in your ark config)' -r
+complete -c ark -n "__fish_ark_using_subcommand start" -l set -d 'Override a variable: KEY=VALUE for every app that has it, APP.KEY=VALUE for one app' -r
+complete -c ark -n "__fish_ark_using_subcommand start" -s l -l local -d 'Build from the local checkout: the named apps (default: the apps given), or APP=PATH' -r
+complete -c ark -n "__fish_ark_using_subcommand start" -l timeout -d 'How long each app may take to become ready' -r
+complete -c ark -n "__fish_ark_using_subcommand start" -l progress -d 'How to show progress' -r -f -a "auto\t'Live lines on a terminal, plain lines otherwise'
+tty\t''
+plain\t''
+json\t''
+quiet\t''"
+complete -c ark -n "__fish_ark_using_subcommand start" -l apps -d 'Folder of app definitions, or of app checkouts holding `launch/` folders (repeatable)' -r -F
+complete -c ark -n "__fish_ark_using_subcommand start" -l environments -d 'Folder of environment files (`<name>.yml`)' -r -F
+complete -c ark -n "__fish_ark_using_subcommand start" -l color -d 'When to use colours' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c ark -n "__fish_ark_using_subcommand start" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: DOCKER_HOST, the docker context, the local socket)' -r
+complete -c ark -n "__fish_ark_using_subcommand start" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context)' -r
+complete -c ark -n "__fish_ark_using_subcommand start" -l no-deps -d 'Only the named apps, not their dependencies'
+complete -c ark -n "__fish_ark_using_subcommand start" -l dry-run -d 'Print the plan and change nothing'
+complete -c ark -n "__fish_ark_using_subcommand start" -s q -l quiet -d 'Print only data and errors'
+complete -c ark -n "__fish_ark_using_subcommand start" -s v -l verbose -d 'Print more detail (what was found where, skipped files)'
+complete -c ark -n "__fish_ark_using_subcommand start" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ark -n "__fish_ark_using_subcommand start" -s V -l version -d 'Print version'
+complete -c ark -n "__fish_ark_using_subcommand status" -s e -l environment -d 'One environment\'s apps (default: every environment on the engine)' -r
+complete -c ark -n "__fish_ark_using_subcommand status" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c ark -n "__fish_ark_using_subcommand status" -l apps -d 'Folder of app definitions, or of app checkouts holding `launch/` folders (repeatable)' -r -F
+complete -c ark -n "__fish_ark_using_subcommand status" -l environments -d 'Folder of environment files (`<name>.yml`)' -r -F
+complete -c ark -n "__fish_ark_using_subcommand status" -l color -d 'When to use colours' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c ark -n "__fish_ark_using_subcommand status" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: DOCKER_HOST, the docker context, the local socket)' -r
+complete -c ark -n "__fish_ark_using_subcommand status" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context)' -r
+complete -c ark -n "__fish_ark_using_subcommand status" -s q -l quiet -d 'Print only data and errors'
+complete -c ark -n "__fish_ark_using_subcommand status" -s v -l verbose -d 'Print more detail (what was found where, skipped files)'
+complete -c ark -n "__fish_ark_using_subcommand status" -s h -l help -d 'Print help'
+complete -c ark -n "__fish_ark_using_subcommand status" -s V -l version -d 'Print version'
+complete -c ark -n "__fish_ark_using_subcommand ps" -s e -l environment -d 'One environment\'s apps (default: every environment on the engine)' -r
+complete -c ark -n "__fish_ark_using_subcommand ps" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c ark -n "__fish_ark_using_subcommand ps" -l apps -d 'Folder of app definitions, or of app checkouts holding `launch/` folders (repeatable)' -r -F
+complete -c ark -n "__fish_ark_using_subcommand ps" -l environments -d 'Folder of environment files (`<name>.yml`)' -r -F
+complete -c ark -n "__fish_ark_using_subcommand ps" -l color -d 'When to use colours' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c ark -n "__fish_ark_using_subcommand ps" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: DOCKER_HOST, the docker context, the local socket)' -r
+complete -c ark -n "__fish_ark_using_subcommand ps" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context)' -r
+complete -c ark -n "__fish_ark_using_subcommand ps" -s q -l quiet -d 'Print only data and errors'
+complete -c ark -n "__fish_ark_using_subcommand ps" -s v -l verbose -d 'Print more detail (what was found where, skipped files)'
+complete -c ark -n "__fish_ark_using_subcommand ps" -s h -l help -d 'Print help'
+complete -c ark -n "__fish_ark_using_subcommand ps" -s V -l version -d 'Print version'
+complete -c ark -n "__fish_ark_using_subcommand stop" -s e -l environment -d 'Environment name (default: ARK_ENVIRONMENT, or `environment:` in your ark config)' -r
+complete -c ark -n "__fish_ark_using_subcommand stop" -l progress -d 'How to show progress' -r -f -a "auto\t'Live lines on a terminal, plain lines otherwise'
+tty\t''
+plain\t''
+json\t''
+quiet\t''"
+complete -c ark -n "__fish_ark_using_subcommand stop" -l apps -d 'Folder of app definitions, or of app checkouts holding `launch/` folders (repeatable)' -r -F
+complete -c ark -n "__fish_ark_using_subcommand stop" -l environments -d 'Folder of environment files (`<name>.yml`)' -r -F
+complete -c ark -n "__fish_ark_using_subcommand stop" -l color -d 'When to use colours' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c ark -n "__fish_ark_using_subcommand stop" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: DOCKER_HOST, the docker context, the local socket)' -r
+complete -c ark -n "__fish_ark_using_subcommand stop" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context)' -r
+complete -c ark -n "__fish_ark_using_subcommand stop" -s q -l quiet -d 'Print only data and errors'
+complete -c ark -n "__fish_ark_using_subcommand stop" -s v -l verbose -d 'Print more detail (what was found where, skipped files)'
+complete -c ark -n "__fish_ark_using_subcommand stop" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ark -n "__fish_ark_using_subcommand stop" -s V -l version -d 'Print version'
+complete -c ark -n "__fish_ark_using_subcommand restart" -s e -l environment -d 'Environment name (default: ARK_ENVIRONMENT, or `environment:` in your ark config)' -r
+complete -c ark -n "__fish_ark_using_subcommand restart" -l timeout -d 'How long each app may take to become ready' -r
+complete -c ark -n "__fish_ark_using_subcommand restart" -l progress -d 'How to show progress' -r -f -a "auto\t'Live lines on a terminal, plain lines otherwise'
+tty\t''
+plain\t''
+json\t''
+quiet\t''"
+complete -c ark -n "__fish_ark_using_subcommand restart" -l apps -d 'Folder of app definitions, or of app checkouts holding `launch/` folders (repeatable)' -r -F
+complete -c ark -n "__fish_ark_using_subcommand restart" -l environments -d 'Folder of environment files (`<name>.yml`)' -r -F
+complete -c ark -n "__fish_ark_using_subcommand restart" -l color -d 'When to use colours' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c ark -n "__fish_ark_using_subcommand restart" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: DOCKER_HOST, the docker context, the local socket)' -r
+complete -c ark -n "__fish_ark_using_subcommand restart" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context)' -r
+complete -c ark -n "__fish_ark_using_subcommand restart" -s q -l quiet -d 'Print only data and errors'
+complete -c ark -n "__fish_ark_using_subcommand restart" -s v -l verbose -d 'Print more detail (what was found where, skipped files)'
+complete -c ark -n "__fish_ark_using_subcommand restart" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ark -n "__fish_ark_using_subcommand restart" -s V -l version -d 'Print version'
+complete -c ark -n "__fish_ark_using_subcommand down" -s e -l environment -d 'Environment name (default: ARK_ENVIRONMENT, or `environment:` in your ark config)' -r
+complete -c ark -n "__fish_ark_using_subcommand down" -l progress -d 'How to show progress' -r -f -a "auto\t'Live lines on a terminal, plain lines otherwise'
+tty\t''
+plain\t''
+json\t''
+quiet\t''"
+complete -c ark -n "__fish_ark_using_subcommand down" -l apps -d 'Folder of app definitions, or of app checkouts holding `launch/` folders (repeatable)' -r -F
+complete -c ark -n "__fish_ark_using_subcommand down" -l environments -d 'Folder of environment files (`<name>.yml`)' -r -F
+complete -c ark -n "__fish_ark_using_subcommand down" -l color -d 'When to use colours' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c ark -n "__fish_ark_using_subcommand down" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: DOCKER_HOST, the docker context, the local socket)' -r
+complete -c ark -n "__fish_ark_using_subcommand down" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context)' -r
+complete -c ark -n "__fish_ark_using_subcommand down" -l volumes -d 'Also remove the environment\'s named volumes'
+complete -c ark -n "__fish_ark_using_subcommand down" -s q -l quiet -d 'Print only data and errors'
+complete -c ark -n "__fish_ark_using_subcommand down" -s v -l verbose -d 'Print more detail (what was found where, skipped files)'
+complete -c ark -n "__fish_ark_using_subcommand down" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ark -n "__fish_ark_using_subcommand down" -s V -l version -d 'Print version'
 complete -c ark -n "__fish_ark_using_subcommand envs" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c ark -n "__fish_ark_using_subcommand envs" -l apps -d 'Folder of app definitions, or of app checkouts holding `launch/` folders (repeatable)' -r -F
@@ -101,6 +220,8 @@ complete -c ark -n "__fish_ark_using_subcommand envs" -l environments -d 'Folder
 complete -c ark -n "__fish_ark_using_subcommand envs" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c ark -n "__fish_ark_using_subcommand envs" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: DOCKER_HOST, the docker context, the local socket)' -r
+complete -c ark -n "__fish_ark_using_subcommand envs" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context)' -r
 complete -c ark -n "__fish_ark_using_subcommand envs" -s q -l quiet -d 'Print only data and errors'
 complete -c ark -n "__fish_ark_using_subcommand envs" -s v -l verbose -d 'Print more detail (what was found where, skipped files)'
 complete -c ark -n "__fish_ark_using_subcommand envs" -s h -l help -d 'Print help'
@@ -110,14 +231,21 @@ complete -c ark -n "__fish_ark_using_subcommand completions" -l environments -d 
 complete -c ark -n "__fish_ark_using_subcommand completions" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c ark -n "__fish_ark_using_subcommand completions" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: DOCKER_HOST, the docker context, the local socket)' -r
+complete -c ark -n "__fish_ark_using_subcommand completions" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context)' -r
 complete -c ark -n "__fish_ark_using_subcommand completions" -s q -l quiet -d 'Print only data and errors'
 complete -c ark -n "__fish_ark_using_subcommand completions" -s v -l verbose -d 'Print more detail (what was found where, skipped files)'
 complete -c ark -n "__fish_ark_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c ark -n "__fish_ark_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan envs completions help" -f -a "validate" -d 'Check every definition (and, with -e, an environment) and list all problems'
-complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan envs completions help" -f -a "deps" -d 'Show the start set of apps and the order they start in'
-complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan envs completions help" -f -a "config" -d 'Show every variable an app gets in an environment, with its value and source'
-complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan envs completions help" -f -a "plan" -d 'Show what a start would do, app by app, in order'
-complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan envs completions help" -f -a "envs" -d 'List the environments defined on disk'
-complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan envs completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan envs completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down envs completions help" -f -a "validate" -d 'Check every definition (and, with -e, an environment) and list all problems'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down envs completions help" -f -a "deps" -d 'Show the start set of apps and the order they start in'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down envs completions help" -f -a "config" -d 'Show every variable an app gets in an environment, with its value and source'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down envs completions help" -f -a "plan" -d 'Show what a start would do, app by app, in order'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down envs completions help" -f -a "start" -d 'Start apps and everything they depend on, in order, and wait until all are ready'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down envs completions help" -f -a "status" -d 'Show environments on the engine, or one environment\'s apps'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down envs completions help" -f -a "stop" -d 'Stop apps (dependents first), keeping their containers'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down envs completions help" -f -a "restart" -d 'Restart apps, stopping and restarting what depends on them around them'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down envs completions help" -f -a "down" -d 'Remove an environment: its containers and network (and volumes with --volumes)'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down envs completions help" -f -a "envs" -d 'List the environments defined on disk and running on the engine'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down envs completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down envs completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

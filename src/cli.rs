@@ -1,5 +1,6 @@
 //! The command line, as clap structs: metadata only, no logic.
 
+use crate::ui::progress::ProgressMode;
 use crate::ui::style::ColorChoice;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -44,6 +45,14 @@ pub struct GlobalArgs {
     /// Print more detail (what was found where, skipped files)
     #[arg(short, long, global = true)]
     pub verbose: bool,
+
+    /// Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: DOCKER_HOST, the docker context, the local socket)
+    #[arg(short = 'H', long = "host", value_name = "URL", global = true)]
+    pub host: Option<String>,
+
+    /// Docker context to use (default: DOCKER_CONTEXT, or the docker CLI's current context)
+    #[arg(long, value_name = "NAME", global = true)]
+    pub context: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -56,7 +65,18 @@ pub enum Command {
     Config(ConfigArgs),
     /// Show what a start would do, app by app, in order
     Plan(PlanArgs),
-    /// List the environments defined on disk
+    /// Start apps and everything they depend on, in order, and wait until all are ready
+    Start(StartArgs),
+    /// Show environments on the engine, or one environment's apps
+    #[command(visible_alias = "ps")]
+    Status(StatusArgs),
+    /// Stop apps (dependents first), keeping their containers
+    Stop(StopArgs),
+    /// Restart apps, stopping and restarting what depends on them around them
+    Restart(RestartArgs),
+    /// Remove an environment: its containers and network (and volumes with --volumes)
+    Down(DownArgs),
+    /// List the environments defined on disk and running on the engine
     Envs(EnvsArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
@@ -162,6 +182,100 @@ pub struct PlanArgs {
     /// Output format
     #[arg(short, long, value_enum, default_value_t = ReportFormat::Text)]
     pub output: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    #[command(flatten)]
+    pub environment: EnvironmentArg,
+
+    /// Apps to start (with everything they depend on)
+    #[arg(required = true, value_name = "APP")]
+    pub apps: Vec<String>,
+
+    /// Only the named apps, not their dependencies
+    #[arg(long)]
+    pub no_deps: bool,
+
+    #[command(flatten)]
+    pub set: SetArgs,
+
+    /// Build from the local checkout: the named apps (default: the apps given), or APP=PATH
+    #[arg(short = 'l', long = "local", value_name = "APP[=PATH]", num_args = 0..=1, default_missing_value = "")]
+    pub local: Vec<String>,
+
+    /// How long each app may take to become ready
+    #[arg(long, value_name = "DURATION", default_value = "120s", value_parser = parse_duration_arg)]
+    pub timeout: std::time::Duration,
+
+    /// Print the plan and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// How to show progress
+    #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
+    pub progress: ProgressMode,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// One environment's apps (default: every environment on the engine)
+    #[arg(short = 'e', long = "environment", value_name = "ENV")]
+    pub environment: Option<String>,
+
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t = TableFormat::Table)]
+    pub output: TableFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct StopArgs {
+    #[command(flatten)]
+    pub environment: EnvironmentArg,
+
+    /// Apps to stop (default: all of the environment)
+    #[arg(value_name = "APP")]
+    pub apps: Vec<String>,
+
+    /// How to show progress
+    #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
+    pub progress: ProgressMode,
+}
+
+#[derive(Debug, Args)]
+pub struct RestartArgs {
+    #[command(flatten)]
+    pub environment: EnvironmentArg,
+
+    /// Apps to restart (default: all of the environment)
+    #[arg(value_name = "APP")]
+    pub apps: Vec<String>,
+
+    /// How long each app may take to become ready
+    #[arg(long, value_name = "DURATION", default_value = "120s", value_parser = parse_duration_arg)]
+    pub timeout: std::time::Duration,
+
+    /// How to show progress
+    #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
+    pub progress: ProgressMode,
+}
+
+#[derive(Debug, Args)]
+pub struct DownArgs {
+    #[command(flatten)]
+    pub environment: EnvironmentArg,
+
+    /// Also remove the environment's named volumes
+    #[arg(long)]
+    pub volumes: bool,
+
+    /// How to show progress
+    #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
+    pub progress: ProgressMode,
+}
+
+fn parse_duration_arg(text: &str) -> Result<std::time::Duration, String> {
+    crate::core::duration::parse_duration(text)
 }
 
 #[derive(Debug, Args)]

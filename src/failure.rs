@@ -14,6 +14,12 @@ pub enum Failure {
     /// The operation ran and failed (exit 1); already reported.
     #[error("{0}")]
     Failed(String),
+    /// The container engine did not answer (exit 4).
+    #[error("{0}")]
+    Unreachable(String),
+    /// The user pressed Ctrl-C (exit 130).
+    #[error("interrupted")]
+    Interrupted,
 }
 
 impl Failure {
@@ -22,6 +28,8 @@ impl Failure {
             Failure::Usage(_) => exit_code::USAGE,
             Failure::Invalid(_) => exit_code::INVALID,
             Failure::Failed(_) => exit_code::FAILED,
+            Failure::Unreachable(_) => exit_code::ENGINE_UNREACHABLE,
+            Failure::Interrupted => exit_code::INTERRUPTED,
         }
     }
 }

@@ -6,8 +6,10 @@
 pub mod cli;
 pub mod commands;
 pub mod core;
+pub mod exec;
 pub mod exit_code;
 pub mod failure;
+pub mod runtime;
 pub mod settings;
 pub mod ui;
 
@@ -39,6 +41,11 @@ fn run(command: &Command, settings: &Settings) -> Result<i32, Failure> {
         Command::Config(args) => commands::config::run(args, settings),
         Command::Plan(args) => commands::plan::run(args, settings),
         Command::Envs(args) => commands::envs::run(args, settings),
+        Command::Start(args) => commands::start::run(args, settings),
+        Command::Status(args) => commands::status::run(args, settings),
+        Command::Stop(args) => commands::stop::run(args, settings),
+        Command::Restart(args) => commands::restart::run(args, settings),
+        Command::Down(args) => commands::down::run(args, settings),
         Command::Completions(args) => commands::completions::run(args, settings),
     }
 }
@@ -55,6 +62,15 @@ fn report(failure: &Failure, settings: &Settings) -> i32 {
         Failure::Usage(message) | Failure::Failed(message) => {
             format!("{}: {message}\n", styles.error("error"))
         }
+        Failure::Unreachable(message) => format!(
+            "{}: {message}\n  {}: start the engine, or point ark at another with -H/--host, DOCKER_HOST or --context\n",
+            styles.error("error"),
+            styles.hint("hint")
+        ),
+        Failure::Interrupted => format!(
+            "{}: what was created is left as it is; run the command again to converge\n",
+            styles.warning("interrupted")
+        ),
     };
     settings.printer.error_text(&text);
     failure.exit_code()

@@ -29,6 +29,9 @@ pub struct Settings {
     pub printer: Printer,
     /// Problems in the user config file (warnings; errors stop resolution).
     pub warnings: Diagnostics,
+    /// `-H/--host` and `--context`, for choosing the engine.
+    pub engine_host: Option<String>,
+    pub engine_context: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -147,6 +150,8 @@ impl Settings {
             user_config,
             printer,
             warnings: Diagnostics(warnings),
+            engine_host: args.host.clone(),
+            engine_context: args.context.clone(),
         })
     }
 
@@ -234,6 +239,8 @@ impl Settings {
                 verbosity: Verbosity::Normal,
             },
             warnings: Diagnostics::default(),
+            engine_host: None,
+            engine_context: None,
         }
     }
 }

@@ -3,7 +3,15 @@
 pub mod completions;
 pub mod config;
 pub mod deps;
+pub mod down;
+pub mod engine;
 pub mod envs;
+pub mod images;
 pub mod load;
+pub mod on_engine;
 pub mod plan;
+pub mod restart;
+pub mod start;
+pub mod status;
+pub mod stop;
 pub mod validate;

@@ -1,7 +1,10 @@
 //! `ark plan`: what a start would do, app by app, in order. Needs no engine.
 
 use super::config::parse_sets;
+use super::engine::{block_on, connect};
+use super::images::LocalBuilds;
 use super::load;
+use super::start::plan_on_engine;
 use crate::cli::{PlanArgs, ReportFormat};
 use crate::core::plan::{Observed, Plan};
 use crate::core::resolved_env::Layers;
@@ -32,7 +35,11 @@ pub fn run(args: &PlanArgs, settings: &Settings) -> Result<i32, Failure> {
     };
     let (specs, spec_problems) = build_specs(&set, &layers);
     problems.extend(spec_problems);
-    let plan = Plan::new(&name, specs, &Observed::default());
+    let plan = if problems.iter().any(|p| p.is_error()) {
+        Plan::new(&name, specs, &Observed::default())
+    } else {
+        against_engine(settings, &name, specs)?
+    };
 
     match args.output {
         ReportFormat::Json => printer.out(&json::to_pretty(&plan_view::render_json(
@@ -54,4 +61,28 @@ pub fn run(args: &PlanArgs, settings: &Settings) -> Result<i32, Failure> {
         return Ok(exit_code::INVALID);
     }
     Ok(exit_code::OK)
+}
+
+/// The plan diffed against what runs when an engine answers; a plain plan when none does.
+fn against_engine(
+    settings: &Settings,
+    name: &str,
+    specs: Vec<crate::core::spec::AppSpec>,
+) -> Result<Plan, Failure> {
+    block_on(async {
+        match connect(settings).await {
+            Ok(runtime) => Ok(
+                plan_on_engine(&runtime, name, specs, &LocalBuilds::default())
+                    .await?
+                    .plan,
+            ),
+            Err(Failure::Unreachable(why)) => {
+                settings
+                    .printer
+                    .detail(&format!("not comparing with an engine: {why}"));
+                Ok(Plan::new(name, specs, &Observed::default()))
+            }
+            Err(other) => Err(other),
+        }
+    })?
 }

@@ -3,5 +3,7 @@
 pub mod json;
 pub mod plan_view;
 pub mod printer;
+pub mod progress;
 pub mod style;
 pub mod table;
+pub mod time;

@@ -1,0 +1,118 @@
+//! Which image each app runs, decided before planning (the image is part of the
+//! fingerprint, so a changed checkout recreates its app): present → used; `-l` or missing
+//! with a checkout → built from the checkout, tagged by content; otherwise pulled.
+
+use crate::core::spec::AppSpec;
+use crate::exec::start::ImageSupply;
+use crate::failure::Failure;
+use crate::runtime::api::Runtime;
+use crate::runtime::docker::build_context;
+use crate::runtime::labels;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::rc::Rc;
+
+/// What `-l/--local` asked for.
+#[derive(Debug, Default)]
+pub struct LocalBuilds {
+    pub apps: BTreeSet<String>,
+    /// `--local api=../api`: a checkout elsewhere.
+    pub paths: BTreeMap<String, PathBuf>,
+}
+
+impl LocalBuilds {
+    /// `-l` alone means the apps given to start; `-l api` or `-l api=PATH` one app.
+    pub fn parse(values: &[String], requested: &[String]) -> LocalBuilds {
+        let mut local = LocalBuilds::default();
+        for value in values {
+            match value.split_once('=') {
+                _ if value.is_empty() => local.apps.extend(requested.iter().cloned()),
+                Some((app, path)) => {
+                    local.apps.insert(app.to_owned());
+                    local.paths.insert(app.to_owned(), PathBuf::from(path));
+                }
+                None => {
+                    local.apps.insert(value.clone());
+                }
+            }
+        }
+        local
+    }
+}
+
+/// The supply of every spec's image, plus the id the engine has for each present image.
+pub struct Decided {
+    pub supplies: BTreeMap<String, ImageSupply>,
+    pub ids: BTreeMap<String, String>,
+}
+
+pub async fn decide<R: Runtime>(
+    runtime: &R,
+    specs: &mut [AppSpec],
+    local: &LocalBuilds,
+) -> Result<Decided, Failure> {
+    let mut supplies = BTreeMap::new();
+    let mut ids = BTreeMap::new();
+    let mut id_of = BTreeMap::<String, Option<String>>::new();
+    for spec in specs.iter_mut() {
+        let app = spec.name.clone();
+        let wants_local = local.apps.contains(&app);
+        let named = spec.image.name.clone();
+        let named_id = if wants_local {
+            None
+        } else {
+            image_id_cached(runtime, &mut id_of, &named).await?
+        };
+        let supply = if let Some(id) = named_id {
+            ids.insert(named.clone(), id);
+            ImageSupply::Present(named)
+        } else if wants_local || (!spec.image.explicit && spec.image.build.is_some()) {
+            let (dir, dockerfile) = match (local.paths.get(&app), &spec.image.build) {
+                (Some(path), build) => (path.clone(), build.as_ref().map_or_else(|| "Dockerfile".to_owned(), |b| b.dockerfile.clone())),
+                (None, Some(build)) => (build.dir.clone(), build.dockerfile.clone()),
+                (None, None) => {
+                    return Err(Failure::Usage(format!(
+                        "`{app}` has no checkout to build from (its definition is not in a <repo>/launch/ folder, or the repo has no Dockerfile): pass --local {app}=PATH"
+                    )))
+                }
+            };
+            let context = build_context::make(&dir, &dockerfile).map_err(|e| {
+                Failure::Failed(format!("cannot build `{app}` from {}: {e}", dir.display()))
+            })?;
+            let tag = labels::local_image_tag(&app, &context.content_hash);
+            match image_id_cached(runtime, &mut id_of, &tag).await? {
+                Some(id) => {
+                    ids.insert(tag.clone(), id);
+                    ImageSupply::Present(tag)
+                }
+                None => ImageSupply::Build {
+                    tag,
+                    context: Rc::new(context.tar),
+                    dockerfile,
+                },
+            }
+        } else {
+            ImageSupply::Pull(named)
+        };
+        spec.image.name = supply.reference().to_owned();
+        supplies.insert(app, supply);
+    }
+    Ok(Decided { supplies, ids })
+}
+
+/// The engine's id for an image, asking once per reference.
+async fn image_id_cached<R: Runtime>(
+    runtime: &R,
+    cache: &mut BTreeMap<String, Option<String>>,
+    reference: &str,
+) -> Result<Option<String>, Failure> {
+    if let Some(known) = cache.get(reference) {
+        return Ok(known.clone());
+    }
+    let id = runtime
+        .image_id(reference)
+        .await
+        .map_err(super::engine::engine_failure)?;
+    cache.insert(reference.to_owned(), id.clone());
+    Ok(id)
+}

@@ -1,0 +1,86 @@
+//! `ark restart`: restarts apps. What depends on them is stopped first and started again
+//! after them, each once its own dependencies are ready again.
+
+use super::engine::{block_on, connect, until_interrupted};
+use super::on_engine;
+use super::stop::{stop_all, summarize};
+use crate::cli::RestartArgs;
+use crate::exec::event::{Event, Phase};
+use crate::exec::readiness::{self, Route};
+use crate::exec::walk::{walk, Direction};
+use crate::exit_code;
+use crate::failure::Failure;
+use crate::runtime::api::Runtime;
+use crate::settings::Settings;
+use crate::ui::progress::Progress;
+use std::time::Instant;
+
+pub fn run(args: &RestartArgs, settings: &Settings) -> Result<i32, Failure> {
+    let name = settings.environment(args.environment.name.as_deref())?;
+    block_on(async {
+        let runtime = connect(settings).await?;
+        let containers = on_engine::containers(&runtime, &name).await?;
+        let selected = on_engine::with_dependents(
+            &on_engine::select(&args.apps, &containers, &name)?,
+            &containers,
+        );
+        let progress = Progress::new(
+            args.progress,
+            settings.printer.verbosity == crate::ui::printer::Verbosity::Quiet,
+            settings.printer.err_styles,
+            &selected.iter().cloned().collect::<Vec<_>>(),
+        );
+        let route = Route::for_runtime(&runtime);
+        let began = Instant::now();
+        let emit = |app: &str, phase: Phase| {
+            progress.event(&Event {
+                app: app.to_owned(),
+                phase,
+                elapsed: began.elapsed(),
+            })
+        };
+        let work = async {
+            let stopped = stop_all(&runtime, &containers, &selected, &progress).await;
+            let code = summarize(settings, "stopped", &name, &stopped);
+            if code != exit_code::OK {
+                return code;
+            }
+            let started = walk(
+                &on_engine::dependency_map(&selected, &containers),
+                Direction::DependenciesFirst,
+                |app| {
+                    let id = containers
+                        .get(&app)
+                        .map(|c| c.id.clone())
+                        .unwrap_or_default();
+                    let (runtime, route, emit) = (&runtime, &route, &emit);
+                    async move {
+                        emit(&app, Phase::Starting);
+                        runtime.start(&id).await.map_err(|e| e.to_string())?;
+                        let result =
+                            readiness::wait_ready(runtime, &id, route, args.timeout, &|probe| {
+                                emit(&app, Phase::Probing(probe.to_owned()))
+                            })
+                            .await;
+                        match result {
+                            Ok(()) => {
+                                emit(&app, Phase::Ready);
+                                Ok(())
+                            }
+                            Err(failure) => {
+                                let why = format!("{failure:?}");
+                                emit(&app, Phase::Failed(why.clone()));
+                                Err(why)
+                            }
+                        }
+                    }
+                },
+            )
+            .await;
+            summarize(settings, "restarted", &name, &started)
+        };
+        let code = until_interrupted(work).await;
+        progress.finish();
+        code
+    })?
+}

@@ -1,0 +1,268 @@
+//! `ark start`: observe (by labels) → plan (pure) → execute, then say what happened.
+
+use super::config::parse_sets;
+use super::engine::{self, block_on, connect, until_interrupted};
+use super::images::{self, LocalBuilds};
+use super::load;
+use crate::cli::StartArgs;
+use crate::core::diagnostic::Diagnostics;
+use crate::core::plan::{Action, Observed, ObservedApp, Plan};
+use crate::core::resolved_env::Layers;
+use crate::core::spec::build_specs;
+use crate::core::start_set;
+use crate::exec::start::{self as executor, Outcome, StartRequest};
+use crate::exit_code;
+use crate::failure::Failure;
+use crate::runtime::api::{AppContainer, Runtime};
+use crate::settings::Settings;
+use crate::ui::plan_view;
+use crate::ui::progress::Progress;
+use crate::ui::table::Table;
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
+    let printer = &settings.printer;
+    let name = settings.environment(args.environment.name.as_deref())?;
+    let sets = parse_sets(&args.set.values)?;
+    let catalog = load::catalog(settings)?;
+    let environment = load::environment(settings, &name)?;
+    printer.diagnostics(&load::unknown_apps_in(&environment, &catalog));
+    let set = start_set::resolve(&catalog, Some(&environment), &args.apps, !args.no_deps)
+        .map_err(Failure::Invalid)?;
+    let mut problems = set.blocking_problems(&catalog, Some(&environment)).0;
+    let shell = load::shell_variable;
+    let layers = Layers {
+        catalog: &catalog,
+        environment: &environment,
+        sets: &sets,
+        shell: &shell,
+    };
+    let (specs, spec_problems) = build_specs(&set, &layers);
+    problems.extend(spec_problems);
+    if problems.iter().any(|p| p.is_error()) {
+        return Err(Failure::Invalid(Diagnostics(problems)));
+    }
+    printer.diagnostics(&problems);
+    for app in set
+        .order
+        .iter()
+        .filter(|a| !matches!(set.role(a), start_set::Role::Container))
+    {
+        printer.detail(&format!("{app}: not started here ({:?})", set.role(app)));
+    }
+    let local = LocalBuilds::parse(&args.local, &args.apps);
+    let began = Instant::now();
+
+    block_on(async {
+        let runtime = connect(settings).await?;
+        let Planned {
+            plan,
+            decided,
+            observed_by_app,
+        } = plan_on_engine(&runtime, &name, specs, &local).await?;
+
+        if args.dry_run {
+            printer.out(&plan_view::render_text(&plan, &set, &environment));
+            return Ok(exit_code::OK);
+        }
+        check_pinned_ports(&plan, &observed_by_app)?;
+        runtime
+            .ensure_network(&name)
+            .await
+            .map_err(engine::engine_failure)?;
+
+        let apps: Vec<String> = plan.steps.iter().map(|s| s.spec.name.clone()).collect();
+        let progress = Progress::new(
+            args.progress,
+            printer.verbosity == crate::ui::printer::Verbosity::Quiet,
+            printer.err_styles,
+            &apps,
+        );
+        let request = StartRequest {
+            environment: &name,
+            plan: &plan,
+            images: &decided.supplies,
+            observed: &observed_by_app,
+            timeout: args.timeout,
+        };
+        let outcomes = until_interrupted(executor::run(&runtime, &request, &|event| {
+            progress.event(&event)
+        }))
+        .await;
+        progress.finish();
+        let outcomes = outcomes?;
+        Ok(report(settings, &name, &outcomes, began))
+    })?
+}
+
+/// A plan made against what runs, with what it was made from.
+pub struct Planned {
+    pub plan: Plan,
+    pub decided: images::Decided,
+    pub observed_by_app: BTreeMap<String, AppContainer>,
+}
+
+/// Decides images, reads what the engine has for the environment, and plans.
+pub async fn plan_on_engine<R: Runtime>(
+    runtime: &R,
+    environment: &str,
+    mut specs: Vec<crate::core::spec::AppSpec>,
+    local: &LocalBuilds,
+) -> Result<Planned, Failure> {
+    let decided = images::decide(runtime, &mut specs, local).await?;
+    let containers = runtime
+        .list(Some(environment))
+        .await
+        .map_err(engine::engine_failure)?;
+    let observed_by_app: BTreeMap<String, AppContainer> =
+        containers.into_iter().map(|c| (c.app.clone(), c)).collect();
+    let plan = Plan::new(environment, specs, &observe(&observed_by_app, &decided.ids));
+    Ok(Planned {
+        plan,
+        decided,
+        observed_by_app,
+    })
+}
+
+/// What the engine has, as the planner needs it: fingerprints, running, and whether the
+/// image a container runs is still what its image name points to.
+fn observe(
+    containers: &BTreeMap<String, AppContainer>,
+    image_ids: &BTreeMap<String, String>,
+) -> Observed {
+    let apps = containers
+        .iter()
+        .map(|(app, c)| {
+            let image_replaced = image_ids
+                .get(&c.image)
+                .is_some_and(|id| !c.image_id.is_empty() && *id != c.image_id);
+            (
+                app.clone(),
+                ObservedApp {
+                    fingerprint: c.fingerprint.clone(),
+                    running: c.is_running(),
+                    image_replaced,
+                },
+            )
+        })
+        .collect();
+    Observed {
+        apps,
+        consulted: true,
+    }
+}
+
+/// A pinned host port already in use is reported before anything is created.
+fn check_pinned_ports(
+    plan: &Plan,
+    observed: &BTreeMap<String, AppContainer>,
+) -> Result<(), Failure> {
+    let mut busy = Vec::new();
+    for step in plan
+        .steps
+        .iter()
+        .filter(|s| matches!(s.action, Action::Create | Action::Recreate(_)))
+    {
+        for port in &step.spec.ports {
+            let Some(host_port) = port.host_port else {
+                continue;
+            };
+            // The app's own old container holds it until it is replaced.
+            let own = observed
+                .get(&step.spec.name)
+                .is_some_and(|c| c.ports.iter().any(|p| p.host_port == host_port));
+            if !own && !port_is_free(&port.bind, host_port) {
+                busy.push(format!(
+                    "{}:{} ({} {}) is already in use",
+                    port.bind, host_port, step.spec.name, port.expose
+                ));
+            }
+        }
+    }
+    if busy.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Failed(format!(
+            "pinned ports are taken, nothing was started: {}; free them or change `ports:` in the environment",
+            busy.join("; ")
+        )))
+    }
+}
+
+fn port_is_free(bind: &str, port: u16) -> bool {
+    let address = if bind == "0.0.0.0" || bind.is_empty() {
+        "0.0.0.0"
+    } else {
+        bind
+    };
+    std::net::TcpListener::bind((address, port)).is_ok()
+}
+
+/// The closing report: one line when all is well; details of each failure, and a table of
+/// what happened to each app, when not.
+fn report(
+    settings: &Settings,
+    environment: &str,
+    outcomes: &[(String, Outcome)],
+    began: Instant,
+) -> i32 {
+    let printer = &settings.printer;
+    let styles = printer.err_styles;
+    let elapsed = began.elapsed().as_secs_f64();
+    let failed = outcomes
+        .iter()
+        .filter(|(_, o)| !matches!(o, Outcome::Ready { .. }))
+        .count();
+    if failed == 0 {
+        let changed = outcomes
+            .iter()
+            .filter(|(_, o)| matches!(o, Outcome::Ready { changed: true }))
+            .count();
+        let line = if changed == 0 {
+            format!("environment `{environment}`: {} apps already running, nothing to change ({elapsed:.1}s)", outcomes.len())
+        } else {
+            format!(
+                "environment `{environment}`: {} apps ready ({changed} started, {} unchanged) in {elapsed:.1}s — `ark status -e {environment}` for URLs",
+                outcomes.len(),
+                outcomes.len() - changed
+            )
+        };
+        printer.status(&styles.good(&line));
+        return exit_code::OK;
+    }
+    for (app, outcome) in outcomes {
+        if let Outcome::Failed(failure) = outcome {
+            let mut text = format!("{}: `{app}` {}\n", styles.error("error"), failure.message);
+            if let Some(code) = failure.exit_code {
+                text.push_str(&format!("  exit code: {code}\n"));
+            }
+            if let Some(probe) = &failure.last_probe {
+                text.push_str(&format!("  last probe: {probe}\n"));
+            }
+            if !failure.logs.is_empty() {
+                text.push_str(&format!("  last {} log lines:\n", failure.logs.len()));
+                for line in &failure.logs {
+                    text.push_str(&format!("    {line}\n"));
+                }
+            }
+            printer.error_text(&text);
+        }
+    }
+    let mut table = Table::new(["APP", "RESULT"]);
+    for (app, outcome) in outcomes {
+        let result = match outcome {
+            Outcome::Ready { .. } => "ready".to_owned(),
+            Outcome::Failed(f) => format!("failed: {}", f.message),
+            Outcome::NotStarted { because } => format!("not started: {because}"),
+        };
+        table.row(vec![app.clone(), result]);
+    }
+    printer.error_text(&table.render());
+    printer.error_text(&format!(
+        "{}: {failed} of {} apps not ready; containers are left for inspection (`ark status -e {environment}`, `docker logs`)\n",
+        styles.error("failed"),
+        outcomes.len()
+    ));
+    exit_code::FAILED
+}

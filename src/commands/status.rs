@@ -1,0 +1,191 @@
+//! `ark status` (alias `ps`): every environment on the engine, or one environment's apps
+//! with state, readiness (probed now), image, uptime and URLs.
+
+use super::engine::{block_on, connect, engine_failure};
+use super::on_engine;
+use crate::cli::{StatusArgs, TableFormat};
+use crate::core::duration::format_duration;
+use crate::exec::readiness::{self, NotReady, Route};
+use crate::exit_code;
+use crate::failure::Failure;
+use crate::runtime::api::{AppContainer, Runtime};
+use crate::runtime::docker::engine::rfc3339_to_unix;
+use crate::settings::Settings;
+use crate::ui::json;
+use crate::ui::table::Table;
+use crate::ui::time::unix_now;
+use futures_util::future::join_all;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+pub fn run(args: &StatusArgs, settings: &Settings) -> Result<i32, Failure> {
+    block_on(async {
+        let runtime = connect(settings).await?;
+        match &args.environment {
+            None => all_environments(&runtime, args, settings).await,
+            Some(name) => one_environment(&runtime, name, args, settings).await,
+        }
+    })?
+}
+
+async fn all_environments<R: Runtime>(
+    runtime: &R,
+    args: &StatusArgs,
+    settings: &Settings,
+) -> Result<i32, Failure> {
+    let containers = runtime.list(None).await.map_err(engine_failure)?;
+    let mut by_env: BTreeMap<String, Vec<AppContainer>> = BTreeMap::new();
+    for network in runtime.networks(None).await.map_err(engine_failure)? {
+        by_env.entry(network.environment).or_default();
+    }
+    for container in containers {
+        by_env
+            .entry(container.environment.clone())
+            .or_default()
+            .push(container);
+    }
+    let now = unix_now();
+    let rows: Vec<Value> = by_env
+        .iter()
+        .map(|(env, apps)| {
+            let running = apps.iter().filter(|a| a.is_running()).count();
+            let oldest = apps.iter().map(|a| a.created).filter(|c| *c > 0).min();
+            json!({
+                "environment": env,
+                "apps": apps.len(),
+                "running": running,
+                "age_seconds": oldest.map(|c| (now - c).max(0)),
+            })
+        })
+        .collect();
+    match args.output {
+        TableFormat::Json => settings.printer.out(&json::to_pretty(
+            &json!({"endpoint": runtime.endpoint().url, "environments": rows}),
+        )),
+        TableFormat::Table => {
+            if rows.is_empty() {
+                settings
+                    .printer
+                    .status(&format!("no environments on {}", runtime.endpoint()));
+            } else {
+                let mut table = Table::new(["ENVIRONMENT", "APPS", "RUNNING", "AGE"]);
+                for row in &rows {
+                    let age = row["age_seconds"].as_i64().map_or_else(
+                        || "-".into(),
+                        |s| format_duration(Duration::from_secs(s as u64)),
+                    );
+                    table.row(vec![
+                        row["environment"].as_str().unwrap_or_default().into(),
+                        row["apps"].to_string(),
+                        row["running"].to_string(),
+                        age,
+                    ]);
+                }
+                settings.printer.out(&table.render());
+            }
+        }
+    }
+    Ok(exit_code::OK)
+}
+
+async fn one_environment<R: Runtime>(
+    runtime: &R,
+    name: &str,
+    args: &StatusArgs,
+    settings: &Settings,
+) -> Result<i32, Failure> {
+    let containers = on_engine::containers(runtime, name).await?;
+    let route = Route::for_runtime(runtime);
+    let host = runtime.published_host();
+    let inspected = join_all(containers.values().map(|c| async {
+        let detail = runtime.inspect(&c.id).await.unwrap_or_else(|_| c.clone());
+        let ready =
+            readiness::check_now(runtime, &detail, &route, Duration::from_millis(500)).await;
+        (detail, ready)
+    }))
+    .await;
+    let now = unix_now();
+    let rows: Vec<Value> = inspected
+        .iter()
+        .map(|(c, ready)| {
+            let (ready_flag, why) = match ready {
+                Ok(()) => (true, None),
+                Err(NotReady::Pending(why) | NotReady::Gone(why)) => (false, Some(why.clone())),
+                Err(NotReady::Exited(code)) => (false, Some(format!("exited ({code})"))),
+            };
+            let uptime = c
+                .started_at
+                .as_deref()
+                .map(rfc3339_to_unix)
+                .filter(|s| *s > 0)
+                .map(|s| (now - s).max(0));
+            json!({
+                "app": c.app,
+                "state": c.state.text(),
+                "ready": ready_flag,
+                "not_ready_because": why,
+                "health": c.health,
+                "image": c.image,
+                "uptime_seconds": uptime,
+                "urls": urls(c, &host),
+                "container": c.name,
+            })
+        })
+        .collect();
+    match args.output {
+        TableFormat::Json => settings.printer.out(&json::to_pretty(
+            &json!({"environment": name, "endpoint": runtime.endpoint().url, "apps": rows}),
+        )),
+        TableFormat::Table => {
+            let styles = settings.printer.out_styles;
+            let mut table = Table::new(["APP", "STATE", "READY", "IMAGE", "UPTIME", "URLS"]);
+            for row in &rows {
+                let ready = if row["ready"] == json!(true) {
+                    ("yes".to_owned(), styles.good("yes"))
+                } else {
+                    ("no".to_owned(), styles.error("no"))
+                };
+                let uptime = row["uptime_seconds"].as_i64().map_or_else(
+                    || "-".into(),
+                    |s| format_duration(Duration::from_secs(s as u64)),
+                );
+                let urls: Vec<&str> = row["urls"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|u| u["url"].as_str())
+                    .collect();
+                let plain = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+                let app = plain(&row["app"]);
+                table.styled_row(vec![
+                    (app.clone(), styles.app(&app, &app)),
+                    (plain(&row["state"]), plain(&row["state"])),
+                    ready,
+                    (plain(&row["image"]), plain(&row["image"])),
+                    (uptime.clone(), uptime),
+                    (urls.join(" "), urls.join(" ")),
+                ]);
+            }
+            settings.printer.out(&table.render());
+        }
+    }
+    Ok(exit_code::OK)
+}
+
+/// `http://127.0.0.1:49153` for an http expose, `tcp://…` otherwise, per published port.
+fn urls(container: &AppContainer, host: &str) -> Vec<Value> {
+    container
+        .exposes
+        .iter()
+        .filter_map(|expose| {
+            let published = container.ports.iter().find(|p| p.container_port == expose.port)?;
+            let address = if published.host_ip.is_empty() || published.host_ip == "0.0.0.0" || published.host_ip == "127.0.0.1" {
+                host.to_owned()
+            } else {
+                published.host_ip.clone()
+            };
+            Some(json!({"expose": expose.name, "url": format!("{}://{address}:{}", expose.proto, published.host_port)}))
+        })
+        .collect()
+}

@@ -1,0 +1,114 @@
+//! `ark stop`: stops apps, dependents first, in parallel where order does not matter.
+
+use super::engine::{block_on, connect, until_interrupted};
+use super::on_engine;
+use crate::cli::StopArgs;
+use crate::exec::event::{Event, Phase};
+use crate::exec::walk::{walk, Direction, Walked};
+use crate::exit_code;
+use crate::failure::Failure;
+use crate::runtime::api::{AppContainer, Runtime};
+use crate::settings::Settings;
+use crate::ui::progress::Progress;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+/// How long a container gets to stop before it is killed.
+pub const GRACE: Duration = Duration::from_secs(10);
+
+pub fn run(args: &StopArgs, settings: &Settings) -> Result<i32, Failure> {
+    let name = settings.environment(args.environment.name.as_deref())?;
+    block_on(async {
+        let runtime = connect(settings).await?;
+        let containers = on_engine::containers(&runtime, &name).await?;
+        let selected = on_engine::select(&args.apps, &containers, &name)?;
+        // Stopping an app stops what depends on it first: they cannot work without it.
+        let selected = on_engine::with_dependents(&selected, &containers);
+        let progress = Progress::new(
+            args.progress,
+            settings.printer.verbosity == crate::ui::printer::Verbosity::Quiet,
+            settings.printer.err_styles,
+            &selected.iter().cloned().collect::<Vec<_>>(),
+        );
+        let results =
+            until_interrupted(stop_all(&runtime, &containers, &selected, &progress)).await;
+        progress.finish();
+        let results = results?;
+        Ok(summarize(settings, "stopped", &name, &results))
+    })?
+}
+
+/// Stops `selected` (dependents first); stopped containers are left alone.
+pub async fn stop_all<R: Runtime>(
+    runtime: &R,
+    containers: &BTreeMap<String, AppContainer>,
+    selected: &BTreeSet<String>,
+    progress: &Progress,
+) -> BTreeMap<String, Walked> {
+    let began = Instant::now();
+    let emit = |app: &str, phase: Phase| {
+        progress.event(&Event {
+            app: app.to_owned(),
+            phase,
+            elapsed: began.elapsed(),
+        })
+    };
+    walk(
+        &on_engine::dependency_map(selected, containers),
+        Direction::DependentsFirst,
+        |app| {
+            let container = containers.get(&app).cloned();
+            let emit = &emit;
+            async move {
+                let Some(container) = container else {
+                    return Ok(());
+                };
+                if container.is_running() {
+                    emit(&app, Phase::Stopping);
+                    runtime
+                        .stop(&container.id, GRACE)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
+                emit(&app, Phase::Stopped);
+                Ok(())
+            }
+        },
+    )
+    .await
+}
+
+/// One line when all went well; the failures otherwise (exit 1).
+pub fn summarize(
+    settings: &Settings,
+    verb: &str,
+    environment: &str,
+    results: &BTreeMap<String, Walked>,
+) -> i32 {
+    let printer = &settings.printer;
+    let failures: Vec<String> = results
+        .iter()
+        .filter_map(|(app, r)| match r {
+            Walked::Done => None,
+            Walked::Failed(why) => Some(format!("`{app}`: {why}")),
+            Walked::Skipped(after) => {
+                Some(format!("`{app}`: skipped because `{after}` did not finish"))
+            }
+        })
+        .collect();
+    if failures.is_empty() {
+        printer.status(&printer.err_styles.good(&format!(
+            "environment `{environment}`: {} apps {verb}",
+            results.len()
+        )));
+        exit_code::OK
+    } else {
+        for failure in &failures {
+            printer.error_text(&format!(
+                "{}: {failure}\n",
+                printer.err_styles.error("error")
+            ));
+        }
+        exit_code::FAILED
+    }
+}

@@ -1,0 +1,83 @@
+//! What the executor reports while it works; the UI decides how to show it.
+
+use std::time::Duration;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Phase {
+    Pulling(String),
+    Building(String),
+    /// Waiting for these dependencies to be ready.
+    Waiting(Vec<String>),
+    Creating,
+    /// Replacing the container; why.
+    Recreating(String),
+    Starting,
+    /// Waiting for readiness; the last probe's result.
+    Probing(String),
+    Ready,
+    /// Running and unchanged: nothing to do.
+    Unchanged,
+    Stopping,
+    Stopped,
+    Removing,
+    Removed,
+    Failed(String),
+    /// Not started because a dependency failed.
+    NotStarted(String),
+}
+
+impl Phase {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Phase::Pulling(_) => "pulling",
+            Phase::Building(_) => "building",
+            Phase::Waiting(_) => "waiting",
+            Phase::Creating => "creating",
+            Phase::Recreating(_) => "recreating",
+            Phase::Starting => "starting",
+            Phase::Probing(_) => "probing",
+            Phase::Ready => "ready",
+            Phase::Unchanged => "unchanged",
+            Phase::Stopping => "stopping",
+            Phase::Stopped => "stopped",
+            Phase::Removing => "removing",
+            Phase::Removed => "removed",
+            Phase::Failed(_) => "failed",
+            Phase::NotStarted(_) => "not-started",
+        }
+    }
+
+    pub fn detail(&self) -> String {
+        match self {
+            Phase::Pulling(d)
+            | Phase::Building(d)
+            | Phase::Recreating(d)
+            | Phase::Probing(d)
+            | Phase::Failed(d) => d.clone(),
+            Phase::Waiting(apps) => format!("on {}", apps.join(", ")),
+            Phase::NotStarted(why) => why.clone(),
+            _ => String::new(),
+        }
+    }
+
+    /// Whether this ends the app's part of the operation.
+    pub fn is_final(&self) -> bool {
+        matches!(
+            self,
+            Phase::Ready
+                | Phase::Unchanged
+                | Phase::Failed(_)
+                | Phase::NotStarted(_)
+                | Phase::Stopped
+                | Phase::Removed
+        )
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub app: String,
+    pub phase: Phase,
+    /// Since the operation began.
+    pub elapsed: Duration,
+}

@@ -1,0 +1,274 @@
+//! Readiness, probed by ark from the client — never through frequent in-container execs,
+//! which saturate small machines. http: GET the path, 2xx/3xx is ready; tcp: a connection is
+//! accepted; exec: the command exits 0 in the container; no check: the image's own
+//! HEALTHCHECK, else running. Probes start fast (20 ms) and back off.
+
+use crate::runtime::api::{AppContainer, CheckLabel, Runtime, State};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// Why an app is not ready (yet), for messages: the probe's last result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotReady {
+    /// Still waiting; the last probe's result.
+    Pending(String),
+    /// The container stopped; its exit code.
+    Exited(i64),
+    /// The engine says the container is gone or broken.
+    Gone(String),
+}
+
+/// Why waiting ended without the app being ready.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WaitFailure {
+    Exited {
+        code: i64,
+        last_probe: Option<String>,
+    },
+    Timeout {
+        last_probe: String,
+    },
+    Gone(String),
+}
+
+/// How to reach a container's ports from here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// The container's own IP (a local engine on Linux): exact, no proxy in between.
+    ContainerIp,
+    /// The published port on this host: works for Docker Desktop and remote engines.
+    Published { host: String },
+}
+
+impl Route {
+    pub fn for_runtime(runtime: &impl Runtime) -> Route {
+        if runtime.container_ips_reachable() {
+            Route::ContainerIp
+        } else {
+            Route::Published {
+                host: runtime.published_host(),
+            }
+        }
+    }
+
+    fn address(&self, container: &AppContainer, port: u16) -> Result<(String, u16), String> {
+        match self {
+            Route::ContainerIp => container
+                .ip
+                .clone()
+                .map(|ip| (ip, port))
+                .ok_or_else(|| "no IP on the environment's network yet".into()),
+            Route::Published { host } => container
+                .ports
+                .iter()
+                .find(|p| p.container_port == port)
+                .map(|p| {
+                    (
+                        if p.host_ip.is_empty() || p.host_ip == "0.0.0.0" {
+                            host.clone()
+                        } else {
+                            p.host_ip.clone()
+                        },
+                        p.host_port,
+                    )
+                })
+                .map(|(h, p)| {
+                    (
+                        if h == "127.0.0.1" || h == "0.0.0.0" {
+                            host.clone()
+                        } else {
+                            h
+                        },
+                        p,
+                    )
+                })
+                .ok_or_else(|| format!("port {port} is not published")),
+        }
+    }
+}
+
+/// One probe of one check.
+pub async fn probe<R: Runtime>(
+    runtime: &R,
+    container: &AppContainer,
+    check: &CheckLabel,
+    route: &Route,
+    timeout: Duration,
+) -> Result<(), String> {
+    match check.kind.as_str() {
+        "exec" => {
+            let command = check.command.clone().unwrap_or_default();
+            match tokio::time::timeout(
+                timeout.max(Duration::from_secs(2)),
+                runtime.exec(&container.id, &command),
+            )
+            .await
+            {
+                Ok(Ok(0)) => Ok(()),
+                Ok(Ok(code)) => Err(format!("`{}` exited {code}", shell_words::join(&command))),
+                Ok(Err(e)) => Err(format!("exec failed: {e}")),
+                Err(_) => Err("exec timed out".into()),
+            }
+        }
+        kind => {
+            let (host, port) = route.address(container, check.port)?;
+            let connect =
+                tokio::time::timeout(timeout, TcpStream::connect((host.as_str(), port))).await;
+            let mut stream = match connect {
+                Ok(Ok(stream)) => stream,
+                Ok(Err(e)) => return Err(format!("{kind} {host}:{port}: {e}")),
+                Err(_) => return Err(format!("{kind} {host}:{port}: timed out")),
+            };
+            if kind == "http" {
+                http_get(
+                    &mut stream,
+                    &host,
+                    check.path.as_deref().unwrap_or("/"),
+                    timeout,
+                )
+                .await
+            } else if matches!(route, Route::Published { .. }) {
+                // Docker's port proxy accepts on the host even when nothing listens in the
+                // container, then hangs up: an immediate end of stream is not "ready".
+                let mut byte = [0u8; 1];
+                match tokio::time::timeout(Duration::from_millis(50), stream.read(&mut byte)).await {
+                    Ok(Ok(0)) => Err(format!("tcp {host}:{port}: closed at once (nothing listening behind the published port)")),
+                    _ => Ok(()),
+                }
+            } else {
+                Ok(())
+            }
+        }
+    }
+}
+
+async fn http_get(
+    stream: &mut TcpStream,
+    host: &str,
+    path: &str,
+    timeout: Duration,
+) -> Result<(), String> {
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: ark\r\nConnection: close\r\n\r\n"
+    );
+    let exchange = async {
+        stream.write_all(request.as_bytes()).await?;
+        let mut head = Vec::with_capacity(64);
+        let mut buffer = [0u8; 256];
+        while !head.contains(&b'\n') && head.len() < 4096 {
+            let n = stream.read(&mut buffer).await?;
+            if n == 0 {
+                break;
+            }
+            head.extend_from_slice(&buffer[..n]);
+        }
+        Ok::<_, std::io::Error>(head)
+    };
+    let head = match tokio::time::timeout(timeout, exchange).await {
+        Ok(Ok(head)) => head,
+        Ok(Err(e)) => return Err(format!("GET {path}: {e}")),
+        Err(_) => {
+            return Err(format!(
+                "GET {path}: no answer within {}ms",
+                timeout.as_millis()
+            ))
+        }
+    };
+    let line = String::from_utf8_lossy(&head);
+    let status = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse::<u16>().ok());
+    match status {
+        Some(code) if (200..400).contains(&code) => Ok(()),
+        Some(code) => Err(format!("GET {path} → {code}")),
+        None if head.is_empty() => Err(format!("GET {path}: connection closed without an answer")),
+        None => Err(format!("GET {path}: not an HTTP answer")),
+    }
+}
+
+/// One look at whether the container is ready now.
+pub async fn check_now<R: Runtime>(
+    runtime: &R,
+    container: &AppContainer,
+    route: &Route,
+    timeout: Duration,
+) -> Result<(), NotReady> {
+    match container.state {
+        State::Running => {}
+        State::Exited(code) => return Err(NotReady::Exited(code)),
+        State::Dead => return Err(NotReady::Gone("the container is dead".into())),
+        ref other => return Err(NotReady::Pending(other.text())),
+    }
+    if container.checks.is_empty() {
+        return match container.health.as_deref() {
+            None | Some("healthy") => Ok(()),
+            Some(status) => Err(NotReady::Pending(format!(
+                "the image's HEALTHCHECK says {status}"
+            ))),
+        };
+    }
+    for check in &container.checks {
+        probe(runtime, container, check, route, timeout)
+            .await
+            .map_err(NotReady::Pending)?;
+    }
+    Ok(())
+}
+
+/// Waits until the container is ready, it exits, or `timeout` passes. `on_probe` hears each
+/// new probe result (for progress).
+pub async fn wait_ready<R: Runtime>(
+    runtime: &R,
+    id: &str,
+    route: &Route,
+    timeout: Duration,
+    on_probe: &dyn Fn(&str),
+) -> Result<(), WaitFailure> {
+    let started = Instant::now();
+    let has_exec = |c: &AppContainer| c.checks.iter().any(|k| k.kind == "exec");
+    let mut delay = Duration::from_millis(20);
+    let mut last: Option<String> = None;
+    loop {
+        let container = runtime
+            .inspect(id)
+            .await
+            .map_err(|e| WaitFailure::Gone(e.to_string()))?;
+        let probe_timeout = Duration::from_millis(500).max(delay);
+        match check_now(runtime, &container, route, probe_timeout).await {
+            Ok(()) => return Ok(()),
+            Err(NotReady::Exited(code)) => {
+                return Err(WaitFailure::Exited {
+                    code,
+                    last_probe: last,
+                })
+            }
+            Err(NotReady::Gone(why)) => return Err(WaitFailure::Gone(why)),
+            Err(NotReady::Pending(why)) => {
+                if last.as_deref() != Some(why.as_str()) {
+                    on_probe(&why);
+                }
+                last = Some(why);
+            }
+        }
+        if started.elapsed() >= timeout {
+            return Err(WaitFailure::Timeout {
+                last_probe: last.unwrap_or_default(),
+            });
+        }
+        // An exec probe starts a process in the container: probe those less eagerly.
+        let floor = if has_exec(&container) {
+            Duration::from_millis(100)
+        } else {
+            Duration::ZERO
+        };
+        tokio::time::sleep(
+            delay
+                .max(floor)
+                .min(timeout.saturating_sub(started.elapsed())),
+        )
+        .await;
+        delay = (delay * 2).min(Duration::from_millis(500));
+    }
+}

@@ -1,0 +1,357 @@
+//! Carries out a start plan against a runtime. Makes no decisions of its own beyond what
+//! the plan says: every app starts the moment its own dependencies are ready (no waves), an
+//! app whose dependency failed is not started, and independent apps go on.
+
+use super::event::{Event, Phase};
+use super::readiness::{self, Route, WaitFailure};
+use crate::core::plan::{Action, Plan, Step};
+use crate::runtime::api::{AppContainer, EngineError, ImageProgress, Runtime};
+use crate::runtime::labels;
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+
+/// How each app's image is obtained; decided before the plan (the tag is part of the
+/// fingerprint, so a changed checkout recreates its app).
+#[derive(Debug, Clone)]
+pub enum ImageSupply {
+    /// The engine has it.
+    Present(String),
+    Pull(String),
+    Build {
+        tag: String,
+        context: std::rc::Rc<Vec<u8>>,
+        dockerfile: String,
+    },
+}
+
+impl ImageSupply {
+    pub fn reference(&self) -> &str {
+        match self {
+            ImageSupply::Present(r) | ImageSupply::Pull(r) => r,
+            ImageSupply::Build { tag, .. } => tag,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Ready { changed: bool },
+    Failed(Failure),
+    NotStarted { because: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub message: String,
+    pub exit_code: Option<i64>,
+    pub last_probe: Option<String>,
+    /// The app's last log lines.
+    pub logs: Vec<String>,
+}
+
+pub struct StartRequest<'a> {
+    pub environment: &'a str,
+    pub plan: &'a Plan,
+    pub images: &'a BTreeMap<String, ImageSupply>,
+    /// What the engine had for each app (for recreate / start / leave).
+    pub observed: &'a BTreeMap<String, AppContainer>,
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Pending,
+    Ready,
+    Blocked,
+}
+
+/// Runs the plan. The returned outcomes are in plan order.
+pub async fn run<R: Runtime>(
+    runtime: &R,
+    request: &StartRequest<'_>,
+    on_event: &dyn Fn(Event),
+) -> Vec<(String, Outcome)> {
+    let began = Instant::now();
+    let emit = |app: &str, phase: Phase| {
+        on_event(Event {
+            app: app.to_owned(),
+            phase,
+            elapsed: began.elapsed(),
+        })
+    };
+    let route = Route::for_runtime(runtime);
+    let channels: BTreeMap<&str, (watch::Sender<Status>, watch::Receiver<Status>)> = request
+        .plan
+        .steps
+        .iter()
+        .map(|s| (s.spec.name.as_str(), watch::channel(Status::Pending)))
+        .collect();
+    // One pull or build per image, shared by every app that uses it.
+    let supplied: Shared = RefCell::default();
+
+    let mut running: FuturesUnordered<_> = request
+        .plan
+        .steps
+        .iter()
+        .map(|step| {
+            let channels = &channels;
+            let supplied = &supplied;
+            let route = &route;
+            let emit = &emit;
+            async move {
+                let app = step.spec.name.as_str();
+                let outcome =
+                    start_one(runtime, request, step, channels, supplied, route, emit).await;
+                let status = if matches!(outcome, Outcome::Ready { .. }) {
+                    Status::Ready
+                } else {
+                    Status::Blocked
+                };
+                let _ = channels[app].0.send(status);
+                (app.to_owned(), outcome)
+            }
+        })
+        .collect();
+    let mut outcomes = BTreeMap::new();
+    while let Some((app, outcome)) = running.next().await {
+        outcomes.insert(app, outcome);
+    }
+    request
+        .plan
+        .steps
+        .iter()
+        .filter_map(|s| outcomes.remove_entry(&s.spec.name))
+        .collect()
+}
+
+type Shared = RefCell<BTreeMap<String, std::rc::Rc<tokio::sync::OnceCell<Result<(), String>>>>>;
+
+async fn start_one<R: Runtime>(
+    runtime: &R,
+    request: &StartRequest<'_>,
+    step: &Step,
+    channels: &BTreeMap<&str, (watch::Sender<Status>, watch::Receiver<Status>)>,
+    supplied: &Shared,
+    route: &Route,
+    emit: &dyn Fn(&str, Phase),
+) -> Outcome {
+    let spec = &step.spec;
+    let app = spec.name.as_str();
+    let fail = |message: String| {
+        emit(app, Phase::Failed(message.clone()));
+        Outcome::Failed(Failure {
+            message,
+            exit_code: None,
+            last_probe: None,
+            logs: Vec::new(),
+        })
+    };
+
+    // The image comes first: it may be pulled or built while dependencies start.
+    let image = match request.images.get(app) {
+        Some(supply) => supply.clone(),
+        None => return fail("no image decided for this app".into()),
+    };
+    if step.action != Action::Leave && step.action != Action::Start {
+        if let Err(message) = supply_image(runtime, &image, supplied, app, emit).await {
+            return fail(message);
+        }
+    }
+
+    // Then its dependencies, each the moment it is ready. An app left as it is only has
+    // its readiness confirmed: it already runs against its dependencies, so it need not wait.
+    let mut waiting: Vec<String> = if step.action == Action::Leave {
+        Vec::new()
+    } else {
+        spec.waits_for.clone()
+    };
+    if !waiting.is_empty() {
+        emit(app, Phase::Waiting(waiting.clone()));
+    }
+    while let Some(dependency) = waiting.first().cloned() {
+        let Some((_, receiver)) = channels.get(dependency.as_str()) else {
+            waiting.remove(0);
+            continue;
+        };
+        let mut receiver = receiver.clone();
+        // A closed channel cannot happen (senders live as long as the run); count it as blocked.
+        let status = receiver
+            .wait_for(|s| *s != Status::Pending)
+            .await
+            .map_or(Status::Blocked, |s| *s);
+        if status == Status::Blocked {
+            let because = format!("{dependency} is not ready");
+            emit(app, Phase::NotStarted(because.clone()));
+            return Outcome::NotStarted { because };
+        }
+        waiting.remove(0);
+        if !waiting.is_empty() {
+            emit(app, Phase::Waiting(waiting.clone()));
+        }
+    }
+
+    let observed = request.observed.get(app);
+    let id = match (&step.action, observed) {
+        (Action::Leave, Some(current)) => current.id.clone(),
+        (Action::Start, Some(current)) => {
+            emit(app, Phase::Starting);
+            if let Err(e) = runtime.start(&current.id).await {
+                return fail(format!("cannot start: {e}"));
+            }
+            current.id.clone()
+        }
+        (action, current) => {
+            if let (Action::Recreate(reasons), Some(current)) = (action, current) {
+                emit(app, Phase::Recreating(reasons.join(", ")));
+                if let Err(e) = runtime.remove(&current.id).await {
+                    return fail(format!("cannot remove the old container: {e}"));
+                }
+            } else {
+                emit(app, Phase::Creating);
+            }
+            let id = match create_or_adopt(runtime, request.environment, step, image.reference())
+                .await
+            {
+                Ok(id) => id,
+                Err(message) => return fail(message),
+            };
+            emit(app, Phase::Starting);
+            if let Err(e) = runtime.start(&id).await {
+                return fail(format!("cannot start: {e}"));
+            }
+            id
+        }
+    };
+
+    let waited = readiness::wait_ready(runtime, &id, route, request.timeout, &|probe| {
+        emit(app, Phase::Probing(probe.to_owned()))
+    })
+    .await;
+    match waited {
+        Ok(()) => {
+            emit(
+                app,
+                if step.action == Action::Leave {
+                    Phase::Unchanged
+                } else {
+                    Phase::Ready
+                },
+            );
+            Outcome::Ready {
+                changed: step.action.changes_anything(),
+            }
+        }
+        Err(failure) => {
+            let logs = runtime.logs_tail(&id, 20).await.unwrap_or_default();
+            let (message, exit_code, last_probe) = match failure {
+                WaitFailure::Exited { code, last_probe } => {
+                    (format!("exited with code {code}"), Some(code), last_probe)
+                }
+                WaitFailure::Timeout { last_probe } => (
+                    format!("not ready after {}s", request.timeout.as_secs()),
+                    None,
+                    Some(last_probe).filter(|p| !p.is_empty()),
+                ),
+                WaitFailure::Gone(why) => (why, None, None),
+            };
+            emit(app, Phase::Failed(message.clone()));
+            Outcome::Failed(Failure {
+                message,
+                exit_code,
+                last_probe,
+                logs,
+            })
+        }
+    }
+}
+
+/// Creates the container; when another ark created the same one a moment ago (the name is
+/// taken by a container with the same config), uses that one instead.
+async fn create_or_adopt<R: Runtime>(
+    runtime: &R,
+    environment: &str,
+    step: &Step,
+    image: &str,
+) -> Result<String, String> {
+    match runtime.create(environment, &step.spec, image).await {
+        Ok(id) => Ok(id),
+        Err(EngineError::Conflict(message)) => {
+            let name = labels::container_name(environment, &step.spec.name);
+            let existing = runtime
+                .inspect(&name)
+                .await
+                .map_err(|_| format!("cannot create: {message}"))?;
+            if existing.environment != environment || existing.app != step.spec.name {
+                return Err(format!(
+                    "a container named `{name}` exists and is not ark's: ark will not touch it (rename or remove it yourself)"
+                ));
+            }
+            if existing.fingerprint == step.spec.fingerprint() {
+                Ok(existing.id)
+            } else {
+                Err(format!("another ark is changing `{}` right now with a different config: run start again", step.spec.name))
+            }
+        }
+        Err(e) => Err(format!("cannot create: {e}")),
+    }
+}
+
+async fn supply_image<R: Runtime>(
+    runtime: &R,
+    image: &ImageSupply,
+    supplied: &Shared,
+    app: &str,
+    emit: &dyn Fn(&str, Phase),
+) -> Result<(), String> {
+    if let ImageSupply::Present(_) = image {
+        return Ok(());
+    }
+    let cell = supplied
+        .borrow_mut()
+        .entry(image.reference().to_owned())
+        .or_default()
+        .clone();
+    let result = cell
+        .get_or_init(|| async {
+            match image {
+                ImageSupply::Present(_) => Ok(()),
+                ImageSupply::Pull(reference) => {
+                    emit(app, Phase::Pulling(reference.clone()));
+                    let progress = |p: ImageProgress| {
+                        if let ImageProgress::Layer { id, status } = p {
+                            emit(
+                                app,
+                                Phase::Pulling(
+                                    format!("{reference}: {id} {status}").trim().to_owned(),
+                                ),
+                            );
+                        }
+                    };
+                    runtime.pull(reference, &progress).await.map_err(|e| {
+                        format!("image `{reference}` is not here and could not be pulled: {e}")
+                    })
+                }
+                ImageSupply::Build {
+                    tag,
+                    context,
+                    dockerfile,
+                } => {
+                    emit(app, Phase::Building(tag.clone()));
+                    let progress = |p: ImageProgress| {
+                        if let ImageProgress::Build(line) = p {
+                            emit(app, Phase::Building(line));
+                        }
+                    };
+                    runtime
+                        .build(context.as_ref().clone(), dockerfile, tag, &progress)
+                        .await
+                        .map_err(|e| e.to_string())
+                }
+            }
+        })
+        .await;
+    result.clone()
+}

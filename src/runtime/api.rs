@@ -1,0 +1,201 @@
+//! The engine interface: small and shaped by what ark does, not by any engine's API.
+//! Docker implements it (`docker/`); a cluster engine is meant to be a second backend, so
+//! nothing Docker-specific appears here.
+
+use crate::core::spec::AppSpec;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Where the engine is, and what said so (for messages: "tried X (from DOCKER_HOST)").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub url: String,
+    pub source: String,
+}
+
+impl std::fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (from {})", self.url, self.source)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("cannot reach the container engine at {endpoint}: {detail}")]
+    Unreachable { endpoint: Endpoint, detail: String },
+    /// A name is taken (another ark made it first, or something else owns it).
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Failed(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum State {
+    Created,
+    Running,
+    Restarting,
+    Paused,
+    Exited(i64),
+    Dead,
+    Other(String),
+}
+
+impl State {
+    pub fn text(&self) -> String {
+        match self {
+            State::Created => "created".into(),
+            State::Running => "running".into(),
+            State::Restarting => "restarting".into(),
+            State::Paused => "paused".into(),
+            State::Exited(code) => format!("exited ({code})"),
+            State::Dead => "dead".into(),
+            State::Other(other) => other.clone(),
+        }
+    }
+}
+
+/// A port as the engine published it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    pub container_port: u16,
+    pub host_ip: String,
+    pub host_port: u16,
+}
+
+/// One expose as recorded on the container.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ExposeLabel {
+    pub name: String,
+    pub port: u16,
+    pub proto: String,
+}
+
+/// One readiness check as recorded on the container.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CheckLabel {
+    pub expose: String,
+    pub port: u16,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<Vec<String>>,
+}
+
+/// What the engine has for one app of an environment, read from ark's labels and its state.
+#[derive(Debug, Clone)]
+pub struct AppContainer {
+    pub id: String,
+    pub name: String,
+    pub environment: String,
+    pub app: String,
+    pub fingerprint: BTreeMap<String, String>,
+    pub image: String,
+    pub image_id: String,
+    pub state: State,
+    /// The engine's own health status, when the image has a HEALTHCHECK.
+    pub health: Option<String>,
+    /// Unix seconds.
+    pub created: i64,
+    /// RFC 3339, when running.
+    pub started_at: Option<String>,
+    pub ip: Option<String>,
+    pub ports: Vec<Published>,
+    pub depends_on: Vec<String>,
+    pub checks: Vec<CheckLabel>,
+    pub exposes: Vec<ExposeLabel>,
+}
+
+impl AppContainer {
+    pub fn is_running(&self) -> bool {
+        self.state == State::Running
+    }
+}
+
+/// An environment's network as the engine has it.
+#[derive(Debug, Clone)]
+pub struct NetworkInfo {
+    pub name: String,
+    pub environment: String,
+    pub created: String,
+}
+
+/// Progress of getting an image, for the progress display.
+#[derive(Debug, Clone)]
+pub enum ImageProgress {
+    /// Pull: one layer's status ("Downloading 12.3MB/40MB").
+    Layer { id: String, status: String },
+    /// Build: one line of build output, or bytes of context sent.
+    Build(String),
+}
+
+/// The engine, as ark uses it.
+///
+/// The executor drives every app's future in one task (structured concurrency), so these
+/// futures need not be `Send`.
+#[allow(async_fn_in_trait)]
+pub trait Runtime {
+    fn endpoint(&self) -> &Endpoint;
+
+    /// Whether container IPs are reachable from this machine (a local engine on Linux):
+    /// readiness then probes the container directly instead of through published ports.
+    fn container_ips_reachable(&self) -> bool;
+
+    /// The host to reach published ports on, as seen from this machine.
+    fn published_host(&self) -> String;
+
+    /// Every container ark made, for one environment or all.
+    async fn list(&self, environment: Option<&str>) -> Result<Vec<AppContainer>, EngineError>;
+
+    async fn inspect(&self, id: &str) -> Result<AppContainer, EngineError>;
+
+    async fn networks(&self, environment: Option<&str>) -> Result<Vec<NetworkInfo>, EngineError>;
+
+    /// Creates the environment's network unless it exists (safe against a concurrent ark).
+    async fn ensure_network(&self, environment: &str) -> Result<(), EngineError>;
+
+    async fn remove_network(&self, environment: &str) -> Result<(), EngineError>;
+
+    /// The image's id, or `None` when the engine does not have it.
+    async fn image_id(&self, image: &str) -> Result<Option<String>, EngineError>;
+
+    async fn pull(&self, image: &str, progress: &dyn Fn(ImageProgress)) -> Result<(), EngineError>;
+
+    /// Builds `context` (a tar) with `dockerfile`, tagged `tag`.
+    async fn build(
+        &self,
+        context: Vec<u8>,
+        dockerfile: &str,
+        tag: &str,
+        progress: &dyn Fn(ImageProgress),
+    ) -> Result<(), EngineError>;
+
+    /// Creates the app's container (labelled, on the environment's network, reachable by the
+    /// app's name). `Conflict` when the name is taken.
+    async fn create(
+        &self,
+        environment: &str,
+        spec: &AppSpec,
+        image: &str,
+    ) -> Result<String, EngineError>;
+
+    async fn start(&self, id: &str) -> Result<(), EngineError>;
+
+    async fn stop(&self, id: &str, grace: Duration) -> Result<(), EngineError>;
+
+    /// Removes a container (and its anonymous volumes).
+    async fn remove(&self, id: &str) -> Result<(), EngineError>;
+
+    /// Runs `command` in the container; its exit code.
+    async fn exec(&self, id: &str, command: &[String]) -> Result<i64, EngineError>;
+
+    /// The last `lines` lines of the container's output (both streams, in order).
+    async fn logs_tail(&self, id: &str, lines: usize) -> Result<Vec<String>, EngineError>;
+
+    /// Removes the named volumes labelled with the environment; how many.
+    async fn remove_volumes(&self, environment: &str) -> Result<usize, EngineError>;
+}

@@ -1,0 +1,798 @@
+//! `Runtime` on a Docker engine (API ≥ 1.41), through bollard. Pinned to API 1.41 so
+//! nothing newer is ever used; an older engine is refused with a clear message.
+
+use super::endpoint::DEFAULT_SOCKET;
+use crate::core::spec::AppSpec;
+use crate::runtime::api::{
+    AppContainer, CheckLabel, Endpoint, EngineError, ExposeLabel, ImageProgress, NetworkInfo,
+    Published, Runtime, State,
+};
+use crate::runtime::labels;
+use bollard::errors::Error as BollardError;
+use bollard::models::{
+    ContainerCreateBody, EndpointSettings, HostConfig, NetworkCreateRequest, NetworkingConfig,
+    PortBinding,
+};
+use bollard::query_parameters as q;
+use bollard::{ClientVersion, Docker};
+use futures_util::StreamExt;
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// The newest API ark uses, and the oldest engine it supports.
+pub const API_VERSION: ClientVersion = ClientVersion {
+    major_version: 1,
+    minor_version: 41,
+};
+
+/// How long one request may take before the engine counts as unreachable. Long requests
+/// (pulls, builds, stop with a grace period) get their own, longer timeouts.
+const CONNECT_TIMEOUT_SECS: u64 = 3;
+
+pub struct DockerRuntime {
+    docker: Docker,
+    endpoint: Endpoint,
+    local_linux: bool,
+}
+
+fn unreachable(endpoint: &Endpoint, error: impl std::fmt::Display) -> EngineError {
+    EngineError::Unreachable {
+        endpoint: endpoint.clone(),
+        detail: error.to_string(),
+    }
+}
+
+impl DockerRuntime {
+    /// Connects and checks the engine answers (within 3 s) and is new enough.
+    pub async fn connect(endpoint: Endpoint) -> Result<DockerRuntime, EngineError> {
+        let url = endpoint.url.clone();
+        let docker = if let Some(path) = url.strip_prefix("unix://") {
+            Docker::connect_with_unix(path, CONNECT_TIMEOUT_SECS, &API_VERSION)
+        } else if url.starts_with("tcp://") || url.starts_with("http://") {
+            Docker::connect_with_http(&url, CONNECT_TIMEOUT_SECS, &API_VERSION)
+        } else {
+            return Err(unreachable(
+                &endpoint,
+                "this kind of endpoint is not supported yet (unix:// and tcp:// are)",
+            ));
+        }
+        .map_err(|e| unreachable(&endpoint, e))?;
+        let version =
+            tokio::time::timeout(Duration::from_secs(CONNECT_TIMEOUT_SECS), docker.version())
+                .await
+                .map_err(|_| unreachable(&endpoint, "no answer within 3s"))?
+                .map_err(|e| unreachable(&endpoint, e))?;
+        let api = version.api_version.unwrap_or_default();
+        if version_below(&api, 1, 41) {
+            return Err(EngineError::Failed(format!(
+                "the engine at {endpoint} speaks API {api}; ark needs 1.41 or newer (Docker Engine 20.10+)"
+            )));
+        }
+        let desktop = version
+            .platform
+            .map(|p| p.name)
+            .unwrap_or_default()
+            .contains("Desktop");
+        let local_linux = url == DEFAULT_SOCKET || url.starts_with("unix://");
+        Ok(DockerRuntime {
+            docker,
+            endpoint,
+            local_linux: local_linux && cfg!(target_os = "linux") && !desktop,
+        })
+    }
+
+    fn filters(environment: Option<&str>) -> HashMap<String, Vec<String>> {
+        let label = match environment {
+            Some(env) => format!("{}={env}", labels::ENVIRONMENT),
+            None => labels::ENVIRONMENT.to_owned(),
+        };
+        HashMap::from([("label".to_owned(), vec![label])])
+    }
+
+    /// A long operation gets a client without the short request timeout.
+    fn patient(&self) -> Docker {
+        self.docker.clone().with_timeout(Duration::from_secs(3600))
+    }
+}
+
+fn version_below(api: &str, major: u32, minor: u32) -> bool {
+    let mut parts = api.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    let (a, b) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    (a, b) < (major, minor)
+}
+
+fn failed(context: &str, error: BollardError) -> EngineError {
+    match &error {
+        BollardError::DockerResponseServerError {
+            status_code: 404,
+            message,
+        } => EngineError::NotFound(message.clone()),
+        BollardError::DockerResponseServerError {
+            status_code: 409,
+            message,
+        } => EngineError::Conflict(message.clone()),
+        BollardError::DockerResponseServerError { message, .. } => {
+            EngineError::Failed(format!("{context}: {message}"))
+        }
+        _ => EngineError::Failed(format!("{context}: {error}")),
+    }
+}
+
+fn parse_json<T: serde::de::DeserializeOwned + Default>(
+    labels: &HashMap<String, String>,
+    key: &str,
+) -> T {
+    labels
+        .get(key)
+        .and_then(|text| serde_json::from_str(text).ok())
+        .unwrap_or_default()
+}
+
+fn from_labels(id: String, name: String, labels_map: &HashMap<String, String>) -> AppContainer {
+    AppContainer {
+        id,
+        name: name.trim_start_matches('/').to_owned(),
+        environment: labels_map
+            .get(labels::ENVIRONMENT)
+            .cloned()
+            .unwrap_or_default(),
+        app: labels_map.get(labels::APP).cloned().unwrap_or_default(),
+        fingerprint: parse_json(labels_map, labels::FINGERPRINT),
+        image: labels_map.get(labels::IMAGE).cloned().unwrap_or_default(),
+        image_id: String::new(),
+        state: State::Other("unknown".into()),
+        health: None,
+        created: 0,
+        started_at: None,
+        ip: None,
+        ports: Vec::new(),
+        depends_on: labels_map
+            .get(labels::DEPENDS_ON)
+            .map(|d| {
+                d.split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        checks: parse_json::<Vec<CheckLabel>>(labels_map, labels::CHECKS),
+        exposes: parse_json::<Vec<ExposeLabel>>(labels_map, labels::EXPOSES),
+    }
+}
+
+fn state_of(status: &str, exit_code: i64) -> State {
+    match status {
+        "created" => State::Created,
+        "running" => State::Running,
+        "restarting" => State::Restarting,
+        "paused" => State::Paused,
+        "exited" => State::Exited(exit_code),
+        "dead" => State::Dead,
+        other => State::Other(other.to_owned()),
+    }
+}
+
+/// `2024-05-01T10:00:00.123Z` → unix seconds (0 when unparseable): enough for ages.
+pub fn rfc3339_to_unix(text: &str) -> i64 {
+    let parse = || -> Option<i64> {
+        let (date, time) = text.split_once('T')?;
+        let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
+        let (y, m, day) = (d.next()??, d.next()??, d.next()??);
+        let mut t = time.get(..8)?.split(':').map(|p| p.parse::<i64>().ok());
+        let (h, min, s) = (t.next()??, t.next()??, t.next()??);
+        // Days from civil (Howard Hinnant's algorithm).
+        let y = if m <= 2 { y - 1 } else { y };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let mp = (m + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + day - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        let days = era * 146_097 + doe - 719_468;
+        Some(days * 86_400 + h * 3600 + min * 60 + s)
+    };
+    parse().unwrap_or(0)
+}
+
+impl Runtime for DockerRuntime {
+    fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    fn container_ips_reachable(&self) -> bool {
+        self.local_linux
+    }
+
+    fn published_host(&self) -> String {
+        let url = &self.endpoint.url;
+        match url
+            .strip_prefix("tcp://")
+            .or_else(|| url.strip_prefix("http://"))
+        {
+            Some(rest) => rest.split(':').next().unwrap_or("127.0.0.1").to_owned(),
+            None => "127.0.0.1".to_owned(),
+        }
+    }
+
+    async fn list(&self, environment: Option<&str>) -> Result<Vec<AppContainer>, EngineError> {
+        let options = q::ListContainersOptions {
+            all: true,
+            filters: Some(Self::filters(environment)),
+            ..Default::default()
+        };
+        let summaries = self
+            .docker
+            .list_containers(Some(options))
+            .await
+            .map_err(|e| failed("list containers", e))?;
+        Ok(summaries
+            .into_iter()
+            .map(|s| {
+                let labels_map = s.labels.clone().unwrap_or_default();
+                let name = s
+                    .names
+                    .as_ref()
+                    .and_then(|n| n.first().cloned())
+                    .unwrap_or_default();
+                let mut app = from_labels(s.id.clone().unwrap_or_default(), name, &labels_map);
+                app.image_id = s.image_id.clone().unwrap_or_default();
+                let status = s.state.map(|st| st.to_string()).unwrap_or_default();
+                let exit_code = s
+                    .status
+                    .as_deref()
+                    .and_then(exit_code_from_status)
+                    .unwrap_or(0);
+                app.state = state_of(&status, exit_code);
+                app.created = s.created.unwrap_or(0);
+                app.ports = s
+                    .ports
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|p| {
+                        Some(Published {
+                            container_port: p.private_port,
+                            host_ip: p.ip.unwrap_or_default(),
+                            host_port: p.public_port?,
+                        })
+                    })
+                    .collect();
+                app.ip = s
+                    .network_settings
+                    .and_then(|n| n.networks)
+                    .and_then(|n| {
+                        n.get(&labels::network_name(&app.environment))
+                            .and_then(|e| e.ip_address.clone())
+                    })
+                    .filter(|ip| !ip.is_empty());
+                app
+            })
+            .collect())
+    }
+
+    async fn inspect(&self, id: &str) -> Result<AppContainer, EngineError> {
+        let c = self
+            .docker
+            .inspect_container(id, None::<q::InspectContainerOptions>)
+            .await
+            .map_err(|e| failed("inspect container", e))?;
+        let labels_map = c
+            .config
+            .as_ref()
+            .and_then(|cfg| cfg.labels.clone())
+            .unwrap_or_default();
+        let mut app = from_labels(
+            c.id.clone().unwrap_or_default(),
+            c.name.clone().unwrap_or_default(),
+            &labels_map,
+        );
+        app.image_id = c.image.clone().unwrap_or_default();
+        app.created = c.created.as_deref().map(rfc3339_to_unix).unwrap_or(0);
+        if let Some(state) = &c.state {
+            let status = state.status.map(|s| s.to_string()).unwrap_or_default();
+            app.state = state_of(&status, state.exit_code.unwrap_or(0));
+            app.health = state
+                .health
+                .as_ref()
+                .and_then(|h| h.status)
+                .map(|s| s.to_string())
+                .filter(|s| !s.is_empty() && s != "none");
+            app.started_at = state
+                .started_at
+                .clone()
+                .filter(|_| app.state == State::Running);
+        }
+        if let Some(settings) = &c.network_settings {
+            app.ip = settings
+                .networks
+                .as_ref()
+                .and_then(|n| n.get(&labels::network_name(&app.environment)))
+                .and_then(|e| e.ip_address.clone())
+                .filter(|ip| !ip.is_empty());
+            for (port, bindings) in settings.ports.clone().unwrap_or_default() {
+                let container_port = port
+                    .split('/')
+                    .next()
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or(0);
+                for binding in bindings.unwrap_or_default() {
+                    if let Some(host_port) = binding.host_port.and_then(|p| p.parse().ok()) {
+                        app.ports.push(Published {
+                            container_port,
+                            host_ip: binding.host_ip.unwrap_or_default(),
+                            host_port,
+                        });
+                    }
+                }
+            }
+            app.ports
+                .sort_by_key(|p| (p.container_port, p.host_ip.clone()));
+        }
+        Ok(app)
+    }
+
+    async fn networks(&self, environment: Option<&str>) -> Result<Vec<NetworkInfo>, EngineError> {
+        let options = q::ListNetworksOptions {
+            filters: Some(Self::filters(environment)),
+        };
+        let networks = self
+            .docker
+            .list_networks(Some(options))
+            .await
+            .map_err(|e| failed("list networks", e))?;
+        let mut found: Vec<NetworkInfo> = networks
+            .into_iter()
+            .map(|n| NetworkInfo {
+                name: n.name.unwrap_or_default(),
+                environment: n
+                    .labels
+                    .unwrap_or_default()
+                    .get(labels::ENVIRONMENT)
+                    .cloned()
+                    .unwrap_or_default(),
+                created: n.created.unwrap_or_default(),
+            })
+            .collect();
+        found.sort_by(|a, b| a.created.cmp(&b.created));
+        Ok(found)
+    }
+
+    async fn ensure_network(&self, environment: &str) -> Result<(), EngineError> {
+        let name = labels::network_name(environment);
+        let ours = |n: &NetworkInfo| n.name == name;
+        if self.networks(Some(environment)).await?.iter().any(ours) {
+            return Ok(());
+        }
+        let request = NetworkCreateRequest {
+            name: name.clone(),
+            driver: Some("bridge".into()),
+            labels: Some(HashMap::from([
+                (labels::ENVIRONMENT.to_owned(), environment.to_owned()),
+                (
+                    labels::VERSION.to_owned(),
+                    env!("CARGO_PKG_VERSION").to_owned(),
+                ),
+            ])),
+            ..Default::default()
+        };
+        self.docker
+            .create_network(request)
+            .await
+            .map_err(|e| failed("create network", e))?;
+        // Docker allows two networks with one name: when two ark runs raced, keep the
+        // oldest and remove the others, so every container joins the same one.
+        let same_name: Vec<NetworkInfo> = self
+            .networks(Some(environment))
+            .await?
+            .into_iter()
+            .filter(|n| n.name == name)
+            .collect();
+        if same_name.len() > 1 {
+            let listed = self
+                .docker
+                .list_networks(Some(q::ListNetworksOptions {
+                    filters: Some(HashMap::from([("name".to_owned(), vec![name.clone()])])),
+                }))
+                .await
+                .map_err(|e| failed("list networks", e))?;
+            let mut ids: Vec<(String, String)> = listed
+                .into_iter()
+                .filter(|n| n.name.as_deref() == Some(name.as_str()))
+                .map(|n| (n.created.unwrap_or_default(), n.id.unwrap_or_default()))
+                .collect();
+            ids.sort();
+            for (_, id) in ids.into_iter().skip(1) {
+                let _ = self.docker.remove_network(&id).await;
+            }
+        }
+        Ok(())
+    }
+
+    async fn remove_network(&self, environment: &str) -> Result<(), EngineError> {
+        let name = labels::network_name(environment);
+        for network in self.networks(Some(environment)).await? {
+            if network.name == name {
+                match self.docker.remove_network(&name).await {
+                    Ok(()) => {}
+                    Err(BollardError::DockerResponseServerError {
+                        status_code: 404, ..
+                    }) => {}
+                    Err(e) => return Err(failed("remove network", e)),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn image_id(&self, image: &str) -> Result<Option<String>, EngineError> {
+        match self.docker.inspect_image(image).await {
+            Ok(inspect) => Ok(inspect.id),
+            Err(BollardError::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(None),
+            Err(e) => Err(failed("inspect image", e)),
+        }
+    }
+
+    async fn pull(&self, image: &str, progress: &dyn Fn(ImageProgress)) -> Result<(), EngineError> {
+        let (name, tag) = split_tag(image);
+        let options = q::CreateImageOptions {
+            from_image: Some(name.to_owned()),
+            tag: Some(tag.to_owned()),
+            ..Default::default()
+        };
+        let docker = self.patient();
+        let mut stream = docker.create_image(Some(options), None, None);
+        while let Some(item) = stream.next().await {
+            let info = item.map_err(|e| failed(&format!("pull {image}"), e))?;
+            if let Some(error) = info.error_detail.and_then(|d| d.message) {
+                return Err(EngineError::Failed(format!("pull {image}: {error}")));
+            }
+            let amount = info
+                .progress_detail
+                .and_then(|d| {
+                    Some(format!(
+                        "{}/{} MB",
+                        d.current? / 1_000_000,
+                        d.total? / 1_000_000
+                    ))
+                })
+                .unwrap_or_default();
+            let status = format!("{} {amount}", info.status.unwrap_or_default())
+                .trim()
+                .to_owned();
+            progress(ImageProgress::Layer {
+                id: info.id.unwrap_or_default(),
+                status,
+            });
+        }
+        Ok(())
+    }
+
+    async fn build(
+        &self,
+        context: Vec<u8>,
+        dockerfile: &str,
+        tag: &str,
+        progress: &dyn Fn(ImageProgress),
+    ) -> Result<(), EngineError> {
+        let options = q::BuildImageOptions {
+            dockerfile: dockerfile.to_owned(),
+            t: Some(tag.to_owned()),
+            rm: true,
+            forcerm: true,
+            labels: Some(HashMap::from([(
+                labels::VERSION.to_owned(),
+                env!("CARGO_PKG_VERSION").to_owned(),
+            )])),
+            ..Default::default()
+        };
+        progress(ImageProgress::Build(format!(
+            "sending {} KB of context",
+            context.len() / 1024
+        )));
+        let docker = self.patient();
+        let mut stream =
+            docker.build_image(options, None, Some(bollard::body_full(context.into())));
+        while let Some(item) = stream.next().await {
+            let info = item.map_err(|e| failed(&format!("build {tag}"), e))?;
+            if let Some(error) = info.error_detail.and_then(|d| d.message) {
+                return Err(EngineError::Failed(format!(
+                    "build {tag}: {}",
+                    error.trim()
+                )));
+            }
+            if let Some(line) = info
+                .stream
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+            {
+                progress(ImageProgress::Build(line));
+            }
+        }
+        Ok(())
+    }
+
+    async fn create(
+        &self,
+        environment: &str,
+        spec: &AppSpec,
+        image: &str,
+    ) -> Result<String, EngineError> {
+        let name = labels::container_name(environment, &spec.name);
+        let mut port_bindings = HashMap::new();
+        for port in &spec.ports {
+            let binding = PortBinding {
+                host_ip: Some(port.bind.clone()),
+                host_port: Some(port.host_port.map(|p| p.to_string()).unwrap_or_default()),
+            };
+            port_bindings.insert(format!("{}/tcp", port.container_port), Some(vec![binding]));
+        }
+        let env: Vec<String> = spec
+            .env
+            .vars
+            .iter()
+            .filter_map(|v| v.value.as_ref().map(|value| format!("{}={value}", v.name)))
+            .collect();
+        let checks: Vec<CheckLabel> = spec.checks.iter().map(check_label).collect();
+        let exposes: Vec<ExposeLabel> = spec
+            .ports
+            .iter()
+            .map(|p| {
+                let http = spec
+                    .checks
+                    .iter()
+                    .any(|c| c.expose == p.expose && c.check.probe.kind() == "http");
+                ExposeLabel {
+                    name: p.expose.clone(),
+                    port: p.container_port,
+                    proto: if http { "http" } else { "tcp" }.into(),
+                }
+            })
+            .collect();
+        let mut labels_map = HashMap::from([
+            (labels::ENVIRONMENT.to_owned(), environment.to_owned()),
+            (labels::APP.to_owned(), spec.name.clone()),
+            (
+                labels::VERSION.to_owned(),
+                env!("CARGO_PKG_VERSION").to_owned(),
+            ),
+            (labels::CONFIG_HASH.to_owned(), spec.config_hash()),
+            (
+                labels::FINGERPRINT.to_owned(),
+                serde_json::to_string(&spec.fingerprint()).unwrap_or_default(),
+            ),
+            (labels::IMAGE.to_owned(), image.to_owned()),
+            (labels::DEPENDS_ON.to_owned(), spec.waits_for.join(",")),
+            (
+                labels::CHECKS.to_owned(),
+                serde_json::to_string(&checks).unwrap_or_default(),
+            ),
+            (
+                labels::EXPOSES.to_owned(),
+                serde_json::to_string(&exposes).unwrap_or_default(),
+            ),
+        ]);
+        labels_map.retain(|_, v| !v.is_empty());
+        let body = ContainerCreateBody {
+            image: Some(image.to_owned()),
+            cmd: spec.command.as_ref().map(|c| c.0.clone()),
+            env: Some(env),
+            labels: Some(labels_map),
+            exposed_ports: Some(
+                spec.ports
+                    .iter()
+                    .map(|p| format!("{}/tcp", p.container_port))
+                    .collect(),
+            ),
+            host_config: Some(HostConfig {
+                port_bindings: Some(port_bindings),
+                init: Some(spec.init),
+                nano_cpus: spec.nano_cpus(),
+                memory: spec.memory_bytes(),
+                memory_reservation: spec.memory_reservation_bytes(),
+                ..Default::default()
+            }),
+            networking_config: Some(NetworkingConfig {
+                endpoints_config: Some(HashMap::from([(
+                    labels::network_name(environment),
+                    EndpointSettings {
+                        aliases: Some(vec![spec.name.clone()]),
+                        ..Default::default()
+                    },
+                )])),
+            }),
+            ..Default::default()
+        };
+        let options = q::CreateContainerOptions {
+            name: Some(name),
+            ..Default::default()
+        };
+        let created = self
+            .docker
+            .create_container(Some(options), body)
+            .await
+            .map_err(|e| failed("create container", e))?;
+        Ok(created.id)
+    }
+
+    async fn start(&self, id: &str) -> Result<(), EngineError> {
+        match self
+            .docker
+            .start_container(id, None::<q::StartContainerOptions>)
+            .await
+        {
+            Ok(()) => Ok(()),
+            // 304: already running — another ark started it.
+            Err(BollardError::DockerResponseServerError {
+                status_code: 304, ..
+            }) => Ok(()),
+            Err(e) => Err(failed("start container", e)),
+        }
+    }
+
+    async fn stop(&self, id: &str, grace: Duration) -> Result<(), EngineError> {
+        let options = q::StopContainerOptions {
+            t: Some(grace.as_secs() as i32),
+            ..Default::default()
+        };
+        let docker = self
+            .docker
+            .clone()
+            .with_timeout(grace + Duration::from_secs(CONNECT_TIMEOUT_SECS + 5));
+        match docker.stop_container(id, Some(options)).await {
+            Ok(()) => Ok(()),
+            Err(BollardError::DockerResponseServerError {
+                status_code: 304 | 404,
+                ..
+            }) => Ok(()),
+            Err(e) => Err(failed("stop container", e)),
+        }
+    }
+
+    async fn remove(&self, id: &str) -> Result<(), EngineError> {
+        let options = q::RemoveContainerOptions {
+            force: true,
+            v: true,
+            ..Default::default()
+        };
+        match self.docker.remove_container(id, Some(options)).await {
+            Ok(()) => Ok(()),
+            Err(BollardError::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(()),
+            Err(e) => Err(failed("remove container", e)),
+        }
+    }
+
+    async fn exec(&self, id: &str, command: &[String]) -> Result<i64, EngineError> {
+        let config = bollard::exec::CreateExecOptions::<String> {
+            cmd: Some(command.to_vec()),
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            ..Default::default()
+        };
+        let created = self
+            .docker
+            .create_exec(id, config)
+            .await
+            .map_err(|e| failed("exec", e))?;
+        if let bollard::exec::StartExecResults::Attached { mut output, .. } = self
+            .docker
+            .start_exec(&created.id, None)
+            .await
+            .map_err(|e| failed("exec", e))?
+        {
+            while output.next().await.is_some() {}
+        }
+        let inspect = self
+            .docker
+            .inspect_exec(&created.id)
+            .await
+            .map_err(|e| failed("exec", e))?;
+        Ok(inspect.exit_code.unwrap_or(-1))
+    }
+
+    async fn logs_tail(&self, id: &str, lines: usize) -> Result<Vec<String>, EngineError> {
+        let options = q::LogsOptions {
+            stdout: true,
+            stderr: true,
+            tail: lines.to_string(),
+            ..Default::default()
+        };
+        let mut stream = self.docker.logs(id, Some(options));
+        let mut text = Vec::new();
+        while let Some(item) = stream.next().await {
+            let chunk = item.map_err(|e| failed("logs", e))?;
+            text.extend_from_slice(&chunk.into_bytes());
+        }
+        Ok(String::from_utf8_lossy(&text)
+            .lines()
+            .map(str::to_owned)
+            .collect())
+    }
+
+    async fn remove_volumes(&self, environment: &str) -> Result<usize, EngineError> {
+        let options = q::ListVolumesOptions {
+            filters: Some(Self::filters(Some(environment))),
+        };
+        let listed = self
+            .docker
+            .list_volumes(Some(options))
+            .await
+            .map_err(|e| failed("list volumes", e))?;
+        let mut removed = 0;
+        for volume in listed.volumes.unwrap_or_default() {
+            self.docker
+                .remove_volume(&volume.name, None::<q::RemoveVolumeOptions>)
+                .await
+                .map_err(|e| failed("remove volume", e))?;
+            removed += 1;
+        }
+        Ok(removed)
+    }
+}
+
+fn check_label(check: &crate::core::spec::ReadinessCheck) -> CheckLabel {
+    use crate::core::definition::Probe;
+    let (path, command) = match &check.check.probe {
+        Probe::Http { path } => (Some(path.clone()), None),
+        Probe::Exec { command } => (None, Some(command.0.clone())),
+        _ => (None, None),
+    };
+    CheckLabel {
+        expose: check.expose.clone(),
+        port: check.port,
+        kind: check.check.probe.kind().into(),
+        path,
+        command,
+    }
+}
+
+/// `Exited (3) 2 minutes ago` → 3.
+fn exit_code_from_status(status: &str) -> Option<i64> {
+    let start = status.find('(')? + 1;
+    let end = status[start..].find(')')? + start;
+    status[start..end].parse().ok()
+}
+
+/// `registry:5000/app:tag` → (`registry:5000/app`, `tag`); no tag → `latest`.
+fn split_tag(image: &str) -> (&str, &str) {
+    let last_slash = image.rfind('/').map_or(0, |i| i + 1);
+    match image[last_slash..].rfind(':') {
+        Some(colon) if !image.contains('@') => (
+            &image[..last_slash + colon],
+            &image[last_slash + colon + 1..],
+        ),
+        _ => (image, "latest"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_split_without_confusing_registry_ports() {
+        assert_eq!(split_tag("busybox"), ("busybox", "latest"));
+        assert_eq!(split_tag("postgres:16"), ("postgres", "16"));
+        assert_eq!(
+            split_tag("registry:5000/team/app"),
+            ("registry:5000/team/app", "latest")
+        );
+        assert_eq!(
+            split_tag("registry:5000/app:v2"),
+            ("registry:5000/app", "v2")
+        );
+    }
+
+    #[test]
+    fn exit_codes_and_times_parse() {
+        assert_eq!(exit_code_from_status("Exited (3) 2 minutes ago"), Some(3));
+        assert_eq!(exit_code_from_status("Up 5 seconds"), None);
+        assert_eq!(rfc3339_to_unix("1970-01-02T00:00:01.5Z"), 86_401);
+        assert_eq!(rfc3339_to_unix("2024-03-01T00:00:00Z"), 1_709_251_200);
+        assert_eq!(rfc3339_to_unix("garbage"), 0);
+        assert!(version_below("1.40", 1, 41));
+        assert!(!version_below("1.41", 1, 41));
+        assert!(!version_below("1.43", 1, 41));
+    }
+}

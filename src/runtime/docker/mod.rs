@@ -1,0 +1,5 @@
+//! The Docker backend: the only code that knows about Docker (bollard, tar, contexts).
+
+pub mod build_context;
+pub mod endpoint;
+pub mod engine;

@@ -1,0 +1,5 @@
+//! Container engines behind one narrow interface (`api::Runtime`).
+
+pub mod api;
+pub mod docker;
+pub mod labels;
