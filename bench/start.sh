@@ -25,8 +25,8 @@
 # When ark cannot be built or has no `start`/`down` yet, its cells read "ark: not available"
 # and the compose and ideal parts still run.
 #
-# Other knobs: BENCH_TIMEOUT (s, per wait, default 180), BENCH_SETTLE (s of quiet before each
-# phase, default 2). Needs docker, docker-compose 1.x,
+# Other knobs: BENCH_TIMEOUT (s, per wait, default 180), BENCH_SETTLE (s, default 20: before each
+# phase, wait up to that long for the host CPU to go below 25% busy). Needs docker, docker-compose 1.x,
 # python3, bash >= 5. Everything it creates belongs to this run (compose projects
 # `arkbench<id>r<N>`, ark environments `bench-<id>-<N>`, single-app containers labelled
 # ark-bench.run=<id>) and is removed on exit, whatever happens (`docker-compose down -v`,
@@ -54,12 +54,12 @@ seed="${BENCH_SEED:-1}"
 runs="${BENCH_RUNS:-3}"
 ideal_samples="${BENCH_IDEAL_SAMPLES:-5}"
 wait_timeout="${BENCH_TIMEOUT:-180}"
-settle="${BENCH_SETTLE:-2}"
+settle="${BENCH_SETTLE:-20}"
 image="ark-bench-http:latest"
 for v in apps depth seed runs ideal_samples wait_timeout; do
   [[ "${!v}" =~ ^[0-9]+$ && "${!v}" -ge 1 ]] || die "$v must be a positive integer (got '${!v}')"
 done
-[[ "$settle" =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "BENCH_SETTLE must be a number of seconds (got '$settle')"
+[[ "$settle" =~ ^[0-9]+$ ]] || die "BENCH_SETTLE must be a whole number of seconds (got '$settle')"
 
 [[ -n "${EPOCHREALTIME:-}" ]] || die "bash >= 5 is required (EPOCHREALTIME)"
 command -v python3 >/dev/null 2>&1 || die "python3 is required"
@@ -186,20 +186,31 @@ sleep_until() {
 }
 fail_log() { tail -n 15 "$1" | sed 's/^/    | /' >&2; }
 
-# The host's CPU busy % over 2 s (only meaningful when the engine runs on this host).
+# cpu_busy SECONDS: the host's CPU busy % over that time.
 cpu_busy() {
-  python3 - <<'EOF'
-import time
+  python3 - "$1" <<'EOF'
+import sys, time
 def snap():
     v = [int(x) for x in open("/proc/stat").readline().split()[1:]]
     return sum(v), v[3] + v[4]
-t0, i0 = snap(); time.sleep(2); t1, i1 = snap()
+t0, i0 = snap(); time.sleep(float(sys.argv[1])); t1, i1 = snap()
 print(round(100 * (1 - (i1 - i0) / max(1, t1 - t0))))
 EOF
 }
-# Other load on the host (e.g. a compiler) skews every figure: sample it before each run.
-measure_busy() {
-  if [[ -r /proc/stat && "${DOCKER_HOST:-unix://}" == unix://* ]]; then record "$1" host busy "$(cpu_busy)"; fi
+# quiesce RUN PHASE: before each phase, wait (up to BENCH_SETTLE s) for the host to go quiet
+# (CPU < 25% busy over 1 s): the previous phase's teardown goes on in the kernel after its
+# command returns, and other load on the host skews every figure. Records the last sample.
+quiesce() {
+  local b="" waited=0
+  if [[ -r /proc/stat && "${DOCKER_HOST:-unix://}" == unix://* ]]; then
+    while :; do
+      b="$(cpu_busy 1)"; waited=$((waited + 1))
+      if ((b < 25 || waited >= settle)); then break; fi
+    done
+    record "$1" "$2" busy "$b"
+  elif ((settle > 0)); then
+    sleep 2
+  fi
 }
 
 project_ids() { docker ps -aq --no-trunc --filter "label=com.docker.compose.project=$1" | sort; }
@@ -355,15 +366,15 @@ ideal_round 0 1
 sed -i '/^0\t/d' "$results"
 
 for ((r = 1; r <= runs; r++)); do
-  sleep "$settle"
-  measure_busy "$r"
+  quiesce "$r" ideal
   log "run $r/$runs: ideal ($ideal_samples single-app starts)"
   ideal_round "$r" "$ideal_samples"
   # Alternate which tool goes first, so neither always runs on a "warmer" engine.
   order=(compose ark)
   ((r % 2 == 0)) && order=(ark compose)
   for tool in "${order[@]}"; do
-    sleep "$settle"
+    if [[ $tool == ark && $ark_ok != 1 ]]; then continue; fi
+    quiesce "$r" "$tool"
     if [[ $tool == compose ]]; then
       log "run $r/$runs: docker-compose (cold, no-op, down)"
       compose_round "arkbench${id}r$r" "$r"
@@ -372,7 +383,7 @@ for ((r = 1; r <= runs; r++)); do
       ark_round "bench-$id-$r" "$r"
     fi
   done
-  awk -F'\t' -v r="$r" '$1 == r && $3 == "busy" { printf "  host CPU busy before the run: %d%%\n", $4; next }
+  awk -F'\t' -v r="$r" '$1 == r && $3 == "busy" { printf "  host CPU busy before %s: %d%%\n", $2, $4; next }
     $1 == r && $4 !~ /^fail/ && $3 != "one" { printf "  %s %s: %.2f s\n", $2, $3, $4 / 1e6 }
     $1 == r && $4 ~ /^fail/ { printf "  %s %s: %s\n", $2, $3, $4 }' "$results" >&2
 done
@@ -463,10 +474,10 @@ p(f"- ark: `{ark_version}`" if ark_available else f"- ark: not available — {ar
 p(f"- engine: {engine}; docker-compose {compose_version} (file format 2.4, HEALTHCHECK every 500ms, "
   "`depends_on: condition: service_healthy`, `init: true`)")
 p(f"- host: {cpu}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}; {time.strftime('%Y-%m-%d %H:%M')}")
-host_busy = [f"{v}%" for r, t, s, v in rows if s == "busy"]
+host_busy = [int(v) for r, t, s, v in rows if s == "busy"]
 if host_busy:
-    p(f"- host CPU busy before each run (2 s sample; other load on the host skews every figure): "
-      f"{', '.join(host_busy)}")
+    p(f"- host CPU busy just before each phase (1 s sample, after waiting up to {os.environ.get('BENCH_SETTLE', '20')} s "
+      f"for < 25%; other load skews every figure): median {statistics.median(host_busy):.0f}%, max {max(host_busy)}%")
 p(f"- {runs} runs of each, fresh (everything removed between runs); median **bold**, (min–max)")
 p(f"- compose cold = `docker-compose up -d` + `docker inspect` every 100 ms until all {apps} are healthy; "
   f"ideal = {depth} (depth) × one app's `docker run -d --init` → health URL answering "
@@ -480,11 +491,11 @@ p(f"| down ({apps} apps) | {cell('ark', 'down')} | {cell('compose', 'down')} | �
 p(f"| one app (ideal, single start) | — | — | {fmt(one_s)} | — | — |")
 
 p("\n<details><summary>every run (s)</summary>\n")
-p("| Run | host CPU busy before | ark cold | ark no-op | ark down | compose cold | compose no-op | compose down | ideal one app (samples) | ideal × depth |")
+p("| Run | CPU busy before ideal/compose/ark | ark cold | ark no-op | ark down | compose cold | compose no-op | compose down | ideal one app (samples) | ideal × depth |")
 p("|---:|---:|---:|---:|---:|---:|---:|---:|:---|---:|")
 for r in range(1, runs + 1):
-    hb = [v for rr, t, s, v in rows if rr == str(r) and s == "busy"]
-    cells = [f"{hb[0]}%" if hb else "?"]
+    hb = {t: v for rr, t, s, v in rows if rr == str(r) and s == "busy"}
+    cells = ["/".join(hb[t] + "%" if t in hb else "–" for t in ("ideal", "compose", "ark"))]
     for tool in ("ark", "compose"):
         for step in ("cold", "noop", "down"):
             v = [x for x in rows if x[0] == str(r) and x[1] == tool and x[2] == step]

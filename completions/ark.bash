@@ -31,6 +31,9 @@ _ark() {
             ark,envs)
                 cmd="ark__subcmd__envs"
                 ;;
+            ark,exec)
+                cmd="ark__subcmd__exec"
+                ;;
             ark,help)
                 cmd="ark__subcmd__help"
                 ;;
@@ -70,6 +73,9 @@ _ark() {
             ark__subcmd__help,envs)
                 cmd="ark__subcmd__help__subcmd__envs"
                 ;;
+            ark__subcmd__help,exec)
+                cmd="ark__subcmd__help__subcmd__exec"
+                ;;
             ark__subcmd__help,help)
                 cmd="ark__subcmd__help__subcmd__help"
                 ;;
@@ -98,7 +104,7 @@ _ark() {
 
     case "${cmd}" in
         ark)
-            opts="-q -v -H -h -V --apps --environments --color --quiet --verbose --host --context --help --version validate deps config plan start status ps stop restart down envs completions help"
+            opts="-q -v -H -h -V --apps --environments --color --quiet --verbose --host --context --help --version validate deps config plan start status ps stop restart down exec envs completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -373,8 +379,54 @@ _ark() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ark__subcmd__exec)
+            opts="-e -q -v -H -h -V --environment --apps --environments --color --quiet --verbose --host --context --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --environment)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --apps)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --environments)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -H)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ark__subcmd__help)
-            opts="validate deps config plan start status stop restart down envs completions help"
+            opts="validate deps config plan start status stop restart down exec envs completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -444,6 +496,20 @@ _ark() {
             return 0
             ;;
         ark__subcmd__help__subcmd__envs)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ark__subcmd__help__subcmd__exec)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -76,6 +76,8 @@ pub enum Command {
     Restart(RestartArgs),
     /// Remove an environment: its containers and network (and volumes with --volumes)
     Down(DownArgs),
+    /// Run a command in an app's container (a TTY when interactive; its exit code is ark's)
+    Exec(ExecArgs),
     /// List the environments defined on disk and running on the engine
     Envs(EnvsArgs),
     /// Print a shell completion script
@@ -272,6 +274,20 @@ pub struct DownArgs {
     /// How to show progress
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
     pub progress: ProgressMode,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    #[command(flatten)]
+    pub environment: EnvironmentArg,
+
+    /// The app
+    #[arg(value_name = "APP")]
+    pub app: String,
+
+    /// The command and its arguments (after `--`)
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<String>,
 }
 
 fn parse_duration_arg(text: &str) -> Result<std::time::Duration, String> {

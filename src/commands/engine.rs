@@ -14,7 +14,11 @@ pub fn block_on<F: Future>(future: F) -> Result<F::Output, Failure> {
         .enable_all()
         .build()
         .map_err(|e| Failure::Failed(format!("cannot start the async runtime: {e}")))?;
-    Ok(runtime.block_on(future))
+    let output = runtime.block_on(future);
+    // A blocking read of stdin (an interactive exec) would hold a normal shutdown until the
+    // next key press: the work is done, so do not wait for it.
+    runtime.shutdown_background();
+    Ok(output)
 }
 
 /// Connects to the engine the settings point at; exit 4 when it does not answer.

@@ -6,6 +6,7 @@ pub mod deps;
 pub mod down;
 pub mod engine;
 pub mod envs;
+pub mod exec;
 pub mod images;
 pub mod load;
 pub mod on_engine;

@@ -280,10 +280,18 @@ async fn create_or_adopt<R: Runtime>(
         Ok(id) => Ok(id),
         Err(EngineError::Conflict(message)) => {
             let name = labels::container_name(environment, &step.spec.name);
-            let existing = runtime
-                .inspect(&name)
-                .await
-                .map_err(|_| format!("cannot create: {message}"))?;
+            // The engine reserves the name a moment before the other ark's container can be
+            // inspected: look again briefly before giving up.
+            let mut existing = runtime.inspect(&name).await;
+            for _ in 0..40 {
+                if existing.is_ok() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                existing = runtime.inspect(&name).await;
+            }
+            let existing = existing
+                .map_err(|e| format!("cannot create: {message} (and cannot inspect it: {e})"))?;
             if existing.environment != environment || existing.app != step.spec.name {
                 return Err(format!(
                     "a container named `{name}` exists and is not ark's: ark will not touch it (rename or remove it yourself)"

@@ -119,6 +119,7 @@ impl AppContainer {
 /// An environment's network as the engine has it.
 #[derive(Debug, Clone)]
 pub struct NetworkInfo {
+    pub id: String,
     pub name: String,
     pub environment: String,
     pub created: String,
@@ -192,6 +193,15 @@ pub trait Runtime {
 
     /// Runs `command` in the container; its exit code.
     async fn exec(&self, id: &str, command: &[String]) -> Result<i64, EngineError>;
+
+    /// Runs `command` in the container attached to this process's stdin, stdout and stderr
+    /// (one stream with a TTY, sized `tty_size`); its exit code.
+    async fn exec_attached(
+        &self,
+        id: &str,
+        command: &[String],
+        tty_size: Option<(u16, u16)>,
+    ) -> Result<i64, EngineError>;
 
     /// The last `lines` lines of the container's output (both streams, in order).
     async fn logs_tail(&self, id: &str, lines: usize) -> Result<Vec<String>, EngineError>;

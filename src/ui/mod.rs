@@ -6,4 +6,5 @@ pub mod printer;
 pub mod progress;
 pub mod style;
 pub mod table;
+pub mod terminal;
 pub mod time;

@@ -145,15 +145,14 @@ impl Progress {
         }
     }
 
-    /// Removes the live lines before the summary is printed.
+    /// Stops the live lines, keeping each app's last state on screen above the summary.
     pub fn finish(&self) {
-        if let Progress::Tty { bars, lines, .. } = self {
+        if let Progress::Tty { lines, .. } = self {
             for bar in lines.borrow().values() {
                 if !bar.is_finished() {
                     bar.abandon();
                 }
             }
-            let _ = bars.clear();
         }
     }
 }

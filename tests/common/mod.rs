@@ -1,6 +1,8 @@
 //! Helpers for running the real `ark` binary in tests, isolated from the user's own config.
 #![allow(dead_code)]
 
+pub mod engine;
+
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
@@ -62,7 +64,13 @@ pub fn output(command: &mut Command) -> (i32, String, String) {
     )
 }
 
-/// `ark ARGS…` run inside `dir`: exit code, stdout, stderr.
+/// `ark ARGS…` run inside `dir`, with no engine reachable (so what runs on this machine
+/// cannot change the result): exit code, stdout, stderr.
 pub fn run(dir: &tempfile::TempDir, args: &[&str]) -> (i32, String, String) {
-    output(ark().current_dir(dir.path()).args(args))
+    output(
+        ark()
+            .current_dir(dir.path())
+            .env("DOCKER_HOST", "unix:///nonexistent/ark-tests-offline.sock")
+            .args(args),
+    )
 }

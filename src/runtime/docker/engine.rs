@@ -25,12 +25,16 @@ pub const API_VERSION: ClientVersion = ClientVersion {
     minor_version: 41,
 };
 
-/// How long one request may take before the engine counts as unreachable. Long requests
-/// (pulls, builds, stop with a grace period) get their own, longer timeouts.
+/// How long the first request may take before the engine counts as unreachable.
 const CONNECT_TIMEOUT_SECS: u64 = 3;
+/// How long an ordinary operation may take: a busy engine on a small machine can take
+/// seconds to create or start a container. Pulls and builds get longer still.
+const OPERATION_TIMEOUT: Duration = Duration::from_secs(120);
 
 pub struct DockerRuntime {
     docker: Docker,
+    /// The environment network containers attach to, by id (see `ensure_network`).
+    network_id: std::cell::RefCell<Option<String>>,
     endpoint: Endpoint,
     local_linux: bool,
 }
@@ -68,6 +72,7 @@ impl DockerRuntime {
                 "the engine at {endpoint} speaks API {api}; ark needs 1.41 or newer (Docker Engine 20.10+)"
             )));
         }
+        let docker = docker.with_timeout(OPERATION_TIMEOUT);
         let desktop = version
             .platform
             .map(|p| p.name)
@@ -76,6 +81,7 @@ impl DockerRuntime {
         let local_linux = url == DEFAULT_SOCKET || url.starts_with("unix://");
         Ok(DockerRuntime {
             docker,
+            network_id: std::cell::RefCell::default(),
             endpoint,
             local_linux: local_linux && cfg!(target_os = "linux") && !desktop,
         })
@@ -341,6 +347,7 @@ impl Runtime for DockerRuntime {
         let mut found: Vec<NetworkInfo> = networks
             .into_iter()
             .map(|n| NetworkInfo {
+                id: n.id.unwrap_or_default(),
                 name: n.name.unwrap_or_default(),
                 environment: n
                     .labels
@@ -357,66 +364,61 @@ impl Runtime for DockerRuntime {
 
     async fn ensure_network(&self, environment: &str) -> Result<(), EngineError> {
         let name = labels::network_name(environment);
-        let ours = |n: &NetworkInfo| n.name == name;
-        if self.networks(Some(environment)).await?.iter().any(ours) {
-            return Ok(());
-        }
-        let request = NetworkCreateRequest {
-            name: name.clone(),
-            driver: Some("bridge".into()),
-            labels: Some(HashMap::from([
-                (labels::ENVIRONMENT.to_owned(), environment.to_owned()),
-                (
-                    labels::VERSION.to_owned(),
-                    env!("CARGO_PKG_VERSION").to_owned(),
-                ),
-            ])),
-            ..Default::default()
+        let named = |all: Vec<NetworkInfo>| -> Vec<NetworkInfo> {
+            all.into_iter().filter(|n| n.name == name).collect()
         };
-        self.docker
-            .create_network(request)
-            .await
-            .map_err(|e| failed("create network", e))?;
-        // Docker allows two networks with one name: when two ark runs raced, keep the
-        // oldest and remove the others, so every container joins the same one.
-        let same_name: Vec<NetworkInfo> = self
-            .networks(Some(environment))
-            .await?
-            .into_iter()
-            .filter(|n| n.name == name)
-            .collect();
-        if same_name.len() > 1 {
-            let listed = self
+        let mut existing = named(self.networks(Some(environment)).await?);
+        let mut created = None;
+        if existing.is_empty() {
+            let request = NetworkCreateRequest {
+                name: name.clone(),
+                driver: Some("bridge".into()),
+                labels: Some(HashMap::from([
+                    (labels::ENVIRONMENT.to_owned(), environment.to_owned()),
+                    (
+                        labels::VERSION.to_owned(),
+                        env!("CARGO_PKG_VERSION").to_owned(),
+                    ),
+                ])),
+                ..Default::default()
+            };
+            let response = self
                 .docker
-                .list_networks(Some(q::ListNetworksOptions {
-                    filters: Some(HashMap::from([("name".to_owned(), vec![name.clone()])])),
-                }))
+                .create_network(request)
                 .await
-                .map_err(|e| failed("list networks", e))?;
-            let mut ids: Vec<(String, String)> = listed
-                .into_iter()
-                .filter(|n| n.name.as_deref() == Some(name.as_str()))
-                .map(|n| (n.created.unwrap_or_default(), n.id.unwrap_or_default()))
-                .collect();
-            ids.sort();
-            for (_, id) in ids.into_iter().skip(1) {
-                let _ = self.docker.remove_network(&id).await;
-            }
+                .map_err(|e| failed("create network", e))?;
+            created = Some(response.id);
+            existing = named(self.networks(Some(environment)).await?);
         }
+        // Docker allows two networks with one name. When two ark runs raced, each picks the
+        // same one (the first by creation time, then id) and attaches by id, so the name is
+        // never ambiguous for them; the loser removes the network it made.
+        existing.sort_by(|a, b| (&a.created, &a.id).cmp(&(&b.created, &b.id)));
+        let winner = existing
+            .first()
+            .map(|n| n.id.clone())
+            .ok_or_else(|| EngineError::Failed(format!("network {name} vanished")))?;
+        if let Some(mine) = created.filter(|mine| *mine != winner) {
+            let _ = self.docker.remove_network(&mine).await;
+        }
+        *self.network_id.borrow_mut() = Some(winner);
         Ok(())
     }
 
     async fn remove_network(&self, environment: &str) -> Result<(), EngineError> {
         let name = labels::network_name(environment);
-        for network in self.networks(Some(environment)).await? {
-            if network.name == name {
-                match self.docker.remove_network(&name).await {
-                    Ok(()) => {}
-                    Err(BollardError::DockerResponseServerError {
-                        status_code: 404, ..
-                    }) => {}
-                    Err(e) => return Err(failed("remove network", e)),
-                }
+        for network in self
+            .networks(Some(environment))
+            .await?
+            .into_iter()
+            .filter(|n| n.name == name)
+        {
+            match self.docker.remove_network(&network.id).await {
+                Ok(())
+                | Err(BollardError::DockerResponseServerError {
+                    status_code: 404, ..
+                }) => {}
+                Err(e) => return Err(failed("remove network", e)),
             }
         }
         Ok(())
@@ -593,7 +595,10 @@ impl Runtime for DockerRuntime {
             }),
             networking_config: Some(NetworkingConfig {
                 endpoints_config: Some(HashMap::from([(
-                    labels::network_name(environment),
+                    self.network_id
+                        .borrow()
+                        .clone()
+                        .unwrap_or_else(|| labels::network_name(environment)),
                     EndpointSettings {
                         aliases: Some(vec![spec.name.clone()]),
                         ..Default::default()
@@ -634,10 +639,7 @@ impl Runtime for DockerRuntime {
             t: Some(grace.as_secs() as i32),
             ..Default::default()
         };
-        let docker = self
-            .docker
-            .clone()
-            .with_timeout(grace + Duration::from_secs(CONNECT_TIMEOUT_SECS + 5));
+        let docker = self.docker.clone().with_timeout(grace + OPERATION_TIMEOUT);
         match docker.stop_container(id, Some(options)).await {
             Ok(()) => Ok(()),
             Err(BollardError::DockerResponseServerError {
@@ -682,6 +684,76 @@ impl Runtime for DockerRuntime {
             .map_err(|e| failed("exec", e))?
         {
             while output.next().await.is_some() {}
+        }
+        let inspect = self
+            .docker
+            .inspect_exec(&created.id)
+            .await
+            .map_err(|e| failed("exec", e))?;
+        Ok(inspect.exit_code.unwrap_or(-1))
+    }
+
+    async fn exec_attached(
+        &self,
+        id: &str,
+        command: &[String],
+        tty_size: Option<(u16, u16)>,
+    ) -> Result<i64, EngineError> {
+        use tokio::io::AsyncWriteExt;
+        let config = bollard::exec::CreateExecOptions::<String> {
+            cmd: Some(command.to_vec()),
+            attach_stdin: Some(true),
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            tty: Some(tty_size.is_some()),
+            ..Default::default()
+        };
+        let created = self
+            .docker
+            .create_exec(id, config)
+            .await
+            .map_err(|e| failed("exec", e))?;
+        let options = bollard::exec::StartExecOptions {
+            detach: false,
+            tty: tty_size.is_some(),
+            output_capacity: None,
+        };
+        // An interactive session may last hours: no request timeout.
+        let docker = self.patient();
+        let started = docker
+            .start_exec(&created.id, Some(options))
+            .await
+            .map_err(|e| failed("exec", e))?;
+        if let Some((width, height)) = tty_size {
+            let resize = bollard::exec::ResizeExecOptions { width, height };
+            let _ = docker.resize_exec(&created.id, resize).await;
+        }
+        if let bollard::exec::StartExecResults::Attached {
+            mut output,
+            mut input,
+        } = started
+        {
+            let forward_stdin = tokio::spawn(async move {
+                let mut stdin = tokio::io::stdin();
+                let _ = tokio::io::copy(&mut stdin, &mut input).await;
+                let _ = input.shutdown().await;
+            });
+            let (mut stdout, mut stderr) = (tokio::io::stdout(), tokio::io::stderr());
+            while let Some(chunk) = output.next().await {
+                let written = match chunk.map_err(|e| failed("exec", e))? {
+                    bollard::container::LogOutput::StdErr { message } => {
+                        stderr.write_all(&message).await.and(stderr.flush().await)
+                    }
+                    other => stdout
+                        .write_all(&other.into_bytes())
+                        .await
+                        .and(stdout.flush().await),
+                };
+                if written.is_err() {
+                    break;
+                }
+            }
+            forward_stdin.abort();
         }
         let inspect = self
             .docker

@@ -1,0 +1,182 @@
+//! Helpers for tests that run against the real Docker engine: a unique environment per
+//! test, removed by label when the test ends (also when it fails), and the test images
+//! built once. In CI (`CI=true`) a missing engine fails the test; elsewhere it skips.
+
+use super::{ark, repo, write};
+use assert_cmd::Command;
+use std::collections::BTreeSet;
+use std::process::Command as Process;
+use std::sync::{Mutex, OnceLock};
+
+/// Whether an engine answers. Panics in CI when none does: engine tests never skip there.
+#[allow(clippy::print_stderr)] // a skipped test says why
+pub fn engine_available() -> bool {
+    static ANSWER: OnceLock<bool> = OnceLock::new();
+    let available = *ANSWER.get_or_init(|| {
+        Process::new("docker")
+            .args(["version", "--format", "{{.Server.APIVersion}}"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if !available {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but no Docker engine answers: engine tests must not skip in CI"
+        );
+        eprintln!("skipped: no Docker engine answers (set CI=true to make this a failure)");
+    }
+    available
+}
+
+/// `docker ARGS…` → trimmed stdout; panics with stderr when it fails.
+pub fn docker(args: &[&str]) -> String {
+    let out = Process::new("docker")
+        .args(args)
+        .output()
+        .expect("docker runs");
+    assert!(
+        out.status.success(),
+        "docker {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// `docker ARGS…` that may fail: (success, stdout).
+pub fn docker_try(args: &[&str]) -> (bool, String) {
+    let out = Process::new("docker")
+        .args(args)
+        .output()
+        .expect("docker runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+    )
+}
+
+/// The test image `tests/images/<name>`, built once per test run: `ark-test-<name>:latest`.
+pub fn image(name: &str) -> String {
+    static BUILT: OnceLock<Mutex<BTreeSet<String>>> = OnceLock::new();
+    let built = BUILT.get_or_init(Default::default);
+    let mut built = built.lock().unwrap_or_else(|e| e.into_inner());
+    let tag = format!("ark-test-{name}:latest");
+    if !built.contains(name) {
+        if !docker_try(&["image", "inspect", "busybox:latest"]).0 {
+            let seeded = Process::new("bash")
+                .arg(repo().join("scripts/seed-busybox.sh"))
+                .status()
+                .expect("seed script runs");
+            assert!(seeded.success(), "scripts/seed-busybox.sh failed");
+        }
+        let context = repo().join("tests/images").join(name);
+        docker(&["build", "-q", "-t", &tag, context.to_str().unwrap()]);
+        built.insert(name.to_owned());
+    }
+    tag
+}
+
+/// One test's environment: its own name, apps folder and environments folder. Everything
+/// the engine has under that name is removed when it is dropped.
+pub struct TestEnv {
+    pub name: String,
+    pub dir: tempfile::TempDir,
+}
+
+impl TestEnv {
+    /// `apps`: (app name, definition text) — written as checkouts `apps/<app>/launch/<app>.yml`.
+    pub fn new(tag: &str, apps: &[(&str, &str)]) -> TestEnv {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "t-{tag}-{}-{}",
+            std::process::id() % 100_000,
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        );
+        let dir = tempfile::tempdir().expect("temp dir");
+        for (app, text) in apps {
+            write(
+                &dir.path().join(format!("apps/{app}/launch/{app}.yml")),
+                text,
+            );
+        }
+        std::fs::create_dir_all(dir.path().join("environments")).unwrap();
+        TestEnv { name, dir }
+    }
+
+    /// Writes this environment's own file.
+    pub fn environment_file(&self, text: &str) {
+        write(
+            &self
+                .dir
+                .path()
+                .join(format!("environments/{}.yml", self.name)),
+            text,
+        );
+    }
+
+    /// `ark` pointed at this test's folders, run inside them.
+    pub fn ark(&self) -> Command {
+        let mut command = ark();
+        command
+            .current_dir(self.dir.path())
+            .args(["--apps", "apps", "--environments", "environments"])
+            .env_remove("CI_QUIET");
+        command
+    }
+
+    /// `ark ARGS…` with `-e <this env>` appended: (exit code, stdout, stderr).
+    pub fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let mut command = self.ark();
+        command.args(args).args(["-e", &self.name]);
+        super::output(&mut command)
+    }
+
+    /// The container id of each app, by label.
+    pub fn container_ids(&self) -> Vec<(String, String)> {
+        let filter = format!("label=dev.ark.environment={}", self.name);
+        let listed = docker(&[
+            "ps",
+            "-a",
+            "--filter",
+            &filter,
+            "--format",
+            "{{.Label \"dev.ark.app\"}} {{.ID}}",
+        ]);
+        let mut ids: Vec<(String, String)> = listed
+            .lines()
+            .filter_map(|l| l.split_once(' ').map(|(a, i)| (a.to_owned(), i.to_owned())))
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    pub fn container(&self, app: &str) -> String {
+        format!("ark_{}_{app}", self.name)
+    }
+}
+
+impl Drop for TestEnv {
+    fn drop(&mut self) {
+        let filter = format!("label=dev.ark.environment={}", self.name);
+        let (_, ids) = docker_try(&["ps", "-aq", "--filter", &filter]);
+        let ids: Vec<&str> = ids.lines().collect();
+        if !ids.is_empty() {
+            let mut args = vec!["rm", "-f", "-v"];
+            args.extend(ids);
+            let _ = docker_try(&args);
+        }
+        let (_, networks) = docker_try(&["network", "ls", "-q", "--filter", &filter]);
+        for network in networks.lines() {
+            let _ = docker_try(&["network", "rm", network]);
+        }
+    }
+}
+
+/// A definition running a test image with an http check on 8080.
+pub fn http_app(image_name: &str, dependencies: &[&str], extra: &str) -> String {
+    format!(
+        "run:\n  image: {}\nexpose:\n- name: http\n  port: 8080\n  health_check: {{type: http, path: /_health}}\ndependencies: [{}]\n{extra}",
+        image(image_name),
+        dependencies.join(", ")
+    )
+}
