@@ -705,3 +705,30 @@ fn exec_passes_stdin_through_and_returns_the_exit_code() {
         "{stderr}"
     );
 }
+
+#[test]
+fn without_checks_the_images_own_healthcheck_decides() {
+    if !engine_available() {
+        return;
+    }
+    let env = TestEnv::new(
+        "hc",
+        &[("hc", &format!("run:\n  image: {}\n", image("healthcheck")))],
+    );
+    let (code, _, stderr) = env.run(&["start", "hc", "--progress", "plain"]);
+    assert_eq!(code, 0, "{stderr}");
+    // ark returned only once the engine's own check passed.
+    assert_eq!(
+        docker(&[
+            "inspect",
+            "-f",
+            "{{.State.Health.Status}}",
+            &env.container("hc")
+        ]),
+        "healthy"
+    );
+    assert!(
+        stderr.contains("the image's HEALTHCHECK says starting"),
+        "{stderr}"
+    );
+}

@@ -1,7 +1,7 @@
 //! Readiness, probed by ark from the client — never through frequent in-container execs,
 //! which saturate small machines. http: GET the path, 2xx/3xx is ready; tcp: a connection is
 //! accepted; exec: the command exits 0 in the container; no check: the image's own
-//! HEALTHCHECK, else running. Probes start fast (20 ms) and back off.
+//! HEALTHCHECK, else running. Probes start fast (20 ms) and back off (to 200 ms; 500 ms for exec probes).
 
 use crate::runtime::api::{AppContainer, CheckLabel, Runtime, State};
 use std::time::{Duration, Instant};
@@ -269,6 +269,13 @@ pub async fn wait_ready<R: Runtime>(
                 .min(timeout.saturating_sub(started.elapsed())),
         )
         .await;
-        delay = (delay * 2).min(Duration::from_millis(500));
+        // A connect or a GET costs next to nothing: back off only to 200 ms, so a ready app
+        // is noticed quickly; an exec probe starts a process, so it backs off further.
+        let ceiling = if has_exec(&container) {
+            Duration::from_millis(500)
+        } else {
+            Duration::from_millis(200)
+        };
+        delay = (delay * 2).min(ceiling);
     }
 }
