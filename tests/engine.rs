@@ -5,7 +5,7 @@ mod common;
 use common::engine::{docker, docker_try, engine_available, http_app, image, TestEnv};
 use common::output;
 use serde_json::Value;
-use std::process::{Command as Process, Stdio};
+use std::process::Command as Process;
 use std::time::{Duration, Instant};
 
 fn status_json(env: &TestEnv) -> Value {
@@ -380,24 +380,7 @@ fn ctrl_c_mid_start_exits_130_and_start_again_converges() {
         "sigint",
         &[("slow", &http_app("slow", &[], "env: {START_DELAY: '4'}\n"))],
     );
-    let mut child = Process::new(assert_cmd::cargo::cargo_bin("ark"))
-        .current_dir(env.dir.path())
-        .args([
-            "--apps",
-            "apps",
-            "--environments",
-            "environments",
-            "start",
-            "slow",
-            "--progress",
-            "plain",
-            "-e",
-            &env.name,
-        ])
-        .env("ARK_CONFIG", "/nonexistent")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = env.spawn(&["start", "slow", "--progress", "plain"]);
     // Wait until the container is running, then interrupt the wait for readiness.
     let deadline = Instant::now() + Duration::from_secs(60);
     while docker_try(&[
@@ -436,27 +419,7 @@ fn two_concurrent_starts_make_one_of_each_app() {
             ("c", &http_app("http", &[], "")),
         ],
     );
-    let spawn = || {
-        Process::new(assert_cmd::cargo::cargo_bin("ark"))
-            .current_dir(env.dir.path())
-            .args([
-                "--apps",
-                "apps",
-                "--environments",
-                "environments",
-                "start",
-                "a",
-                "--progress",
-                "plain",
-                "-e",
-                &env.name,
-            ])
-            .env("ARK_CONFIG", "/nonexistent")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
+    let spawn = || env.spawn(&["start", "a", "--progress", "plain"]);
     let (first, second) = (spawn(), spawn());
     for child in [first, second] {
         let out = child.wait_with_output().unwrap();

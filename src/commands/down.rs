@@ -3,7 +3,7 @@
 
 use super::engine::{block_on, connect, engine_failure, until_interrupted};
 use super::on_engine;
-use super::stop::{summarize, GRACE};
+use super::stop::{stop_one, summarize};
 use crate::cli::DownArgs;
 use crate::exec::event::{Event, Phase};
 use crate::exec::walk::{walk, Direction};
@@ -43,13 +43,7 @@ pub fn run(args: &DownArgs, settings: &Settings) -> Result<i32, Failure> {
                 let Some(container) = container else {
                     return Ok(());
                 };
-                if container.is_running() {
-                    emit(&app, Phase::Stopping);
-                    runtime
-                        .stop(&container.id, GRACE)
-                        .await
-                        .map_err(|e| e.to_string())?;
-                }
+                stop_one(runtime, &container, emit).await?;
                 emit(&app, Phase::Removing);
                 runtime
                     .remove(&container.id)

@@ -105,3 +105,47 @@ pub fn unknown_apps_in(environment: &Environment, catalog: &Catalog) -> Vec<Diag
 pub fn shell_variable(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
+
+/// What a start of `apps` in environment `name` wants: the start set, each container's
+/// spec, and every problem that would stop it (the caller decides whether to stop).
+pub struct Desired {
+    pub environment: Environment,
+    pub start_set: crate::core::start_set::StartSet,
+    pub specs: Vec<crate::core::spec::AppSpec>,
+    pub problems: Vec<Diagnostic>,
+}
+
+/// Resolves definitions, environment and `--set` values into the desired state.
+pub fn desired(
+    settings: &Settings,
+    name: &str,
+    apps: &[String],
+    with_dependencies: bool,
+    set_values: &[String],
+) -> Result<Desired, Failure> {
+    let sets = super::config::parse_sets(set_values)?;
+    let catalog = catalog(settings)?;
+    let environment = environment(settings, name)?;
+    settings
+        .printer
+        .diagnostics(&unknown_apps_in(&environment, &catalog));
+    let start_set =
+        crate::core::start_set::resolve(&catalog, Some(&environment), apps, with_dependencies)
+            .map_err(Failure::Invalid)?;
+    let mut problems = start_set.blocking_problems(&catalog, Some(&environment)).0;
+    let shell = shell_variable;
+    let layers = crate::core::resolved_env::Layers {
+        catalog: &catalog,
+        environment: &environment,
+        sets: &sets,
+        shell: &shell,
+    };
+    let (specs, spec_problems) = crate::core::spec::build_specs(&start_set, &layers);
+    problems.extend(spec_problems);
+    Ok(Desired {
+        environment,
+        start_set,
+        specs,
+        problems,
+    })
+}

@@ -1,15 +1,12 @@
 //! `ark plan`: what a start would do, app by app, in order. Needs no engine.
 
-use super::config::parse_sets;
 use super::engine::{block_on, connect};
 use super::images::LocalBuilds;
 use super::load;
 use super::start::plan_on_engine;
 use crate::cli::{PlanArgs, ReportFormat};
 use crate::core::plan::{Observed, Plan};
-use crate::core::resolved_env::Layers;
-use crate::core::spec::build_specs;
-use crate::core::start_set;
+
 use crate::exit_code;
 use crate::failure::Failure;
 use crate::settings::Settings;
@@ -18,23 +15,12 @@ use crate::ui::{json, plan_view};
 pub fn run(args: &PlanArgs, settings: &Settings) -> Result<i32, Failure> {
     let printer = &settings.printer;
     let name = settings.environment(args.environment.name.as_deref())?;
-    let sets = parse_sets(&args.set.values)?;
-    let catalog = load::catalog(settings)?;
-    let environment = load::environment(settings, &name)?;
-    printer.diagnostics(&load::unknown_apps_in(&environment, &catalog));
-    let set = start_set::resolve(&catalog, Some(&environment), &args.apps, !args.no_deps)
-        .map_err(Failure::Invalid)?;
-
-    let mut problems = set.blocking_problems(&catalog, Some(&environment)).0;
-    let shell = load::shell_variable;
-    let layers = Layers {
-        catalog: &catalog,
-        environment: &environment,
-        sets: &sets,
-        shell: &shell,
-    };
-    let (specs, spec_problems) = build_specs(&set, &layers);
-    problems.extend(spec_problems);
+    let load::Desired {
+        environment,
+        start_set: set,
+        specs,
+        problems,
+    } = load::desired(settings, &name, &args.apps, !args.no_deps, &args.set.values)?;
     let plan = if problems.iter().any(|p| p.is_error()) {
         Plan::new(&name, specs, &Observed::default())
     } else {

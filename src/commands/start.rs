@@ -1,14 +1,11 @@
 //! `ark start`: observe (by labels) → plan (pure) → execute, then say what happened.
 
-use super::config::parse_sets;
 use super::engine::{self, block_on, connect, until_interrupted};
 use super::images::{self, LocalBuilds};
 use super::load;
 use crate::cli::StartArgs;
 use crate::core::diagnostic::Diagnostics;
 use crate::core::plan::{Action, Observed, ObservedApp, Plan};
-use crate::core::resolved_env::Layers;
-use crate::core::spec::build_specs;
 use crate::core::start_set;
 use crate::exec::start::{self as executor, Outcome, StartRequest};
 use crate::exit_code;
@@ -24,22 +21,12 @@ use std::time::Instant;
 pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
     let printer = &settings.printer;
     let name = settings.environment(args.environment.name.as_deref())?;
-    let sets = parse_sets(&args.set.values)?;
-    let catalog = load::catalog(settings)?;
-    let environment = load::environment(settings, &name)?;
-    printer.diagnostics(&load::unknown_apps_in(&environment, &catalog));
-    let set = start_set::resolve(&catalog, Some(&environment), &args.apps, !args.no_deps)
-        .map_err(Failure::Invalid)?;
-    let mut problems = set.blocking_problems(&catalog, Some(&environment)).0;
-    let shell = load::shell_variable;
-    let layers = Layers {
-        catalog: &catalog,
-        environment: &environment,
-        sets: &sets,
-        shell: &shell,
-    };
-    let (specs, spec_problems) = build_specs(&set, &layers);
-    problems.extend(spec_problems);
+    let load::Desired {
+        environment,
+        start_set: set,
+        specs,
+        problems,
+    } = load::desired(settings, &name, &args.apps, !args.no_deps, &args.set.values)?;
     if problems.iter().any(|p| p.is_error()) {
         return Err(Failure::Invalid(Diagnostics(problems)));
     }

@@ -60,15 +60,8 @@ pub async fn stop_all<R: Runtime>(
             let container = containers.get(&app).cloned();
             let emit = &emit;
             async move {
-                let Some(container) = container else {
-                    return Ok(());
-                };
-                if container.is_running() {
-                    emit(&app, Phase::Stopping);
-                    runtime
-                        .stop(&container.id, GRACE)
-                        .await
-                        .map_err(|e| e.to_string())?;
+                if let Some(container) = container {
+                    stop_one(runtime, &container, emit).await?;
                 }
                 emit(&app, Phase::Stopped);
                 Ok(())
@@ -76,6 +69,22 @@ pub async fn stop_all<R: Runtime>(
         },
     )
     .await
+}
+
+/// Stops one app's container when it runs (with the grace period), saying so.
+pub async fn stop_one<R: Runtime>(
+    runtime: &R,
+    container: &AppContainer,
+    emit: &dyn Fn(&str, Phase),
+) -> Result<(), String> {
+    if container.is_running() {
+        emit(&container.app, Phase::Stopping);
+        runtime
+            .stop(&container.id, GRACE)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }
 
 /// One line when all went well; the failures otherwise (exit 1).

@@ -131,6 +131,20 @@ impl TestEnv {
         super::output(&mut command)
     }
 
+    /// `ark ARGS… -e <this env>` as a child process with stdout and stderr piped.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        Process::new(assert_cmd::cargo::cargo_bin("ark"))
+            .current_dir(self.dir.path())
+            .args(["--apps", "apps", "--environments", "environments"])
+            .args(args)
+            .args(["-e", &self.name])
+            .env("ARK_CONFIG", "/nonexistent")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("ark runs")
+    }
+
     /// The container id of each app, by label.
     pub fn container_ids(&self) -> Vec<(String, String)> {
         let filter = format!("label=dev.ark.environment={}", self.name);
