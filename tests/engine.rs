@@ -245,13 +245,23 @@ fn a_crash_on_start_says_why_and_disturbs_nothing_else() {
         "{stderr}"
     );
     assert!(stderr.contains("bystander  ready"), "{stderr}");
-    // The failed container stays for inspection; the dependent was never created.
+    // The failed container stays for inspection; the dependent was created (creation does
+    // not wait for dependencies) but never started.
     let apps: Vec<String> = env
         .container_ids()
         .into_iter()
         .map(|(app, _)| app)
         .collect();
-    assert_eq!(apps, ["bystander", "crasher"]);
+    assert_eq!(apps, ["bystander", "crasher", "needs-it"]);
+    assert_eq!(
+        docker(&[
+            "inspect",
+            "-f",
+            "{{.State.Status}}",
+            &env.container("needs-it")
+        ]),
+        "created"
+    );
     assert_eq!(
         docker(&[
             "inspect",

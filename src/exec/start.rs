@@ -161,12 +161,34 @@ async fn start_one<R: Runtime>(
         }
     }
 
+    // Creating a container costs the engine more than starting it, and needs nothing from
+    // the dependencies: create now, and let only the start wait for them.
+    let observed = request.observed.get(app);
+    let (id, needs_start) = match (&step.action, observed) {
+        (Action::Leave, Some(current)) => (current.id.clone(), false),
+        (Action::Start, Some(current)) => (current.id.clone(), true),
+        (action, current) => {
+            if let (Action::Recreate(reasons), Some(current)) = (action, current) {
+                emit(app, Phase::Recreating(reasons.join(", ")));
+                if let Err(e) = runtime.remove(&current.id).await {
+                    return fail(format!("cannot remove the old container: {e}"));
+                }
+            } else {
+                emit(app, Phase::Creating);
+            }
+            match create_or_adopt(runtime, request.environment, step, image.reference()).await {
+                Ok(id) => (id, true),
+                Err(message) => return fail(message),
+            }
+        }
+    };
+
     // Then its dependencies, each the moment it is ready. An app left as it is only has
     // its readiness confirmed: it already runs against its dependencies, so it need not wait.
-    let mut waiting: Vec<String> = if step.action == Action::Leave {
-        Vec::new()
-    } else {
+    let mut waiting: Vec<String> = if needs_start {
         spec.waits_for.clone()
+    } else {
+        Vec::new()
     };
     if !waiting.is_empty() {
         emit(app, Phase::Waiting(waiting.clone()));
@@ -183,6 +205,7 @@ async fn start_one<R: Runtime>(
             .await
             .map_or(Status::Blocked, |s| *s);
         if status == Status::Blocked {
+            // Its container stays created, not started: the next start starts it.
             let because = format!("{dependency} is not ready");
             emit(app, Phase::NotStarted(because.clone()));
             return Outcome::NotStarted { because };
@@ -193,38 +216,12 @@ async fn start_one<R: Runtime>(
         }
     }
 
-    let observed = request.observed.get(app);
-    let id = match (&step.action, observed) {
-        (Action::Leave, Some(current)) => current.id.clone(),
-        (Action::Start, Some(current)) => {
-            emit(app, Phase::Starting);
-            if let Err(e) = runtime.start(&current.id).await {
-                return fail(format!("cannot start: {e}"));
-            }
-            current.id.clone()
+    if needs_start {
+        emit(app, Phase::Starting);
+        if let Err(e) = runtime.start(&id).await {
+            return fail(format!("cannot start: {e}"));
         }
-        (action, current) => {
-            if let (Action::Recreate(reasons), Some(current)) = (action, current) {
-                emit(app, Phase::Recreating(reasons.join(", ")));
-                if let Err(e) = runtime.remove(&current.id).await {
-                    return fail(format!("cannot remove the old container: {e}"));
-                }
-            } else {
-                emit(app, Phase::Creating);
-            }
-            let id = match create_or_adopt(runtime, request.environment, step, image.reference())
-                .await
-            {
-                Ok(id) => id,
-                Err(message) => return fail(message),
-            };
-            emit(app, Phase::Starting);
-            if let Err(e) = runtime.start(&id).await {
-                return fail(format!("cannot start: {e}"));
-            }
-            id
-        }
-    };
+    }
 
     let waited = readiness::wait_ready(runtime, &id, route, request.timeout, &|probe| {
         emit(app, Phase::Probing(probe.to_owned()))
