@@ -3,15 +3,16 @@
 
 use super::engine::{block_on, connect, engine_failure, until_interrupted};
 use super::on_engine;
-use super::stop::{stop_one, summarize};
+use super::stop::{stop_all, summarize};
 use crate::cli::DownArgs;
 use crate::exec::event::{Event, Phase};
-use crate::exec::walk::{walk, Direction};
+use crate::exec::walk::Walked;
 use crate::exit_code;
 use crate::failure::Failure;
 use crate::runtime::api::Runtime;
 use crate::settings::Settings;
 use crate::ui::progress::Progress;
+use futures_util::future::join_all;
 use std::collections::BTreeSet;
 use std::time::Instant;
 
@@ -35,25 +36,36 @@ pub fn run(args: &DownArgs, settings: &Settings) -> Result<i32, Failure> {
                 elapsed: began.elapsed(),
             })
         };
-        let order = on_engine::dependency_map(&all, &containers);
-        let removing = walk(&order, Direction::DependentsFirst, |app| {
-            let container = containers.get(&app).cloned();
-            let (runtime, emit) = (&runtime, &emit);
-            async move {
-                let Some(container) = container else {
-                    return Ok(());
-                };
-                stop_one(runtime, &container, emit).await?;
-                emit(&app, Phase::Removing);
-                runtime
-                    .remove(&container.id)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                emit(&app, Phase::Removed);
-                Ok(())
-            }
-        });
-        let results = until_interrupted(removing).await;
+        // Stop order matters (dependents first); removal order does not, so every removal
+        // runs at once after the stops instead of lengthening each step of the walk.
+        let work = async {
+            let stopped = stop_all(&runtime, &containers, &all, &progress).await;
+            let removals = stopped.into_iter().map(|(app, walked)| {
+                let container = containers.get(&app).cloned();
+                let (runtime, emit) = (&runtime, &emit);
+                async move {
+                    if walked != Walked::Done {
+                        return (app, walked);
+                    }
+                    let Some(container) = container else {
+                        return (app, Walked::Done);
+                    };
+                    emit(&app, Phase::Removing);
+                    match runtime.remove(&container.id).await {
+                        Ok(()) => {
+                            emit(&app, Phase::Removed);
+                            (app, Walked::Done)
+                        }
+                        Err(e) => (app, Walked::Failed(e.to_string())),
+                    }
+                }
+            });
+            join_all(removals)
+                .await
+                .into_iter()
+                .collect::<std::collections::BTreeMap<_, _>>()
+        };
+        let results = until_interrupted(work).await;
         progress.finish();
         let results = results?;
         let code = summarize(settings, "removed", &name, &results);
