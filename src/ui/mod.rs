@@ -8,3 +8,4 @@ pub mod style;
 pub mod table;
 pub mod terminal;
 pub mod time;
+pub mod usage;
