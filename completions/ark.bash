@@ -37,6 +37,9 @@ _ark() {
             ark,help)
                 cmd="ark__subcmd__help"
                 ;;
+            ark,metrics)
+                cmd="ark__subcmd__metrics"
+                ;;
             ark,plan)
                 cmd="ark__subcmd__plan"
                 ;;
@@ -54,6 +57,9 @@ _ark() {
                 ;;
             ark,stop)
                 cmd="ark__subcmd__stop"
+                ;;
+            ark,top)
+                cmd="ark__subcmd__metrics"
                 ;;
             ark,validate)
                 cmd="ark__subcmd__validate"
@@ -78,6 +84,9 @@ _ark() {
                 ;;
             ark__subcmd__help,help)
                 cmd="ark__subcmd__help__subcmd__help"
+                ;;
+            ark__subcmd__help,metrics)
+                cmd="ark__subcmd__help__subcmd__metrics"
                 ;;
             ark__subcmd__help,plan)
                 cmd="ark__subcmd__help__subcmd__plan"
@@ -104,7 +113,7 @@ _ark() {
 
     case "${cmd}" in
         ark)
-            opts="-q -v -H -h -V --apps --environments --color --quiet --verbose --host --context --help --version validate deps config plan start status ps stop restart down exec envs completions help"
+            opts="-q -v -H -h -V --apps --environments --color --quiet --verbose --host --context --help --version validate deps config plan start status ps stop restart down exec metrics top envs completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -426,7 +435,7 @@ _ark() {
             return 0
             ;;
         ark__subcmd__help)
-            opts="validate deps config plan start status stop restart down exec envs completions help"
+            opts="validate deps config plan start status stop restart down exec metrics envs completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -537,6 +546,20 @@ _ark() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ark__subcmd__help__subcmd__metrics)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ark__subcmd__help__subcmd__plan)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -614,6 +637,60 @@ _ark() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ark__subcmd__metrics)
+            opts="-e -o -q -v -H -h -V --environment --no-stream --output --apps --environments --color --quiet --verbose --host --context --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --environment)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --apps)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --environments)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -H)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

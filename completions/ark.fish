@@ -46,6 +46,8 @@ complete -c ark -n "__fish_ark_needs_command" -f -a "stop" -d 'Stop apps (depend
 complete -c ark -n "__fish_ark_needs_command" -f -a "restart" -d 'Restart apps, stopping and restarting what depends on them around them'
 complete -c ark -n "__fish_ark_needs_command" -f -a "down" -d 'Remove an environment: its containers and network (and volumes with --volumes)'
 complete -c ark -n "__fish_ark_needs_command" -f -a "exec" -d 'Run a command in an app\'s container (a TTY when interactive; its exit code is ark\'s)'
+complete -c ark -n "__fish_ark_needs_command" -f -a "metrics" -d 'Show live CPU, memory, network and disk use of an environment\'s running apps'
+complete -c ark -n "__fish_ark_needs_command" -f -a "top" -d 'Show live CPU, memory, network and disk use of an environment\'s running apps'
 complete -c ark -n "__fish_ark_needs_command" -f -a "envs" -d 'List the environments defined on disk and running on the engine'
 complete -c ark -n "__fish_ark_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c ark -n "__fish_ark_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -226,6 +228,36 @@ complete -c ark -n "__fish_ark_using_subcommand exec" -s q -l quiet -d 'Print on
 complete -c ark -n "__fish_ark_using_subcommand exec" -s v -l verbose -d 'Print more detail (what was found where, skipped files)'
 complete -c ark -n "__fish_ark_using_subcommand exec" -s h -l help -d 'Print help'
 complete -c ark -n "__fish_ark_using_subcommand exec" -s V -l version -d 'Print version'
+complete -c ark -n "__fish_ark_using_subcommand metrics" -s e -l environment -d 'Environment name (default: ARK_ENVIRONMENT, or `environment:` in your ark config)' -r
+complete -c ark -n "__fish_ark_using_subcommand metrics" -s o -l output -d 'Output format (`json`: one object per app per sample, and a total)' -r -f -a "table\t''
+json\t''"
+complete -c ark -n "__fish_ark_using_subcommand metrics" -l apps -d 'Folder of app definitions, or of app checkouts holding `launch/` folders (repeatable)' -r -F
+complete -c ark -n "__fish_ark_using_subcommand metrics" -l environments -d 'Folder of environment files (`<name>.yml`)' -r -F
+complete -c ark -n "__fish_ark_using_subcommand metrics" -l color -d 'When to use colours' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c ark -n "__fish_ark_using_subcommand metrics" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: DOCKER_HOST, the docker context, the local socket)' -r
+complete -c ark -n "__fish_ark_using_subcommand metrics" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context)' -r
+complete -c ark -n "__fish_ark_using_subcommand metrics" -l no-stream -d 'Print one sample of each app and exit'
+complete -c ark -n "__fish_ark_using_subcommand metrics" -s q -l quiet -d 'Print only data and errors'
+complete -c ark -n "__fish_ark_using_subcommand metrics" -s v -l verbose -d 'Print more detail (what was found where, skipped files)'
+complete -c ark -n "__fish_ark_using_subcommand metrics" -s h -l help -d 'Print help'
+complete -c ark -n "__fish_ark_using_subcommand metrics" -s V -l version -d 'Print version'
+complete -c ark -n "__fish_ark_using_subcommand top" -s e -l environment -d 'Environment name (default: ARK_ENVIRONMENT, or `environment:` in your ark config)' -r
+complete -c ark -n "__fish_ark_using_subcommand top" -s o -l output -d 'Output format (`json`: one object per app per sample, and a total)' -r -f -a "table\t''
+json\t''"
+complete -c ark -n "__fish_ark_using_subcommand top" -l apps -d 'Folder of app definitions, or of app checkouts holding `launch/` folders (repeatable)' -r -F
+complete -c ark -n "__fish_ark_using_subcommand top" -l environments -d 'Folder of environment files (`<name>.yml`)' -r -F
+complete -c ark -n "__fish_ark_using_subcommand top" -l color -d 'When to use colours' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c ark -n "__fish_ark_using_subcommand top" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: DOCKER_HOST, the docker context, the local socket)' -r
+complete -c ark -n "__fish_ark_using_subcommand top" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context)' -r
+complete -c ark -n "__fish_ark_using_subcommand top" -l no-stream -d 'Print one sample of each app and exit'
+complete -c ark -n "__fish_ark_using_subcommand top" -s q -l quiet -d 'Print only data and errors'
+complete -c ark -n "__fish_ark_using_subcommand top" -s v -l verbose -d 'Print more detail (what was found where, skipped files)'
+complete -c ark -n "__fish_ark_using_subcommand top" -s h -l help -d 'Print help'
+complete -c ark -n "__fish_ark_using_subcommand top" -s V -l version -d 'Print version'
 complete -c ark -n "__fish_ark_using_subcommand envs" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c ark -n "__fish_ark_using_subcommand envs" -l apps -d 'Folder of app definitions, or of app checkouts holding `launch/` folders (repeatable)' -r -F
@@ -250,16 +282,17 @@ complete -c ark -n "__fish_ark_using_subcommand completions" -s q -l quiet -d 'P
 complete -c ark -n "__fish_ark_using_subcommand completions" -s v -l verbose -d 'Print more detail (what was found where, skipped files)'
 complete -c ark -n "__fish_ark_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c ark -n "__fish_ark_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec envs completions help" -f -a "validate" -d 'Check every definition (and, with -e, an environment) and list all problems'
-complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec envs completions help" -f -a "deps" -d 'Show the start set of apps and the order they start in'
-complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec envs completions help" -f -a "config" -d 'Show every variable an app gets in an environment, with its value and source'
-complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec envs completions help" -f -a "plan" -d 'Show what a start would do, app by app, in order'
-complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec envs completions help" -f -a "start" -d 'Start apps and everything they depend on, in order, and wait until all are ready'
-complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec envs completions help" -f -a "status" -d 'Show environments on the engine, or one environment\'s apps'
-complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec envs completions help" -f -a "stop" -d 'Stop apps (dependents first), keeping their containers'
-complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec envs completions help" -f -a "restart" -d 'Restart apps, stopping and restarting what depends on them around them'
-complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec envs completions help" -f -a "down" -d 'Remove an environment: its containers and network (and volumes with --volumes)'
-complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec envs completions help" -f -a "exec" -d 'Run a command in an app\'s container (a TTY when interactive; its exit code is ark\'s)'
-complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec envs completions help" -f -a "envs" -d 'List the environments defined on disk and running on the engine'
-complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec envs completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec envs completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec metrics envs completions help" -f -a "validate" -d 'Check every definition (and, with -e, an environment) and list all problems'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec metrics envs completions help" -f -a "deps" -d 'Show the start set of apps and the order they start in'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec metrics envs completions help" -f -a "config" -d 'Show every variable an app gets in an environment, with its value and source'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec metrics envs completions help" -f -a "plan" -d 'Show what a start would do, app by app, in order'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec metrics envs completions help" -f -a "start" -d 'Start apps and everything they depend on, in order, and wait until all are ready'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec metrics envs completions help" -f -a "status" -d 'Show environments on the engine, or one environment\'s apps'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec metrics envs completions help" -f -a "stop" -d 'Stop apps (dependents first), keeping their containers'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec metrics envs completions help" -f -a "restart" -d 'Restart apps, stopping and restarting what depends on them around them'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec metrics envs completions help" -f -a "down" -d 'Remove an environment: its containers and network (and volumes with --volumes)'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec metrics envs completions help" -f -a "exec" -d 'Run a command in an app\'s container (a TTY when interactive; its exit code is ark\'s)'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec metrics envs completions help" -f -a "metrics" -d 'Show live CPU, memory, network and disk use of an environment\'s running apps'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec metrics envs completions help" -f -a "envs" -d 'List the environments defined on disk and running on the engine'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec metrics envs completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec metrics envs completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

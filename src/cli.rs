@@ -78,6 +78,9 @@ pub enum Command {
     Down(DownArgs),
     /// Run a command in an app's container (a TTY when interactive; its exit code is ark's)
     Exec(ExecArgs),
+    /// Show live CPU, memory, network and disk use of an environment's running apps
+    #[command(visible_alias = "top")]
+    Metrics(MetricsArgs),
     /// List the environments defined on disk and running on the engine
     Envs(EnvsArgs),
     /// Print a shell completion script
@@ -288,6 +291,24 @@ pub struct ExecArgs {
     /// The command and its arguments (after `--`)
     #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    #[command(flatten)]
+    pub environment: EnvironmentArg,
+
+    /// Apps to watch (default: every app of the environment)
+    #[arg(value_name = "APP")]
+    pub apps: Vec<String>,
+
+    /// Print one sample of each app and exit
+    #[arg(long)]
+    pub no_stream: bool,
+
+    /// Output format (`json`: one object per app per sample, and a total)
+    #[arg(short, long, value_enum, default_value_t = TableFormat::Table)]
+    pub output: TableFormat,
 }
 
 fn parse_duration_arg(text: &str) -> Result<std::time::Duration, String> {

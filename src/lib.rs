@@ -47,6 +47,7 @@ fn run(command: &Command, settings: &Settings) -> Result<i32, Failure> {
         Command::Restart(args) => commands::restart::run(args, settings),
         Command::Down(args) => commands::down::run(args, settings),
         Command::Exec(args) => commands::exec::run(args, settings),
+        Command::Metrics(args) => commands::metrics::run(args, settings),
         Command::Completions(args) => commands::completions::run(args, settings),
     }
 }

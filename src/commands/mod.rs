@@ -9,6 +9,7 @@ pub mod envs;
 pub mod exec;
 pub mod images;
 pub mod load;
+pub mod metrics;
 pub mod on_engine;
 pub mod plan;
 pub mod restart;

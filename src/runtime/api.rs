@@ -134,6 +134,36 @@ pub enum ImageProgress {
     Build(String),
 }
 
+/// One resource-usage reading of a container: the engine's raw counters, no arithmetic.
+/// CPU % and memory without page cache are computed from these in `ui::usage`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sample {
+    /// Nanoseconds of CPU the container used, now and at the engine's previous reading.
+    pub cpu_total: u64,
+    pub precpu_total: u64,
+    /// Nanoseconds of CPU the whole host used, now and at the previous reading (0 when the
+    /// engine had no previous reading yet: the first sample of a stream).
+    pub system: u64,
+    pub presystem: u64,
+    pub online_cpus: u32,
+    pub mem_usage: u64,
+    /// Inactive page cache as a cgroup v1 engine reports it (`total_inactive_file`).
+    pub mem_v1_inactive_file: Option<u64>,
+    /// Inactive page cache as a cgroup v2 engine reports it (`inactive_file`).
+    pub mem_inactive_file: Option<u64>,
+    pub mem_limit: u64,
+    /// Summed over the container's interfaces.
+    pub net_rx: u64,
+    pub net_tx: u64,
+    /// Summed over devices.
+    pub blk_read: u64,
+    pub blk_write: u64,
+    pub pids: u64,
+}
+
+/// Samples of one container, about one a second, until it stops or the stream is dropped.
+pub type SampleStream = futures_util::stream::LocalBoxStream<'static, Result<Sample, EngineError>>;
+
 /// The engine, as ark uses it.
 ///
 /// The executor drives every app's future in one task (structured concurrency), so these
@@ -205,6 +235,10 @@ pub trait Runtime {
 
     /// The last `lines` lines of the container's output (both streams, in order).
     async fn logs_tail(&self, id: &str, lines: usize) -> Result<Vec<String>, EngineError>;
+
+    /// The container's resource usage as a stream (one long request, not one per sample).
+    /// Owns what it needs, so callers can hold many and drop any.
+    fn stats(&self, id: &str) -> SampleStream;
 
     /// Removes the named volumes labelled with the environment; how many.
     async fn remove_volumes(&self, environment: &str) -> Result<usize, EngineError>;

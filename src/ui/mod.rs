@@ -1,6 +1,7 @@
 //! Presentation: the only code that writes to the terminal.
 
 pub mod json;
+pub mod metrics_view;
 pub mod plan_view;
 pub mod printer;
 pub mod progress;
@@ -8,3 +9,4 @@ pub mod style;
 pub mod table;
 pub mod terminal;
 pub mod time;
+pub mod usage;

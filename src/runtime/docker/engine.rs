@@ -5,7 +5,7 @@ use super::endpoint::DEFAULT_SOCKET;
 use crate::core::spec::AppSpec;
 use crate::runtime::api::{
     AppContainer, CheckLabel, Endpoint, EngineError, ExposeLabel, ImageProgress, NetworkInfo,
-    Published, Runtime, State,
+    Published, Runtime, SampleStream, State,
 };
 use crate::runtime::labels;
 use bollard::errors::Error as BollardError;
@@ -780,6 +780,22 @@ impl Runtime for DockerRuntime {
             .lines()
             .map(str::to_owned)
             .collect())
+    }
+
+    fn stats(&self, id: &str) -> SampleStream {
+        let options = q::StatsOptions {
+            stream: true,
+            one_shot: false,
+        };
+        // A watch lasts as long as the user likes: no short request timeout. When the long
+        // one ends the stream, the caller's next look at the containers opens a new one.
+        self.patient()
+            .stats(id, Some(options))
+            .map(|item| {
+                item.map(|stats| super::stats::sample_from(&stats))
+                    .map_err(|e| failed("stats", e))
+            })
+            .boxed_local()
     }
 
     async fn remove_volumes(&self, environment: &str) -> Result<usize, EngineError> {

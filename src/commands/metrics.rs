@@ -1,0 +1,270 @@
+//! `ark metrics` (alias `top`): live CPU, memory, network and disk use of an environment's
+//! running apps, from one stats stream per container. Containers are looked up again every
+//! 2 s, so apps that start or stop while watching appear or disappear.
+
+use super::engine::{block_on, connect, engine_failure};
+use super::on_engine;
+use crate::cli::{MetricsArgs, TableFormat};
+use crate::exit_code;
+use crate::failure::Failure;
+use crate::runtime::api::{EngineError, Runtime, Sample};
+use crate::settings::Settings;
+use crate::ui::metrics_view::{self, Redraw, Row};
+use crate::ui::time::now_rfc3339;
+use crate::ui::usage::{self, Usage};
+use futures_util::stream::{self, AbortHandle, LocalBoxStream, SelectAll, StreamExt};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::IsTerminal;
+use std::time::Duration;
+
+/// How often the screen (or the output) shows new samples: the engine samples every second.
+const REFRESH: Duration = Duration::from_secs(1);
+/// How often the environment's containers are listed again.
+const RELIST: Duration = Duration::from_secs(2);
+/// How long `--no-stream` waits for every app's second sample (the first has no CPU %).
+const SNAPSHOT_WAIT: Duration = Duration::from_secs(6);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Output {
+    /// A table redrawn in place (a terminal).
+    Live,
+    /// One table, then exit (`--no-stream`).
+    Snapshot,
+    /// One text line per app per sample (a pipe).
+    Lines,
+    /// One JSON object per app per sample.
+    Json,
+}
+
+pub fn run(args: &MetricsArgs, settings: &Settings) -> Result<i32, Failure> {
+    let name = settings.environment(args.environment.name.as_deref())?;
+    let output = match (args.output, args.no_stream) {
+        (TableFormat::Json, _) => Output::Json,
+        (TableFormat::Table, true) => Output::Snapshot,
+        (TableFormat::Table, false) if std::io::stdout().is_terminal() => Output::Live,
+        (TableFormat::Table, false) => Output::Lines,
+    };
+    block_on(async {
+        let runtime = connect(settings).await?;
+        let containers = on_engine::containers(&runtime, &name).await?;
+        let selected = on_engine::select(&args.apps, &containers, &name)?;
+        // Named apps narrow the watch; otherwise apps created after it began count too.
+        let apps = (!args.apps.is_empty()).then_some(selected);
+        let mut watch = Watch::new(&runtime, &name, apps, output, settings);
+        let watched = if args.no_stream {
+            tokio::select! {
+                done = watch.snapshot() => done,
+                _ = tokio::signal::ctrl_c() => return Ok(exit_code::INTERRUPTED),
+            }
+        } else {
+            tokio::select! {
+                done = watch.follow() => done,
+                // Ctrl-C is how a watch ends: leave the last table on screen.
+                _ = tokio::signal::ctrl_c() => return Ok(exit_code::INTERRUPTED),
+            }
+        };
+        watched.map_err(engine_failure)?;
+        Ok(exit_code::OK)
+    })?
+}
+
+/// A stats stream's items, tagged with the container id; `None` once the stream ended.
+type Tagged = (String, Option<Result<Sample, EngineError>>);
+
+/// The latest usage of one container.
+struct Reading {
+    app: String,
+    ts: String,
+    usage: Usage,
+    /// Not yet printed (piped and JSON output print each sample once).
+    fresh: bool,
+}
+
+struct Watch<'a, R: Runtime> {
+    runtime: &'a R,
+    environment: &'a str,
+    /// The apps to watch; `None`: every app of the environment.
+    apps: Option<BTreeSet<String>>,
+    output: Output,
+    settings: &'a Settings,
+    /// container id → (app, how to stop its stream).
+    watched: BTreeMap<String, (String, AbortHandle)>,
+    streams: SelectAll<LocalBoxStream<'static, Tagged>>,
+    readings: BTreeMap<String, Reading>,
+    redraw: Redraw,
+}
+
+impl<'a, R: Runtime> Watch<'a, R> {
+    fn new(
+        runtime: &'a R,
+        environment: &'a str,
+        apps: Option<BTreeSet<String>>,
+        output: Output,
+        settings: &'a Settings,
+    ) -> Self {
+        Watch {
+            runtime,
+            environment,
+            apps,
+            output,
+            settings,
+            watched: BTreeMap::new(),
+            streams: SelectAll::new(),
+            readings: BTreeMap::new(),
+            redraw: Redraw::default(),
+        }
+    }
+
+    /// Watches until interrupted.
+    async fn follow(&mut self) -> Result<(), EngineError> {
+        let mut refresh = tokio::time::interval(REFRESH);
+        let mut relist = tokio::time::interval(RELIST);
+        refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        relist.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // The first tick of an interval is immediate: nothing to show yet.
+        refresh.tick().await;
+        loop {
+            tokio::select! {
+                _ = relist.tick() => self.relist().await?,
+                _ = refresh.tick() => self.show(false),
+                // An empty SelectAll is finished at once: only poll it when it holds streams.
+                Some(item) = self.streams.next(), if !self.streams.is_empty() => self.take(item),
+            }
+        }
+    }
+
+    /// One reading with a CPU % of every running app, shown once.
+    async fn snapshot(&mut self) -> Result<(), EngineError> {
+        self.relist().await?;
+        let deadline = tokio::time::sleep(SNAPSHOT_WAIT);
+        tokio::pin!(deadline);
+        while self.readings.len() < self.watched.len() {
+            tokio::select! {
+                () = &mut deadline => break,
+                Some(item) = self.streams.next(), if !self.streams.is_empty() => self.take(item),
+                else => break,
+            }
+        }
+        self.show(true);
+        Ok(())
+    }
+
+    /// Starts a stream for each running app not yet watched; stops those that went away.
+    async fn relist(&mut self) -> Result<(), EngineError> {
+        let running: BTreeMap<String, String> = self
+            .runtime
+            .list(Some(self.environment))
+            .await?
+            .into_iter()
+            .filter(|c| c.is_running() && self.apps.as_ref().is_none_or(|a| a.contains(&c.app)))
+            .map(|c| (c.id, c.app))
+            .collect();
+        let gone: Vec<String> = self
+            .watched
+            .keys()
+            .filter(|id| !running.contains_key(*id))
+            .cloned()
+            .collect();
+        for id in gone {
+            self.forget(&id);
+        }
+        for (id, app) in running {
+            if self.watched.contains_key(&id) {
+                continue;
+            }
+            let (samples, abort) = stream::abortable(self.runtime.stats(&id));
+            self.watched.insert(id.clone(), (app, abort));
+            let tag = id.clone();
+            let tagged = samples
+                .map(move |s| (tag.clone(), Some(s)))
+                .chain(stream::once(async move { (id, None) }))
+                .boxed_local();
+            self.streams.push(tagged);
+        }
+        Ok(())
+    }
+
+    fn forget(&mut self, id: &str) {
+        if let Some((_, abort)) = self.watched.remove(id) {
+            abort.abort();
+        }
+        self.readings.remove(id);
+    }
+
+    fn take(&mut self, (id, item): Tagged) {
+        let Some(app) = self.watched.get(&id).map(|(app, _)| app.clone()) else {
+            return;
+        };
+        match item {
+            Some(Ok(sample)) if usage::has_cpu_baseline(&sample) => {
+                self.readings.insert(
+                    id,
+                    Reading {
+                        app,
+                        ts: now_rfc3339(),
+                        usage: Usage::of(&sample),
+                        fresh: true,
+                    },
+                );
+            }
+            Some(Ok(_)) => {}
+            Some(Err(error)) => {
+                self.settings
+                    .printer
+                    .detail(&format!("stats of `{app}` ended: {error}"));
+            }
+            // Ended (stopped, or the engine closed it): the next listing starts it again if
+            // the app still runs.
+            None => self.forget(&id),
+        }
+    }
+
+    /// Shows the latest readings: all of them when `once`, else those not yet printed.
+    fn show(&mut self, once: bool) {
+        let mut readings: Vec<&mut Reading> = self.readings.values_mut().collect();
+        readings.sort_by(|a, b| a.app.cmp(&b.app));
+        let total = Usage::total(readings.iter().map(|r| &r.usage));
+        let row = |r: &Reading| Row {
+            ts: r.ts.clone(),
+            app: Some(r.app.clone()),
+            usage: r.usage,
+        };
+        let total_row = Row {
+            ts: now_rfc3339(),
+            app: None,
+            usage: total,
+        };
+        let printer = &self.settings.printer;
+        match self.output {
+            Output::Live | Output::Snapshot => {
+                let rows: Vec<Row> = readings.iter().map(|r| row(r)).collect();
+                let text = metrics_view::table(&rows, &total, printer.out_styles);
+                if self.output == Output::Live {
+                    printer.out(&self.redraw.frame(&text));
+                } else {
+                    printer.out(&text);
+                }
+            }
+            Output::Lines | Output::Json => {
+                let line = if self.output == Output::Json {
+                    metrics_view::json_line
+                } else {
+                    metrics_view::text_line
+                };
+                let mut text = String::new();
+                for reading in readings.into_iter().filter(|r| r.fresh || once) {
+                    text.push_str(&line(&row(reading)));
+                    text.push('\n');
+                    reading.fresh = false;
+                }
+                // A total after each round of new samples; a snapshot always has one, even
+                // when no app runs.
+                if !text.is_empty() || once {
+                    text.push_str(&line(&total_row));
+                    text.push('\n');
+                    printer.out(&text);
+                }
+            }
+        }
+    }
+}
