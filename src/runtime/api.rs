@@ -3,6 +3,8 @@
 //! nothing Docker-specific appears here.
 
 use crate::core::spec::AppSpec;
+use crate::logs::timestamp::Timestamp;
+use futures_util::stream::LocalBoxStream;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -134,6 +136,38 @@ pub enum ImageProgress {
     Build(String),
 }
 
+/// Which of a container's output streams a line came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    Stdout,
+    Stderr,
+}
+
+/// One whole line of a container's output (without its newline), as the engine stamped it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    pub ts: Timestamp,
+    pub output: Output,
+    /// Raw bytes: a container may print anything; the view decides how to show it.
+    pub text: Vec<u8>,
+}
+
+/// Which lines to read.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LogOptions {
+    /// Keep the stream open and deliver lines as they are written, until the container stops.
+    pub follow: bool,
+    /// Only lines stamped at or after this time (the engine may deliver a little more).
+    pub since: Option<Timestamp>,
+    /// Only lines stamped before this time (the engine may deliver a little more).
+    pub until: Option<Timestamp>,
+    /// Only the last N lines (of both streams together).
+    pub tail: Option<usize>,
+}
+
+/// A container's lines, in the order it wrote them.
+pub type LogLines<'a> = LocalBoxStream<'a, Result<LogLine, EngineError>>;
+
 /// The engine, as ark uses it.
 ///
 /// The executor drives every app's future in one task (structured concurrency), so these
@@ -205,6 +239,9 @@ pub trait Runtime {
 
     /// The last `lines` lines of the container's output (both streams, in order).
     async fn logs_tail(&self, id: &str, lines: usize) -> Result<Vec<String>, EngineError>;
+
+    /// The container's output, both streams, line by line (a long line arrives whole).
+    fn logs(&self, id: &str, options: LogOptions) -> LogLines<'_>;
 
     /// Removes the named volumes labelled with the environment; how many.
     async fn remove_volumes(&self, environment: &str) -> Result<usize, EngineError>;

@@ -3,3 +3,4 @@
 pub mod build_context;
 pub mod endpoint;
 pub mod engine;
+pub mod log_lines;
