@@ -37,6 +37,9 @@ _ark() {
             ark,help)
                 cmd="ark__subcmd__help"
                 ;;
+            ark,logs)
+                cmd="ark__subcmd__logs"
+                ;;
             ark,metrics)
                 cmd="ark__subcmd__metrics"
                 ;;
@@ -85,6 +88,9 @@ _ark() {
             ark__subcmd__help,help)
                 cmd="ark__subcmd__help__subcmd__help"
                 ;;
+            ark__subcmd__help,logs)
+                cmd="ark__subcmd__help__subcmd__logs"
+                ;;
             ark__subcmd__help,metrics)
                 cmd="ark__subcmd__help__subcmd__metrics"
                 ;;
@@ -113,7 +119,7 @@ _ark() {
 
     case "${cmd}" in
         ark)
-            opts="-q -v -H -h -V --apps --environments --color --quiet --verbose --host --context --help --version validate deps config plan start status ps stop restart down exec metrics top envs completions help"
+            opts="-q -v -H -h -V --apps --environments --color --quiet --verbose --host --context --help --version validate deps config plan start status ps stop restart down logs exec metrics top envs completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -435,7 +441,7 @@ _ark() {
             return 0
             ;;
         ark__subcmd__help)
-            opts="validate deps config plan start status stop restart down exec metrics envs completions help"
+            opts="validate deps config plan start status stop restart down logs exec metrics envs completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -546,6 +552,20 @@ _ark() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ark__subcmd__help__subcmd__logs)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ark__subcmd__help__subcmd__metrics)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -637,6 +657,80 @@ _ark() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ark__subcmd__logs)
+            opts="-e -f -n -t -o -q -v -H -h -V --environment --follow --since --until --tail --timestamps --no-prefix --grep --output --apps --environments --color --quiet --verbose --host --context --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --environment)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tail)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --grep)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --apps)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --environments)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -H)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -45,6 +45,7 @@ complete -c ark -n "__fish_ark_needs_command" -f -a "ps" -d 'Show environments o
 complete -c ark -n "__fish_ark_needs_command" -f -a "stop" -d 'Stop apps (dependents first), keeping their containers'
 complete -c ark -n "__fish_ark_needs_command" -f -a "restart" -d 'Restart apps, stopping and restarting what depends on them around them'
 complete -c ark -n "__fish_ark_needs_command" -f -a "down" -d 'Remove an environment: its containers and network (and volumes with --volumes)'
+complete -c ark -n "__fish_ark_needs_command" -f -a "logs" -d 'Show apps\' output (stdout and stderr), merged in time order, or follow it with -f'
 complete -c ark -n "__fish_ark_needs_command" -f -a "exec" -d 'Run a command in an app\'s container (a TTY when interactive; its exit code is ark\'s)'
 complete -c ark -n "__fish_ark_needs_command" -f -a "metrics" -d 'Show live CPU, memory, network and disk use of an environment\'s running apps'
 complete -c ark -n "__fish_ark_needs_command" -f -a "top" -d 'Show live CPU, memory, network and disk use of an environment\'s running apps'
@@ -216,6 +217,27 @@ complete -c ark -n "__fish_ark_using_subcommand down" -s q -l quiet -d 'Print on
 complete -c ark -n "__fish_ark_using_subcommand down" -s v -l verbose -d 'Print more detail (what was found where, skipped files)'
 complete -c ark -n "__fish_ark_using_subcommand down" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ark -n "__fish_ark_using_subcommand down" -s V -l version -d 'Print version'
+complete -c ark -n "__fish_ark_using_subcommand logs" -s e -l environment -d 'Environment name (default: ARK_ENVIRONMENT, or `environment:` in your ark config)' -r
+complete -c ark -n "__fish_ark_using_subcommand logs" -l since -d 'Only lines from this long ago (10m, 1h30m) or from this RFC 3339 time on' -r
+complete -c ark -n "__fish_ark_using_subcommand logs" -l until -d 'Only lines from before this long ago or before this RFC 3339 time' -r
+complete -c ark -n "__fish_ark_using_subcommand logs" -s n -l tail -d 'Only each app\'s last N lines' -r
+complete -c ark -n "__fish_ark_using_subcommand logs" -l grep -d 'Only lines matching this regular expression' -r
+complete -c ark -n "__fish_ark_using_subcommand logs" -s o -l output -d 'Output format: text, or one JSON object per line {ts, app, stream, line}' -r -f -a "text\t''
+json\t''"
+complete -c ark -n "__fish_ark_using_subcommand logs" -l apps -d 'Folder of app definitions, or of app checkouts holding `launch/` folders (repeatable)' -r -F
+complete -c ark -n "__fish_ark_using_subcommand logs" -l environments -d 'Folder of environment files (`<name>.yml`)' -r -F
+complete -c ark -n "__fish_ark_using_subcommand logs" -l color -d 'When to use colours' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c ark -n "__fish_ark_using_subcommand logs" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: DOCKER_HOST, the docker context, the local socket)' -r
+complete -c ark -n "__fish_ark_using_subcommand logs" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context)' -r
+complete -c ark -n "__fish_ark_using_subcommand logs" -s f -l follow -d 'Keep printing new lines, across restarts and recreations, until Ctrl-C'
+complete -c ark -n "__fish_ark_using_subcommand logs" -s t -l timestamps -d 'Print each line\'s time (RFC 3339, nanoseconds, UTC)'
+complete -c ark -n "__fish_ark_using_subcommand logs" -l no-prefix -d 'Print lines without the `app | ` prefix'
+complete -c ark -n "__fish_ark_using_subcommand logs" -s q -l quiet -d 'Print only data and errors'
+complete -c ark -n "__fish_ark_using_subcommand logs" -s v -l verbose -d 'Print more detail (what was found where, skipped files)'
+complete -c ark -n "__fish_ark_using_subcommand logs" -s h -l help -d 'Print help'
+complete -c ark -n "__fish_ark_using_subcommand logs" -s V -l version -d 'Print version'
 complete -c ark -n "__fish_ark_using_subcommand exec" -s e -l environment -d 'Environment name (default: ARK_ENVIRONMENT, or `environment:` in your ark config)' -r
 complete -c ark -n "__fish_ark_using_subcommand exec" -l apps -d 'Folder of app definitions, or of app checkouts holding `launch/` folders (repeatable)' -r -F
 complete -c ark -n "__fish_ark_using_subcommand exec" -l environments -d 'Folder of environment files (`<name>.yml`)' -r -F
@@ -282,17 +304,18 @@ complete -c ark -n "__fish_ark_using_subcommand completions" -s q -l quiet -d 'P
 complete -c ark -n "__fish_ark_using_subcommand completions" -s v -l verbose -d 'Print more detail (what was found where, skipped files)'
 complete -c ark -n "__fish_ark_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c ark -n "__fish_ark_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec metrics envs completions help" -f -a "validate" -d 'Check every definition (and, with -e, an environment) and list all problems'
-complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec metrics envs completions help" -f -a "deps" -d 'Show the start set of apps and the order they start in'
-complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec metrics envs completions help" -f -a "config" -d 'Show every variable an app gets in an environment, with its value and source'
-complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec metrics envs completions help" -f -a "plan" -d 'Show what a start would do, app by app, in order'
-complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec metrics envs completions help" -f -a "start" -d 'Start apps and everything they depend on, in order, and wait until all are ready'
-complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec metrics envs completions help" -f -a "status" -d 'Show environments on the engine, or one environment\'s apps'
-complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec metrics envs completions help" -f -a "stop" -d 'Stop apps (dependents first), keeping their containers'
-complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec metrics envs completions help" -f -a "restart" -d 'Restart apps, stopping and restarting what depends on them around them'
-complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec metrics envs completions help" -f -a "down" -d 'Remove an environment: its containers and network (and volumes with --volumes)'
-complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec metrics envs completions help" -f -a "exec" -d 'Run a command in an app\'s container (a TTY when interactive; its exit code is ark\'s)'
-complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec metrics envs completions help" -f -a "metrics" -d 'Show live CPU, memory, network and disk use of an environment\'s running apps'
-complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec metrics envs completions help" -f -a "envs" -d 'List the environments defined on disk and running on the engine'
-complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec metrics envs completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down exec metrics envs completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down logs exec metrics envs completions help" -f -a "validate" -d 'Check every definition (and, with -e, an environment) and list all problems'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down logs exec metrics envs completions help" -f -a "deps" -d 'Show the start set of apps and the order they start in'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down logs exec metrics envs completions help" -f -a "config" -d 'Show every variable an app gets in an environment, with its value and source'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down logs exec metrics envs completions help" -f -a "plan" -d 'Show what a start would do, app by app, in order'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down logs exec metrics envs completions help" -f -a "start" -d 'Start apps and everything they depend on, in order, and wait until all are ready'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down logs exec metrics envs completions help" -f -a "status" -d 'Show environments on the engine, or one environment\'s apps'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down logs exec metrics envs completions help" -f -a "stop" -d 'Stop apps (dependents first), keeping their containers'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down logs exec metrics envs completions help" -f -a "restart" -d 'Restart apps, stopping and restarting what depends on them around them'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down logs exec metrics envs completions help" -f -a "down" -d 'Remove an environment: its containers and network (and volumes with --volumes)'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down logs exec metrics envs completions help" -f -a "logs" -d 'Show apps\' output (stdout and stderr), merged in time order, or follow it with -f'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down logs exec metrics envs completions help" -f -a "exec" -d 'Run a command in an app\'s container (a TTY when interactive; its exit code is ark\'s)'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down logs exec metrics envs completions help" -f -a "metrics" -d 'Show live CPU, memory, network and disk use of an environment\'s running apps'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down logs exec metrics envs completions help" -f -a "envs" -d 'List the environments defined on disk and running on the engine'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down logs exec metrics envs completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c ark -n "__fish_ark_using_subcommand help; and not __fish_seen_subcommand_from validate deps config plan start status stop restart down logs exec metrics envs completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -76,6 +76,8 @@ pub enum Command {
     Restart(RestartArgs),
     /// Remove an environment: its containers and network (and volumes with --volumes)
     Down(DownArgs),
+    /// Show apps' output (stdout and stderr), merged in time order, or follow it with -f
+    Logs(LogsArgs),
     /// Run a command in an app's container (a TTY when interactive; its exit code is ark's)
     Exec(ExecArgs),
     /// Show live CPU, memory, network and disk use of an environment's running apps
@@ -309,6 +311,48 @@ pub struct MetricsArgs {
     /// Output format (`json`: one object per app per sample, and a total)
     #[arg(short, long, value_enum, default_value_t = TableFormat::Table)]
     pub output: TableFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    #[command(flatten)]
+    pub environment: EnvironmentArg,
+
+    /// Apps to show (default: all of the environment, and apps that join it while following)
+    #[arg(value_name = "APP")]
+    pub apps: Vec<String>,
+
+    /// Keep printing new lines, across restarts and recreations, until Ctrl-C
+    #[arg(short, long)]
+    pub follow: bool,
+
+    /// Only lines from this long ago (10m, 1h30m) or from this RFC 3339 time on
+    #[arg(long, value_name = "DUR|TIME", value_parser = crate::logs::time_arg::TimeArg::parse)]
+    pub since: Option<crate::logs::time_arg::TimeArg>,
+
+    /// Only lines from before this long ago or before this RFC 3339 time
+    #[arg(long, value_name = "DUR|TIME", value_parser = crate::logs::time_arg::TimeArg::parse)]
+    pub until: Option<crate::logs::time_arg::TimeArg>,
+
+    /// Only each app's last N lines
+    #[arg(short = 'n', long, value_name = "N")]
+    pub tail: Option<usize>,
+
+    /// Print each line's time (RFC 3339, nanoseconds, UTC)
+    #[arg(short, long)]
+    pub timestamps: bool,
+
+    /// Print lines without the `app | ` prefix
+    #[arg(long)]
+    pub no_prefix: bool,
+
+    /// Only lines matching this regular expression
+    #[arg(long, value_name = "REGEX")]
+    pub grep: Option<String>,
+
+    /// Output format: text, or one JSON object per line {ts, app, stream, line}
+    #[arg(short, long, value_enum, default_value_t = ReportFormat::Text)]
+    pub output: ReportFormat,
 }
 
 fn parse_duration_arg(text: &str) -> Result<std::time::Duration, String> {

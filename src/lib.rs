@@ -9,6 +9,7 @@ pub mod core;
 pub mod exec;
 pub mod exit_code;
 pub mod failure;
+pub mod logs;
 pub mod runtime;
 pub mod settings;
 pub mod ui;
@@ -46,6 +47,7 @@ fn run(command: &Command, settings: &Settings) -> Result<i32, Failure> {
         Command::Stop(args) => commands::stop::run(args, settings),
         Command::Restart(args) => commands::restart::run(args, settings),
         Command::Down(args) => commands::down::run(args, settings),
+        Command::Logs(args) => commands::logs::run(args, settings),
         Command::Exec(args) => commands::exec::run(args, settings),
         Command::Metrics(args) => commands::metrics::run(args, settings),
         Command::Completions(args) => commands::completions::run(args, settings),

@@ -3,6 +3,8 @@
 //! nothing Docker-specific appears here.
 
 use crate::core::spec::AppSpec;
+use crate::logs::timestamp::Timestamp;
+use futures_util::stream::LocalBoxStream;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -163,6 +165,37 @@ pub struct Sample {
 
 /// Samples of one container, about one a second, until it stops or the stream is dropped.
 pub type SampleStream = futures_util::stream::LocalBoxStream<'static, Result<Sample, EngineError>>;
+/// Which of a container's output streams a line came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    Stdout,
+    Stderr,
+}
+
+/// One whole line of a container's output (without its newline), as the engine stamped it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    pub ts: Timestamp,
+    pub output: Output,
+    /// Raw bytes: a container may print anything; the view decides how to show it.
+    pub text: Vec<u8>,
+}
+
+/// Which lines to read.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LogOptions {
+    /// Keep the stream open and deliver lines as they are written, until the container stops.
+    pub follow: bool,
+    /// Only lines stamped at or after this time (the engine may deliver a little more).
+    pub since: Option<Timestamp>,
+    /// Only lines stamped before this time (the engine may deliver a little more).
+    pub until: Option<Timestamp>,
+    /// Only the last N lines (of both streams together).
+    pub tail: Option<usize>,
+}
+
+/// A container's lines, in the order it wrote them.
+pub type LogLines<'a> = LocalBoxStream<'a, Result<LogLine, EngineError>>;
 
 /// The engine, as ark uses it.
 ///
@@ -239,6 +272,8 @@ pub trait Runtime {
     /// The container's resource usage as a stream (one long request, not one per sample).
     /// Owns what it needs, so callers can hold many and drop any.
     fn stats(&self, id: &str) -> SampleStream;
+    /// The container's output, both streams, line by line (a long line arrives whole).
+    fn logs(&self, id: &str, options: LogOptions) -> LogLines<'_>;
 
     /// Removes the named volumes labelled with the environment; how many.
     async fn remove_volumes(&self, environment: &str) -> Result<usize, EngineError>;

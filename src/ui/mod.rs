@@ -1,6 +1,7 @@
 //! Presentation: the only code that writes to the terminal.
 
 pub mod json;
+pub mod log_view;
 pub mod metrics_view;
 pub mod plan_view;
 pub mod printer;

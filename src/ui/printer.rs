@@ -40,6 +40,12 @@ impl Printer {
         }
     }
 
+    /// Buffered stdout for a command that writes a lot of data (`ark logs`). The caller
+    /// treats `BrokenPipe` from it as a quiet, successful end.
+    pub fn data_writer(&self) -> io::BufWriter<io::StdoutLock<'static>> {
+        io::BufWriter::with_capacity(64 * 1024, io::stdout().lock())
+    }
+
     /// A status line on stderr, unless quiet.
     pub fn status(&self, text: &str) {
         if self.verbosity > Verbosity::Quiet {

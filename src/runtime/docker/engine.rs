@@ -2,12 +2,14 @@
 //! nothing newer is ever used; an older engine is refused with a clear message.
 
 use super::endpoint::DEFAULT_SOCKET;
+use super::log_lines::LineAssembler;
 use crate::core::spec::AppSpec;
 use crate::runtime::api::{
-    AppContainer, CheckLabel, Endpoint, EngineError, ExposeLabel, ImageProgress, NetworkInfo,
-    Published, Runtime, SampleStream, State,
+    AppContainer, CheckLabel, Endpoint, EngineError, ExposeLabel, ImageProgress, LogLine, LogLines,
+    LogOptions, NetworkInfo, Output, Published, Runtime, SampleStream, State,
 };
 use crate::runtime::labels;
+use bollard::container::LogOutput;
 use bollard::errors::Error as BollardError;
 use bollard::models::{
     ContainerCreateBody, EndpointSettings, HostConfig, NetworkCreateRequest, NetworkingConfig,
@@ -17,6 +19,7 @@ use bollard::query_parameters as q;
 use bollard::{ClientVersion, Docker};
 use futures_util::StreamExt;
 use std::collections::HashMap;
+use std::collections::VecDeque;
 use std::time::Duration;
 
 /// The newest API ark uses, and the oldest engine it supports.
@@ -796,6 +799,72 @@ impl Runtime for DockerRuntime {
                     .map_err(|e| failed("stats", e))
             })
             .boxed_local()
+    }
+
+    fn logs(&self, id: &str, options: LogOptions) -> LogLines<'_> {
+        // The engine takes whole seconds: ask from the second before and until the second
+        // after; the caller drops what lies outside the exact times.
+        let seconds = |ts: Option<crate::logs::timestamp::Timestamp>, round_up: bool| {
+            ts.map_or(0, |t| {
+                let secs = if round_up && t.nanos > 0 {
+                    t.secs + 1
+                } else {
+                    t.secs
+                };
+                i32::try_from(secs.max(1)).unwrap_or(i32::MAX)
+            })
+        };
+        let query = q::LogsOptions {
+            follow: options.follow,
+            stdout: true,
+            stderr: true,
+            since: seconds(options.since, false),
+            until: seconds(options.until, true),
+            timestamps: true,
+            tail: options
+                .tail
+                .map_or_else(|| "all".to_owned(), |n| n.to_string()),
+        };
+        // A follow stream stays open for as long as the container runs.
+        let frames = self.patient().logs(id, Some(query));
+        let state = (frames, LineAssembler::default(), VecDeque::new(), false);
+        futures_util::stream::unfold(
+            state,
+            |(mut frames, mut lines, mut ready, mut ended)| async move {
+                loop {
+                    if let Some(line) = ready.pop_front() {
+                        return Some((Ok(line), (frames, lines, ready, ended)));
+                    }
+                    if ended {
+                        return None;
+                    }
+                    let mut emit = |line: LogLine| ready.push_back(line);
+                    match frames.next().await {
+                        Some(Ok(
+                            LogOutput::StdOut { message } | LogOutput::Console { message },
+                        )) => {
+                            lines.push(Output::Stdout, &message, &mut emit);
+                        }
+                        Some(Ok(LogOutput::StdErr { message })) => {
+                            lines.push(Output::Stderr, &message, &mut emit);
+                        }
+                        Some(Ok(LogOutput::StdIn { .. })) => {}
+                        Some(Err(error)) => {
+                            ended = true;
+                            return Some((
+                                Err(failed("read logs", error)),
+                                (frames, lines, ready, ended),
+                            ));
+                        }
+                        None => {
+                            lines.finish(&mut emit);
+                            ended = true;
+                        }
+                    }
+                }
+            },
+        )
+        .boxed_local()
     }
 
     async fn remove_volumes(&self, environment: &str) -> Result<usize, EngineError> {

@@ -1,0 +1,101 @@
+//! `ark logs`: the selected apps' stdout and stderr, merged. Without `-f`, every line in
+//! time order across apps (`logs_history`); with `-f`, lines as they come, across restarts,
+//! recreations and apps joining (`logs_follow`). A reader that goes away (`| head`) and
+//! Ctrl-C both end it quietly with success: for a log viewer that is the normal way out.
+
+use super::engine::{block_on, connect, engine_failure};
+use super::{logs_follow, logs_history, on_engine};
+use crate::cli::{LogsArgs, ReportFormat};
+use crate::exit_code;
+use crate::failure::Failure;
+use crate::logs::filter::LineFilter;
+use crate::logs::timestamp::Timestamp;
+use crate::runtime::api::{EngineError, LogOptions};
+use crate::settings::Settings;
+use crate::ui::log_view::{LogFormat, LogView};
+use std::io;
+
+/// Why the output stopped before the lines ran out.
+pub enum End {
+    /// The reader went away: not an error.
+    Closed,
+    Failed(Failure),
+}
+
+impl From<io::Error> for End {
+    fn from(error: io::Error) -> End {
+        if error.kind() == io::ErrorKind::BrokenPipe {
+            End::Closed
+        } else {
+            End::Failed(Failure::Failed(format!("cannot write the logs: {error}")))
+        }
+    }
+}
+
+impl From<EngineError> for End {
+    fn from(error: EngineError) -> End {
+        End::Failed(engine_failure(error))
+    }
+}
+
+pub fn run(args: &LogsArgs, settings: &Settings) -> Result<i32, Failure> {
+    let name = settings.environment(args.environment.name.as_deref())?;
+    let grep = args
+        .grep
+        .as_deref()
+        .map(regex::bytes::Regex::new)
+        .transpose()
+        .map_err(|e| Failure::Usage(format!("invalid --grep pattern: {e}")))?;
+    let now = Timestamp::now();
+    let filter = LineFilter {
+        since: args.since.map(|t| t.resolve(now)),
+        until: args.until.map(|t| t.resolve(now)),
+        grep,
+    };
+    let options = LogOptions {
+        follow: args.follow,
+        since: filter.since,
+        until: filter.until,
+        tail: args.tail,
+    };
+    let format = match args.output {
+        ReportFormat::Json => LogFormat::Json,
+        ReportFormat::Text => LogFormat::Text {
+            prefix: !args.no_prefix,
+            timestamps: args.timestamps,
+        },
+    };
+    let mut view = LogView::new(settings.printer.out_styles, format);
+    block_on(async {
+        let runtime = connect(settings).await?;
+        let containers = on_engine::containers(&runtime, &name).await?;
+        let selected = on_engine::select(&args.apps, &containers, &name)?;
+        let mut out = settings.printer.data_writer();
+        let result = if args.follow {
+            // Named apps stay the selection; without names, apps that join are shown too.
+            let only = (!args.apps.is_empty()).then_some(&selected);
+            let watch = logs_follow::Watch {
+                runtime: &runtime,
+                environment: &name,
+                only,
+                options,
+                filter: &filter,
+            };
+            logs_follow::follow(&watch, containers, &mut view, &mut out).await
+        } else {
+            let apps = selected
+                .iter()
+                .filter_map(|app| containers.get(app))
+                .map(|c| {
+                    view.add_app(&c.app);
+                    c.id.clone()
+                })
+                .collect::<Vec<_>>();
+            logs_history::print(&runtime, &apps, options, &filter, &view, &mut out).await
+        };
+        match result {
+            Ok(()) | Err(End::Closed) => Ok(exit_code::OK),
+            Err(End::Failed(failure)) => Err(failure),
+        }
+    })?
+}
