@@ -13,6 +13,7 @@
 # Follow: BENCH_FOLLOW_APPS (20) chatty loggers (FOLLOW=1: a line every 100 ms each), followed
 # for BENCH_FOLLOW_SECS (30) s by `ark logs -f` and by `docker-compose logs -f`: RSS at the end
 # and CPU seconds used. Writes bench/results/logs.md. Everything it creates is removed on exit.
+# BENCH_PARTS (history,follow) picks the parts to run.
 set -euo pipefail
 
 die() { echo "bench/logs.sh: error: $*" >&2; exit 1; }
@@ -33,6 +34,7 @@ lines="${BENCH_LINES:-100000}"
 runs="${BENCH_RUNS:-3}"
 chatty="${BENCH_FOLLOW_APPS:-20}"
 follow_secs="${BENCH_FOLLOW_SECS:-30}"
+parts="${BENCH_PARTS:-history,follow}"
 command -v docker-compose >/dev/null || die "docker-compose (v1) is required"
 command -v hyperfine >/dev/null || { log "installing hyperfine"; apt-get install -y hyperfine >&2; }
 
@@ -86,6 +88,7 @@ generate() {
 names() { local i; for ((i = 1; i <= $1; i++)); do echo "logger-$i"; done; }
 
 # --- history ---------------------------------------------------------------------------------
+if [[ ",$parts," == *,history,* ]]; then
 generate history "$apps" "LINES: '$lines'"
 env="${envs[0]}" project="${projects[0]}"
 log "starting $apps loggers x $lines lines (ark environment $env, compose project $project)"
@@ -115,8 +118,11 @@ ark_lines=$(ark history logs -e "$env" | wc -l)
 [[ "$ark_lines" == $((apps * lines * 2)) ]] || die "ark logs printed $ark_lines lines, expected $((apps * lines * 2))"
 ark history down -e "$env" --progress quiet
 compose "$project" history down -t 1 >/dev/null 2>&1
+fi
 
 # --- follow ----------------------------------------------------------------------------------
+ark_cpu=0 ark_rss=0 compose_cpu=0 compose_rss=0
+if [[ ",$parts," == *,follow,* ]]; then
 generate follow "$chatty" "LINES: '1', FOLLOW: '1'"
 env="${envs[1]}" project="${projects[1]}"
 log "following $chatty chatty apps for ${follow_secs}s"
@@ -131,34 +137,41 @@ measure() {
   ticks=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$pid/stat")
   echo "$(python3 -c "import os; print(round($ticks / os.sysconf('SC_CLK_TCK'), 2))") $(ps -o rss= -p "$pid" | tr -d ' ')"
 }
-ark follow logs -e "$env" -f >/dev/null &
+# The binaries themselves in the background (not the shell functions: $! would be a subshell).
+"$ARK" -q --apps "$tmp/follow/apps" --environments "$tmp/follow/environments" logs -e "$env" -f >/dev/null &
 pid=$!
 read -r ark_cpu ark_rss < <(measure $pid)
 kill -INT $pid; wait $pid || true
-compose "$project" follow logs -f --no-color >/dev/null 2>&1 &
+docker-compose --ansi never -p "$project" -f "$tmp/follow/docker-compose.yml" logs -f --no-color >/dev/null 2>&1 &
 pid=$!
 read -r compose_cpu compose_rss < <(measure $pid)
-kill -INT $pid; wait $pid || true
+kill -TERM $pid; wait $pid || true
+fi
 
 python3 - "$tmp/history.json" "$apps" "$lines" "$chatty" "$follow_secs" \
-  "$ark_cpu" "$ark_rss" "$compose_cpu" "$compose_rss" >bench/results/logs.md <<'PY'
+  "$ark_cpu" "$ark_rss" "$compose_cpu" "$compose_rss" >"$tmp/logs.md" <<'PY'
 import json, sys
 results, apps, lines, chatty, secs = sys.argv[1], *map(int, sys.argv[2:6])
 ark_cpu, ark_rss, compose_cpu, compose_rss = map(float, sys.argv[6:10])
-rows = {r["command"]: r for r in json.load(open(results))["results"]}
+import os
 total = apps * lines * 2
 print(f"# `ark logs` benchmark\n")
-print(f"{apps} containers × {lines:,} lines on stdout + {lines:,} on stderr = {total:,} lines; "
+if os.path.exists(results):
+  rows = {r["command"]: r for r in json.load(open(results))["results"]}
+  print(f"{apps} containers × {lines:,} lines on stdout + {lines:,} on stderr = {total:,} lines; "
       f"{len(next(iter(rows.values()))['times'])} runs each (hyperfine, 1 warm-up).\n")
-print("| command | mean ± σ | lines/s |\n|---|---:|---:|")
-for name, r in rows.items():
+  print("| command | mean ± σ | lines/s |\n|---|---:|---:|")
+  for name, r in rows.items():
     print(f"| {name} | {r['mean']:.2f} ± {r['stddev']:.2f} s | {total / r['mean']:,.0f} |")
-ark, compose, docker = (rows[n]["mean"] for n in ("ark", "docker-compose", "docker logs (sum)"))
-print(f"\n- ark vs docker-compose: **{compose / ark:.1f}×** the throughput (target ≥ 2×)")
-print(f"- ark vs the sum of `docker logs`: **{docker / ark:.2f}×** (target ≥ 0.8×)\n")
-print(f"Following {chatty} chatty apps (a line every 100 ms each) for {secs} s:\n")
-print("| follower | CPU seconds | RSS |\n|---|---:|---:|")
-print(f"| `ark logs -f` | {ark_cpu:.2f} | {ark_rss / 1024:.1f} MiB |")
-print(f"| `docker-compose logs -f` | {compose_cpu:.2f} | {compose_rss / 1024:.1f} MiB |")
+  ark, compose, docker = (rows[n]["mean"] for n in ("ark", "docker-compose", "docker logs (sum)"))
+  print(f"\n- ark vs docker-compose: **{compose / ark:.1f}×** the throughput (target ≥ 2×)")
+  print(f"- ark vs the sum of `docker logs`: **{docker / ark:.2f}×** (target ≥ 0.8×)\n")
+if ark_rss:
+  print(f"Following {chatty} chatty apps (a line every 100 ms each) for {secs} s:\n")
+  print("| follower | CPU seconds | RSS |\n|---|---:|---:|")
+  print(f"| `ark logs -f` | {ark_cpu:.2f} | {ark_rss / 1024:.1f} MiB |")
+  print(f"| `docker-compose logs -f` | {compose_cpu:.2f} | {compose_rss / 1024:.1f} MiB |")
 PY
+mkdir -p bench/results
+cp "$tmp/logs.md" bench/results/logs.md
 cat bench/results/logs.md
