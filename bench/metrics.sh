@@ -57,10 +57,12 @@ ticks="$(getconf CLK_TCK)"
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 dockerd_pid="$(pidof dockerd 2>/dev/null | awk '{print $1}' || true)"
 
-# measure NAME CMD… → "own% dockerd%" over the window
+# measure NAME CMD… → sets result="own% dockerd% own-seconds" for the window. Runs in this
+# shell (no subshell: it would inherit the cleanup trap), the watcher in its own session
+# (setsid): the docker CLI signals its whole process group when it is stopped.
 measure() {
   local name="$1"; shift
-  "$@" >/dev/null 2>&1 &
+  setsid "$@" >/dev/null 2>&1 &
   local pid=$!
   sleep "$warmup"
   kill -0 "$pid" 2>/dev/null || die "$name exited early"
@@ -70,15 +72,18 @@ measure() {
   sleep "$seconds"
   after="$(cpu_ticks "$pid")"
   d_after="$( [[ -n "$dockerd_pid" ]] && cpu_ticks "$dockerd_pid" || echo 0)"
-  kill "$pid"; wait "$pid" 2>/dev/null || true
-  awk -v a="$before" -v b="$after" -v da="$d_before" -v db="$d_after" -v t="$ticks" -v s="$seconds" \
-    'BEGIN { printf "%.2f %.2f %.2f\n", (b - a) / t / s * 100, (db - da) / t / s * 100, (b - a) / t }'
+  # Measured already; docker stats ignores SIGTERM, so no courtesy.
+  kill -KILL "$pid"; wait "$pid" 2>/dev/null || true
+  result="$(awk -v a="$before" -v b="$after" -v da="$d_before" -v db="$d_after" -v t="$ticks" -v s="$seconds" \
+    'BEGIN { printf "%.2f %.2f %.2f\n", (b - a) / t / s * 100, (db - da) / t / s * 100, (b - a) / t }')"
 }
 
 log "measuring ark metrics for ${seconds}s"
-read -r ark_pct ark_dockerd ark_secs < <(measure "ark metrics" "$ARK" --apps "$work/apps" --environments "$work/environments" metrics -e "$env_name" -o json)
+measure "ark metrics" "$ARK" --apps "$work/apps" --environments "$work/environments" metrics -e "$env_name" -o json
+read -r ark_pct ark_dockerd ark_secs <<<"$result"
 log "measuring docker stats for ${seconds}s"
-read -r docker_pct docker_dockerd docker_secs < <(measure "docker stats" docker stats --no-trunc "${ids[@]}")
+measure "docker stats" docker stats --no-trunc "${ids[@]}"
+read -r docker_pct docker_dockerd docker_secs <<<"$result"
 
 met="no"; awk -v p="$ark_pct" 'BEGIN { exit !(p <= 2.0) }' && met="yes"
 host="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) CPUs"
