@@ -8,8 +8,8 @@ use crate::core::duration::format_duration;
 use crate::exec::readiness::{self, NotReady, Route};
 use crate::exit_code;
 use crate::failure::Failure;
+use crate::logs::timestamp::Timestamp;
 use crate::runtime::api::{AppContainer, Runtime};
-use crate::runtime::docker::engine::rfc3339_to_unix;
 use crate::settings::Settings;
 use crate::ui::json;
 use crate::ui::table::Table;
@@ -117,7 +117,7 @@ async fn one_environment<R: Runtime>(
             let uptime = c
                 .started_at
                 .as_deref()
-                .map(rfc3339_to_unix)
+                .and_then(|t| Timestamp::parse_prefix(t.as_bytes()).map(|(ts, _)| ts.secs))
                 .filter(|s| *s > 0)
                 .map(|s| (now - s).max(0));
             json!({

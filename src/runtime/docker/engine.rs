@@ -183,23 +183,7 @@ fn state_of(status: &str, exit_code: i64) -> State {
 
 /// `2024-05-01T10:00:00.123Z` → unix seconds (0 when unparseable): enough for ages.
 pub fn rfc3339_to_unix(text: &str) -> i64 {
-    let parse = || -> Option<i64> {
-        let (date, time) = text.split_once('T')?;
-        let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
-        let (y, m, day) = (d.next()??, d.next()??, d.next()??);
-        let mut t = time.get(..8)?.split(':').map(|p| p.parse::<i64>().ok());
-        let (h, min, s) = (t.next()??, t.next()??, t.next()??);
-        // Days from civil (Howard Hinnant's algorithm).
-        let y = if m <= 2 { y - 1 } else { y };
-        let era = y.div_euclid(400);
-        let yoe = y - era * 400;
-        let mp = (m + 9) % 12;
-        let doy = (153 * mp + 2) / 5 + day - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        let days = era * 146_097 + doe - 719_468;
-        Some(days * 86_400 + h * 3600 + min * 60 + s)
-    };
-    parse().unwrap_or(0)
+    crate::logs::timestamp::Timestamp::parse_prefix(text.as_bytes()).map_or(0, |(ts, _)| ts.secs)
 }
 
 impl Runtime for DockerRuntime {
