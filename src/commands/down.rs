@@ -5,7 +5,7 @@ use super::engine::{block_on, connect, engine_failure, until_interrupted};
 use super::on_engine;
 use super::stop::{stop_all, summarize};
 use crate::cli::DownArgs;
-use crate::exec::event::{Event, Phase};
+use crate::exec::event::Phase;
 use crate::exec::walk::Walked;
 use crate::exit_code;
 use crate::failure::Failure;
@@ -14,7 +14,6 @@ use crate::settings::Settings;
 use crate::ui::progress::Progress;
 use futures_util::future::join_all;
 use std::collections::BTreeSet;
-use std::time::Instant;
 
 pub fn run(args: &DownArgs, settings: &Settings) -> Result<i32, Failure> {
     let name = settings.environment(args.environment.name.as_deref())?;
@@ -22,20 +21,8 @@ pub fn run(args: &DownArgs, settings: &Settings) -> Result<i32, Failure> {
         let runtime = connect(settings).await?;
         let containers = on_engine::containers(&runtime, &name).await?;
         let all: BTreeSet<String> = containers.keys().cloned().collect();
-        let progress = Progress::new(
-            args.progress,
-            settings.printer.verbosity == crate::ui::printer::Verbosity::Quiet,
-            settings.printer.err_styles,
-            &all.iter().cloned().collect::<Vec<_>>(),
-        );
-        let began = Instant::now();
-        let emit = |app: &str, phase: Phase| {
-            progress.event(&Event {
-                app: app.to_owned(),
-                phase,
-                elapsed: began.elapsed(),
-            })
-        };
+        let progress = Progress::for_apps(args.progress, &settings.printer, &all);
+        let emit = progress.reporter();
         // Stop order matters (dependents first); removal order does not, so every removal
         // runs at once after the stops instead of lengthening each step of the walk.
         let work = async {

@@ -5,7 +5,7 @@ use super::engine::{block_on, connect, until_interrupted};
 use super::on_engine;
 use super::stop::{stop_all, summarize};
 use crate::cli::RestartArgs;
-use crate::exec::event::{Event, Phase};
+use crate::exec::event::Phase;
 use crate::exec::readiness::{self, Route};
 use crate::exec::walk::{walk, Direction};
 use crate::exit_code;
@@ -13,7 +13,6 @@ use crate::failure::Failure;
 use crate::runtime::api::Runtime;
 use crate::settings::Settings;
 use crate::ui::progress::Progress;
-use std::time::Instant;
 
 pub fn run(args: &RestartArgs, settings: &Settings) -> Result<i32, Failure> {
     let name = settings.environment(args.environment.name.as_deref())?;
@@ -24,21 +23,9 @@ pub fn run(args: &RestartArgs, settings: &Settings) -> Result<i32, Failure> {
             &on_engine::select(&args.apps, &containers, &name)?,
             &containers,
         );
-        let progress = Progress::new(
-            args.progress,
-            settings.printer.verbosity == crate::ui::printer::Verbosity::Quiet,
-            settings.printer.err_styles,
-            &selected.iter().cloned().collect::<Vec<_>>(),
-        );
+        let progress = Progress::for_apps(args.progress, &settings.printer, &selected);
         let route = Route::for_runtime(&runtime);
-        let began = Instant::now();
-        let emit = |app: &str, phase: Phase| {
-            progress.event(&Event {
-                app: app.to_owned(),
-                phase,
-                elapsed: began.elapsed(),
-            })
-        };
+        let emit = progress.reporter();
         let work = async {
             let stopped = stop_all(&runtime, &containers, &selected, &progress).await;
             let code = summarize(settings, "stopped", &name, &stopped);

@@ -60,12 +60,7 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
             .map_err(engine::engine_failure)?;
 
         let apps: Vec<String> = plan.steps.iter().map(|s| s.spec.name.clone()).collect();
-        let progress = Progress::new(
-            args.progress,
-            printer.verbosity == crate::ui::printer::Verbosity::Quiet,
-            printer.err_styles,
-            &apps,
-        );
+        let progress = Progress::for_apps(args.progress, printer, &apps);
         let request = StartRequest {
             environment: &name,
             plan: &plan,

@@ -3,7 +3,7 @@
 use super::engine::{block_on, connect, until_interrupted};
 use super::on_engine;
 use crate::cli::StopArgs;
-use crate::exec::event::{Event, Phase};
+use crate::exec::event::Phase;
 use crate::exec::walk::{walk, Direction, Walked};
 use crate::exit_code;
 use crate::failure::Failure;
@@ -11,7 +11,7 @@ use crate::runtime::api::{AppContainer, Runtime};
 use crate::settings::Settings;
 use crate::ui::progress::Progress;
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How long a container gets to stop before it is killed.
 pub const GRACE: Duration = Duration::from_secs(10);
@@ -24,12 +24,7 @@ pub fn run(args: &StopArgs, settings: &Settings) -> Result<i32, Failure> {
         let selected = on_engine::select(&args.apps, &containers, &name)?;
         // Stopping an app stops what depends on it first: they cannot work without it.
         let selected = on_engine::with_dependents(&selected, &containers);
-        let progress = Progress::new(
-            args.progress,
-            settings.printer.verbosity == crate::ui::printer::Verbosity::Quiet,
-            settings.printer.err_styles,
-            &selected.iter().cloned().collect::<Vec<_>>(),
-        );
+        let progress = Progress::for_apps(args.progress, &settings.printer, &selected);
         let results =
             until_interrupted(stop_all(&runtime, &containers, &selected, &progress)).await;
         progress.finish();
@@ -45,14 +40,7 @@ pub async fn stop_all<R: Runtime>(
     selected: &BTreeSet<String>,
     progress: &Progress,
 ) -> BTreeMap<String, Walked> {
-    let began = Instant::now();
-    let emit = |app: &str, phase: Phase| {
-        progress.event(&Event {
-            app: app.to_owned(),
-            phase,
-            elapsed: began.elapsed(),
-        })
-    };
+    let emit = progress.reporter();
     walk(
         &on_engine::dependency_map(selected, containers),
         Direction::DependentsFirst,

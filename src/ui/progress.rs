@@ -82,6 +82,33 @@ impl Progress {
         }
     }
 
+    /// The progress display for `apps` as the printer's settings ask (`-q` silences it).
+    pub fn for_apps<'a>(
+        mode: ProgressMode,
+        printer: &crate::ui::printer::Printer,
+        apps: impl IntoIterator<Item = &'a String>,
+    ) -> Progress {
+        let apps: Vec<String> = apps.into_iter().cloned().collect();
+        Progress::new(
+            mode,
+            printer.verbosity == crate::ui::printer::Verbosity::Quiet,
+            printer.err_styles,
+            &apps,
+        )
+    }
+
+    /// Reports phases stamped with the time since this call: what an operation emits.
+    pub fn reporter(&self) -> impl Fn(&str, Phase) + '_ {
+        let began = std::time::Instant::now();
+        move |app: &str, phase: Phase| {
+            self.event(&Event {
+                app: app.to_owned(),
+                phase,
+                elapsed: began.elapsed(),
+            })
+        }
+    }
+
     pub fn event(&self, event: &Event) {
         match self {
             Progress::Tty {
