@@ -380,13 +380,28 @@ impl Runtime for DockerRuntime {
         // Docker allows two networks with one name. When two ark runs raced, each picks the
         // same one (the first by creation time, then id) and attaches by id, so the name is
         // never ambiguous for them; the loser removes the network it made.
-        existing.sort_by(|a, b| (&a.created, &a.id).cmp(&(&b.created, &b.id)));
+        // By time, not text: the engine trims trailing zeros from nanoseconds, so `.12Z`
+        // sorts before `.1Z` as text, and two racers could each think they won.
+        let created_at = |n: &NetworkInfo| {
+            crate::logs::timestamp::Timestamp::parse_prefix(n.created.as_bytes())
+                .map(|(ts, _)| (ts.secs, ts.nanos))
+        };
+        existing.sort_by(|a, b| (created_at(a), &a.id).cmp(&(created_at(b), &b.id)));
         let winner = existing
             .first()
             .map(|n| n.id.clone())
             .ok_or_else(|| EngineError::Failed(format!("network {name} vanished")))?;
         if let Some(mine) = created.filter(|mine| *mine != winner) {
-            let _ = self.docker.remove_network(&mine).await;
+            // The engine may still be settling the network it just made: try a few times.
+            for _ in 0..20 {
+                match self.docker.remove_network(&mine).await {
+                    Ok(())
+                    | Err(BollardError::DockerResponseServerError {
+                        status_code: 404, ..
+                    }) => break,
+                    Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+                }
+            }
         }
         *self.network_id.borrow_mut() = Some(winner);
         Ok(())
