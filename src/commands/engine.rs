@@ -33,14 +33,9 @@ pub async fn connect(settings: &Settings) -> Result<DockerRuntime, Failure> {
     let runtime = DockerRuntime::connect(endpoint)
         .await
         .map_err(engine_failure)?;
-    settings.printer.detail(&format!(
-        "readiness probes go to {}",
-        if runtime.container_ips_reachable() {
-            "container IPs (local engine)".to_owned()
-        } else {
-            format!("published ports on {}", runtime.published_host())
-        }
-    ));
+    settings
+        .printer
+        .detail(&format!("readiness probes go to {}", runtime.port_reach()));
     Ok(runtime)
 }
 

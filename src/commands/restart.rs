@@ -6,7 +6,7 @@ use super::on_engine;
 use super::stop::{stop_all, summarize};
 use crate::cli::RestartArgs;
 use crate::exec::event::Phase;
-use crate::exec::readiness::{self, Route};
+use crate::exec::readiness;
 use crate::exec::walk::{walk, Direction};
 use crate::exit_code;
 use crate::failure::Failure;
@@ -24,7 +24,7 @@ pub fn run(args: &RestartArgs, settings: &Settings) -> Result<i32, Failure> {
             &containers,
         );
         let progress = Progress::for_apps(args.progress, &settings.printer, &selected);
-        let route = Route::for_runtime(&runtime);
+        let route = runtime.port_reach();
         let emit = progress.reporter();
         let work = async {
             let stopped = stop_all(&runtime, &containers, &selected, &progress).await;

@@ -5,7 +5,7 @@ use super::engine::{block_on, connect, engine_failure};
 use super::on_engine;
 use crate::cli::{StatusArgs, TableFormat};
 use crate::core::duration::format_duration;
-use crate::exec::readiness::{self, NotReady, Route};
+use crate::exec::readiness::{self, NotReady};
 use crate::exit_code;
 use crate::failure::Failure;
 use crate::logs::timestamp::Timestamp;
@@ -96,8 +96,7 @@ async fn one_environment<R: Runtime>(
     settings: &Settings,
 ) -> Result<i32, Failure> {
     let containers = on_engine::containers(runtime, name).await?;
-    let route = Route::for_runtime(runtime);
-    let host = runtime.published_host();
+    let route = runtime.port_reach();
     let inspected = join_all(containers.values().map(|c| async {
         let detail = runtime.inspect(&c.id).await.unwrap_or_else(|_| c.clone());
         let ready =
@@ -128,7 +127,7 @@ async fn one_environment<R: Runtime>(
                 "health": c.health,
                 "image": c.image,
                 "uptime_seconds": uptime,
-                "urls": urls(c, &host),
+                "urls": urls(runtime, c),
                 "container": c.name,
             })
         })
@@ -168,24 +167,59 @@ async fn one_environment<R: Runtime>(
                 ]);
             }
             settings.printer.out(&table.render());
+            for row in &rows {
+                for url in row["urls"].as_array().into_iter().flatten() {
+                    if let Some(hint) = url["reach"].as_str() {
+                        let address = url["url"].as_str().unwrap_or_default();
+                        let (scheme, port) = address
+                            .split_once("://")
+                            .map(|(scheme, rest)| {
+                                (scheme, rest.rsplit(':').next().unwrap_or_default())
+                            })
+                            .unwrap_or_default();
+                        settings.printer.out(&format!(
+                            "{} {} listens on the engine host's loopback only; from here: `{hint}`, then {scheme}://127.0.0.1:{port}",
+                            row["app"].as_str().unwrap_or_default(),
+                            url["expose"].as_str().unwrap_or_default(),
+                        ));
+                    }
+                }
+            }
         }
     }
     Ok(exit_code::OK)
 }
 
-/// `http://127.0.0.1:49153` for an http expose, `tcp://…` otherwise, per published port.
-fn urls(container: &AppContainer, host: &str) -> Vec<Value> {
+/// `http://127.0.0.1:49153` for an http expose, `tcp://…` otherwise, per published port, on
+/// the engine host's name. A port bound to a remote host's loopback is not reachable from
+/// here as is: `reach` then says how (an `ssh -L` line).
+fn urls<R: Runtime>(runtime: &R, container: &AppContainer) -> Vec<Value> {
+    let reach = runtime.port_reach();
     container
         .exposes
         .iter()
         .filter_map(|expose| {
-            let published = container.ports.iter().find(|p| p.container_port == expose.port)?;
-            let address = if published.host_ip.is_empty() || published.host_ip == "0.0.0.0" || published.host_ip == "127.0.0.1" {
-                host.to_owned()
+            let published = container
+                .ports
+                .iter()
+                .find(|p| p.container_port == expose.port)?;
+            let bound = published.host_ip.as_str();
+            let loopback = crate::runtime::api::is_loopback_host(bound);
+            let address = if bound.is_empty() || bound == "0.0.0.0" || loopback {
+                reach.host().to_owned()
             } else {
-                published.host_ip.clone()
+                bound.to_owned()
             };
-            Some(json!({"expose": expose.name, "url": format!("{}://{address}:{}", expose.proto, published.host_port)}))
+            let hint = if loopback {
+                runtime.forward_hint(bound, published.host_port)
+            } else {
+                None
+            };
+            Some(json!({
+                "expose": expose.name,
+                "url": format!("{}://{address}:{}", expose.proto, published.host_port),
+                "reach": hint,
+            }))
         })
         .collect()
 }

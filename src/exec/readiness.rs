@@ -3,7 +3,9 @@
 //! accepted; exec: the command exits 0 in the container; no check: the image's own
 //! HEALTHCHECK, else running. Probes start fast (20 ms) and back off (to 200 ms; 500 ms for exec probes).
 
-use crate::runtime::api::{AppContainer, CheckLabel, Runtime, State};
+use crate::runtime::api::{
+    is_loopback_host, AppContainer, CheckLabel, PortReach, PortStream, Runtime, State,
+};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -32,60 +34,68 @@ pub enum WaitFailure {
     Gone(String),
 }
 
-/// How to reach a container's ports from here.
+/// How readiness reaches a container's ports: the runtime's `PortReach`.
+pub type Route = PortReach;
+
+/// Where one probe connects.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Route {
-    /// The container's own IP (a local engine on Linux): exact, no proxy in between.
-    ContainerIp,
-    /// The published port on this host: works for Docker Desktop and remote engines.
-    Published { host: String },
+enum Dial {
+    /// A TCP connection from here.
+    Direct(String, u16),
+    /// Through the engine connection, to this address as the engine host sees it.
+    Tunnel(String, u16),
+    /// Only reachable from inside: the port is bound to the loopback of a remote host.
+    InContainer(u16),
 }
 
-impl Route {
-    pub fn for_runtime(runtime: &impl Runtime) -> Route {
-        if runtime.container_ips_reachable() {
-            Route::ContainerIp
-        } else {
-            Route::Published {
-                host: runtime.published_host(),
-            }
-        }
-    }
+fn is_unspecified(ip: &str) -> bool {
+    ip.is_empty()
+        || ip
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_unspecified())
+}
 
-    fn address(&self, container: &AppContainer, port: u16) -> Result<(String, u16), String> {
-        match self {
-            Route::ContainerIp => container
-                .ip
-                .clone()
-                .map(|ip| (ip, port))
-                .ok_or_else(|| "no IP on the environment's network yet".into()),
-            Route::Published { host } => container
-                .ports
-                .iter()
-                .find(|p| p.container_port == port)
-                .map(|p| {
-                    (
-                        if p.host_ip.is_empty() || p.host_ip == "0.0.0.0" {
-                            host.clone()
-                        } else {
-                            p.host_ip.clone()
-                        },
-                        p.host_port,
-                    )
-                })
-                .map(|(h, p)| {
-                    (
-                        if h == "127.0.0.1" || h == "0.0.0.0" {
-                            host.clone()
-                        } else {
-                            h
-                        },
-                        p,
-                    )
-                })
-                .ok_or_else(|| format!("port {port} is not published")),
-        }
+fn dial(route: &Route, container: &AppContainer, port: u16) -> Result<Dial, String> {
+    if *route == Route::ContainerIp {
+        return container
+            .ip
+            .clone()
+            .map(|ip| Dial::Direct(ip, port))
+            .ok_or_else(|| "no IP on the environment's network yet".into());
     }
+    let published = container
+        .ports
+        .iter()
+        .find(|p| p.container_port == port)
+        .ok_or_else(|| format!("port {port} is not published"))?;
+    let bound = published.host_ip.as_str();
+    Ok(match route {
+        Route::Tunnel { .. } if is_unspecified(bound) => {
+            Dial::Tunnel("127.0.0.1".into(), published.host_port)
+        }
+        Route::Tunnel { .. } => Dial::Tunnel(bound.to_owned(), published.host_port),
+        Route::Published { host } if is_unspecified(bound) => {
+            Dial::Direct(host.clone(), published.host_port)
+        }
+        Route::Published { host } if is_loopback_host(bound) && !is_loopback_host(host) => {
+            Dial::InContainer(port)
+        }
+        Route::Published { host } if is_loopback_host(bound) => {
+            Dial::Direct(host.clone(), published.host_port)
+        }
+        _ => Dial::Direct(bound.to_owned(), published.host_port),
+    })
+}
+
+/// The shell command that probes `check` from inside the container (busybox or coreutils).
+fn in_container_probe(check: &CheckLabel, port: u16) -> Vec<String> {
+    let script = if check.kind == "http" {
+        let path = check.path.as_deref().unwrap_or("/");
+        format!("timeout 2 wget -q -O /dev/null http://127.0.0.1:{port}{path}")
+    } else {
+        format!("nc -z 127.0.0.1 {port}")
+    };
+    vec!["sh".into(), "-c".into(), script]
 }
 
 /// One probe of one check.
@@ -96,55 +106,83 @@ pub async fn probe<R: Runtime>(
     route: &Route,
     timeout: Duration,
 ) -> Result<(), String> {
-    match check.kind.as_str() {
-        "exec" => {
-            let command = check.command.clone().unwrap_or_default();
-            match tokio::time::timeout(
-                timeout.max(Duration::from_secs(2)),
-                runtime.exec(&container.id, &command),
-            )
-            .await
-            {
-                Ok(Ok(0)) => Ok(()),
-                Ok(Ok(code)) => Err(format!("`{}` exited {code}", shell_words::join(&command))),
-                Ok(Err(e)) => Err(format!("exec failed: {e}")),
-                Err(_) => Err("exec timed out".into()),
+    let command = match check.kind.as_str() {
+        "exec" => check.command.clone().unwrap_or_default(),
+        kind => match dial(route, container, check.port)? {
+            Dial::InContainer(port) => in_container_probe(check, port),
+            Dial::Direct(host, port) => {
+                return probe_port(runtime, kind, route, (host, port, false), check, timeout).await
             }
-        }
-        kind => {
-            let (host, port) = route.address(container, check.port)?;
-            let connect =
-                tokio::time::timeout(timeout, TcpStream::connect((host.as_str(), port))).await;
-            let mut stream = match connect {
-                Ok(Ok(stream)) => stream,
-                Ok(Err(e)) => return Err(format!("{kind} {host}:{port}: {e}")),
-                Err(_) => return Err(format!("{kind} {host}:{port}: timed out")),
-            };
-            if kind == "http" {
-                http_get(
-                    &mut stream,
-                    &host,
-                    check.path.as_deref().unwrap_or("/"),
-                    timeout,
-                )
+            Dial::Tunnel(host, port) => {
+                return probe_port(runtime, kind, route, (host, port, true), check, timeout).await
+            }
+        },
+    };
+    match tokio::time::timeout(
+        timeout.max(Duration::from_secs(2)),
+        runtime.exec(&container.id, &command),
+    )
+    .await
+    {
+        Ok(Ok(0)) => Ok(()),
+        Ok(Ok(code)) => Err(format!("`{}` exited {code}", shell_words::join(&command))),
+        Ok(Err(e)) => Err(format!("exec failed: {e}")),
+        Err(_) => Err("exec timed out".into()),
+    }
+}
+
+/// An http or tcp probe over a connection from here (direct or tunnelled).
+async fn probe_port<R: Runtime>(
+    runtime: &R,
+    kind: &str,
+    route: &Route,
+    (host, port, tunnelled): (String, u16, bool),
+    check: &CheckLabel,
+    timeout: Duration,
+) -> Result<(), String> {
+    let connect = async {
+        if tunnelled {
+            runtime
+                .open_port(&host, port)
                 .await
-            } else if matches!(route, Route::Published { .. }) {
-                // Docker's port proxy accepts on the host even when nothing listens in the
-                // container, then hangs up: an immediate end of stream is not "ready".
-                let mut byte = [0u8; 1];
-                match tokio::time::timeout(Duration::from_millis(50), stream.read(&mut byte)).await {
-                    Ok(Ok(0)) => Err(format!("tcp {host}:{port}: closed at once (nothing listening behind the published port)")),
-                    _ => Ok(()),
-                }
-            } else {
-                Ok(())
-            }
+                .map_err(|e| e.to_string())
+        } else {
+            TcpStream::connect((host.as_str(), port))
+                .await
+                .map(|s| Box::new(s) as PortStream)
+                .map_err(|e| e.to_string())
         }
+    };
+    let mut stream = match tokio::time::timeout(timeout, connect).await {
+        Ok(Ok(stream)) => stream,
+        Ok(Err(e)) => return Err(format!("{kind} {host}:{port}: {e}")),
+        Err(_) => return Err(format!("{kind} {host}:{port}: timed out")),
+    };
+    if kind == "http" {
+        http_get(
+            &mut stream,
+            &host,
+            check.path.as_deref().unwrap_or("/"),
+            timeout,
+        )
+        .await
+    } else if *route != Route::ContainerIp {
+        // Docker's port proxy (and an ssh forward) accepts even when nothing listens in
+        // the container, then hangs up: an immediate end of stream is not "ready".
+        let mut byte = [0u8; 1];
+        match tokio::time::timeout(Duration::from_millis(50), stream.read(&mut byte)).await {
+            Ok(Ok(0)) => Err(format!(
+                "tcp {host}:{port}: closed at once (nothing listening behind the published port)"
+            )),
+            _ => Ok(()),
+        }
+    } else {
+        Ok(())
     }
 }
 
 async fn http_get(
-    stream: &mut TcpStream,
+    stream: &mut PortStream,
     host: &str,
     path: &str,
     timeout: Duration,

@@ -82,7 +82,7 @@ pub async fn run<R: Runtime>(
             elapsed: began.elapsed(),
         })
     };
-    let route = Route::for_runtime(runtime);
+    let route = runtime.port_reach();
     let channels: BTreeMap<&str, (watch::Sender<Status>, watch::Receiver<Status>)> = request
         .plan
         .steps

@@ -197,6 +197,58 @@ pub struct LogOptions {
 /// A container's lines, in the order it wrote them.
 pub type LogLines<'a> = LocalBoxStream<'a, Result<LogLine, EngineError>>;
 
+/// How this machine reaches the ports of the engine's containers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PortReach {
+    /// The containers' own IPs are routable from here (a local engine on Linux): exact, no
+    /// proxy in between.
+    ContainerIp,
+    /// Through ports published on `host` (Docker Desktop, an engine over TCP). A port bound
+    /// to the loopback of a host that is not this one cannot be reached this way.
+    Published { host: String },
+    /// Through the engine connection itself (`Runtime::open_port`), to ports published on
+    /// the engine host `host` (an engine over ssh: forwards on the one login).
+    Tunnel { host: String },
+}
+
+impl PortReach {
+    /// The engine host's name, for URLs.
+    pub fn host(&self) -> &str {
+        match self {
+            PortReach::ContainerIp => "127.0.0.1",
+            PortReach::Published { host } | PortReach::Tunnel { host } => host,
+        }
+    }
+}
+
+impl std::fmt::Display for PortReach {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PortReach::ContainerIp => write!(f, "container IPs (local engine)"),
+            PortReach::Published { host } => write!(f, "published ports on {host}"),
+            PortReach::Tunnel { host } => {
+                write!(
+                    f,
+                    "published ports on {host}, through the engine connection"
+                )
+            }
+        }
+    }
+}
+
+/// `localhost`, `127.0.0.1`, `::1`: names of this machine, whoever resolves them.
+pub fn is_loopback_host(host: &str) -> bool {
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Any byte stream a probe can talk over.
+pub trait PortIo: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin> PortIo for T {}
+pub type PortStream = Box<dyn PortIo>;
+
 /// The engine, as ark uses it.
 ///
 /// The executor drives every app's future in one task (structured concurrency), so these
@@ -205,12 +257,16 @@ pub type LogLines<'a> = LocalBoxStream<'a, Result<LogLine, EngineError>>;
 pub trait Runtime {
     fn endpoint(&self) -> &Endpoint;
 
-    /// Whether container IPs are reachable from this machine (a local engine on Linux):
-    /// readiness then probes the container directly instead of through published ports.
-    fn container_ips_reachable(&self) -> bool;
+    /// How this machine reaches the ports of the engine's containers (for probes and URLs).
+    fn port_reach(&self) -> PortReach;
 
-    /// The host to reach published ports on, as seen from this machine.
-    fn published_host(&self) -> String;
+    /// How a user on this machine reaches a port bound to `ip` (a loopback address) on the
+    /// engine host: `None` when that host is this machine.
+    fn forward_hint(&self, ip: &str, port: u16) -> Option<String>;
+
+    /// A stream to `ip:port` as seen from the engine host, carried by the engine connection
+    /// (only for `PortReach::Tunnel`).
+    async fn open_port(&self, ip: &str, port: u16) -> Result<PortStream, EngineError>;
 
     /// Every container ark made, for one environment or all.
     async fn list(&self, environment: Option<&str>) -> Result<Vec<AppContainer>, EngineError>;

@@ -1,12 +1,13 @@
 //! `Runtime` on a Docker engine (API ≥ 1.41), through bollard. Pinned to API 1.41 so
 //! nothing newer is ever used; an older engine is refused with a clear message.
 
-use super::endpoint::DEFAULT_SOCKET;
 use super::log_lines::LineAssembler;
+use super::ssh::{SshTarget, SshTunnel};
 use crate::core::spec::AppSpec;
 use crate::runtime::api::{
-    AppContainer, CheckLabel, Endpoint, EngineError, ExposeLabel, ImageProgress, LogLine, LogLines,
-    LogOptions, NetworkInfo, Output, Published, Runtime, SampleStream, State,
+    is_loopback_host, AppContainer, CheckLabel, Endpoint, EngineError, ExposeLabel, ImageProgress,
+    LogLine, LogLines, LogOptions, NetworkInfo, Output, PortReach, PortStream, Published, Runtime,
+    SampleStream, State,
 };
 use crate::runtime::labels;
 use bollard::container::LogOutput;
@@ -39,7 +40,9 @@ pub struct DockerRuntime {
     /// The environment network containers attach to, by id (see `ensure_network`).
     network_id: std::cell::RefCell<Option<String>>,
     endpoint: Endpoint,
-    local_linux: bool,
+    reach: PortReach,
+    /// The login an `ssh://` engine is reached through; it ends with the runtime.
+    ssh: Option<SshTunnel>,
 }
 
 fn unreachable(endpoint: &Endpoint, error: impl std::fmt::Display) -> EngineError {
@@ -53,6 +56,9 @@ impl DockerRuntime {
     /// Connects and checks the engine answers (within 3 s) and is new enough.
     pub async fn connect(endpoint: Endpoint) -> Result<DockerRuntime, EngineError> {
         let url = endpoint.url.clone();
+        if url.starts_with("ssh://") {
+            return Self::connect_over_ssh(endpoint).await;
+        }
         let docker = if let Some(path) = url.strip_prefix("unix://") {
             Docker::connect_with_unix(path, CONNECT_TIMEOUT_SECS, &API_VERSION)
         } else if url.starts_with("tcp://") || url.starts_with("http://") {
@@ -60,15 +66,69 @@ impl DockerRuntime {
         } else {
             return Err(unreachable(
                 &endpoint,
-                "this kind of endpoint is not supported yet (unix:// and tcp:// are)",
+                "unknown kind of endpoint (unix://, tcp:// and ssh:// are supported)",
             ));
         }
         .map_err(|e| unreachable(&endpoint, e))?;
-        let version =
-            tokio::time::timeout(Duration::from_secs(CONNECT_TIMEOUT_SECS), docker.version())
-                .await
-                .map_err(|_| unreachable(&endpoint, "no answer within 3s"))?
-                .map_err(|e| unreachable(&endpoint, e))?;
+        let version = first_answer(&docker, Duration::from_secs(CONNECT_TIMEOUT_SECS))
+            .await
+            .map_err(|e| unreachable(&endpoint, e))?;
+        Self::checked(docker, version, endpoint, None)
+    }
+
+    /// One ssh login; API connections go through a forward to the engine's socket, or, when
+    /// the server does not allow that, through `docker system dial-stdio` sessions.
+    async fn connect_over_ssh(endpoint: Endpoint) -> Result<DockerRuntime, EngineError> {
+        let target = SshTarget::parse(&endpoint.url).map_err(|e| unreachable(&endpoint, e))?;
+        let mut tunnel = SshTunnel::open(target)
+            .await
+            .map_err(|e| unreachable(&endpoint, e))?;
+        let patience = Duration::from_secs(CONNECT_TIMEOUT_SECS * 3);
+        let forwarded = match tunnel.forward_engine().await {
+            Ok(socket) => {
+                let docker = unix_client(&socket).map_err(|e| unreachable(&endpoint, e))?;
+                first_answer(&docker, patience).await.map(|v| (docker, v))
+            }
+            Err(refused) => Err(refused),
+        };
+        let (docker, version) = match forwarded {
+            Ok(answer) => answer,
+            Err(_) => {
+                let socket = tunnel
+                    .serve_dial_stdio()
+                    .map_err(|e| unreachable(&endpoint, e))?;
+                let docker = unix_client(&socket).map_err(|e| unreachable(&endpoint, e))?;
+                match first_answer(&docker, patience).await {
+                    Ok(version) => (docker, version),
+                    Err(_) => {
+                        let target = tunnel.target();
+                        let said = tunnel
+                            .remote_complaint()
+                            .map(|s| format!(" (it said: {s})"))
+                            .unwrap_or_default();
+                        return Err(unreachable(
+                            &endpoint,
+                            format!(
+                                "logged in to {}, but neither its engine socket {} nor `docker system dial-stdio` there answered{said}; check that this user may use docker on that host",
+                                target.host(),
+                                target.socket
+                            ),
+                        ));
+                    }
+                }
+            }
+        };
+        Self::checked(docker, version, endpoint, Some(tunnel))
+    }
+
+    /// The runtime, once the engine proved new enough.
+    fn checked(
+        docker: Docker,
+        version: bollard::models::SystemVersion,
+        endpoint: Endpoint,
+        ssh: Option<SshTunnel>,
+    ) -> Result<DockerRuntime, EngineError> {
+        let url = endpoint.url.clone();
         let api = version.api_version.unwrap_or_default();
         if version_below(&api, 1, 41) {
             return Err(EngineError::Failed(format!(
@@ -81,12 +141,23 @@ impl DockerRuntime {
             .map(|p| p.name)
             .unwrap_or_default()
             .contains("Desktop");
-        let local_linux = url == DEFAULT_SOCKET || url.starts_with("unix://");
+        let reach = match &ssh {
+            Some(tunnel) => PortReach::Tunnel {
+                host: tunnel.target().host().to_owned(),
+            },
+            None if url.starts_with("unix://") && cfg!(target_os = "linux") && !desktop => {
+                PortReach::ContainerIp
+            }
+            None => PortReach::Published {
+                host: tcp_host(&url).unwrap_or("127.0.0.1").to_owned(),
+            },
+        };
         Ok(DockerRuntime {
             docker,
             network_id: std::cell::RefCell::default(),
             endpoint,
-            local_linux: local_linux && cfg!(target_os = "linux") && !desktop,
+            reach,
+            ssh,
         })
     }
 
@@ -102,6 +173,40 @@ impl DockerRuntime {
     fn patient(&self) -> Docker {
         self.docker.clone().with_timeout(Duration::from_secs(3600))
     }
+}
+
+fn unix_client(socket: &std::path::Path) -> Result<Docker, BollardError> {
+    Docker::connect_with_unix(
+        &socket.display().to_string(),
+        CONNECT_TIMEOUT_SECS,
+        &API_VERSION,
+    )
+}
+
+/// The engine's version: the first request, which proves it answers within `patience`.
+async fn first_answer(
+    docker: &Docker,
+    patience: Duration,
+) -> Result<bollard::models::SystemVersion, String> {
+    match tokio::time::timeout(patience, docker.version()).await {
+        Ok(Ok(version)) => Ok(version),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err(format!("no answer within {}s", patience.as_secs())),
+    }
+}
+
+/// `tcp://host:2376` → `host` (also `[::1]` → `::1`).
+fn tcp_host(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("tcp://")
+        .or_else(|| url.strip_prefix("http://"))
+        .or_else(|| url.strip_prefix("https://"))?;
+    let authority = rest.split('/').next()?;
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next()?,
+        None => authority.split(':').next()?,
+    };
+    (!host.is_empty()).then_some(host)
 }
 
 fn version_below(api: &str, major: u32, minor: u32) -> bool {
@@ -191,19 +296,29 @@ impl Runtime for DockerRuntime {
         &self.endpoint
     }
 
-    fn container_ips_reachable(&self) -> bool {
-        self.local_linux
+    fn port_reach(&self) -> PortReach {
+        self.reach.clone()
     }
 
-    fn published_host(&self) -> String {
-        let url = &self.endpoint.url;
-        match url
-            .strip_prefix("tcp://")
-            .or_else(|| url.strip_prefix("http://"))
-        {
-            Some(rest) => rest.split(':').next().unwrap_or("127.0.0.1").to_owned(),
-            None => "127.0.0.1".to_owned(),
+    fn forward_hint(&self, ip: &str, port: u16) -> Option<String> {
+        match (&self.ssh, &self.reach) {
+            (Some(tunnel), _) => Some(tunnel.target().forward_hint(port, ip, port)),
+            (None, PortReach::Published { host }) if !is_loopback_host(host) => Some(format!(
+                "ssh -N -L {port}:{ip}:{port} {host} (or give the environment `bind: 0.0.0.0`)"
+            )),
+            _ => None,
         }
+    }
+
+    async fn open_port(&self, ip: &str, port: u16) -> Result<PortStream, EngineError> {
+        let tunnel = self.ssh.as_ref().ok_or_else(|| {
+            EngineError::Failed(format!("{} carries no port forwards", self.endpoint.url))
+        })?;
+        let stream = tunnel
+            .open_port(ip, port)
+            .await
+            .map_err(EngineError::Failed)?;
+        Ok(Box::new(stream))
     }
 
     async fn list(&self, environment: Option<&str>) -> Result<Vec<AppContainer>, EngineError> {
@@ -950,5 +1065,13 @@ mod tests {
         assert!(version_below("1.40", 1, 41));
         assert!(!version_below("1.41", 1, 41));
         assert!(!version_below("1.43", 1, 41));
+    }
+
+    #[test]
+    fn tcp_hosts_are_read_from_urls() {
+        assert_eq!(tcp_host("tcp://10.0.0.5:2376"), Some("10.0.0.5"));
+        assert_eq!(tcp_host("tcp://box.example"), Some("box.example"));
+        assert_eq!(tcp_host("tcp://[::1]:2375"), Some("::1"));
+        assert_eq!(tcp_host("unix:///var/run/docker.sock"), None);
     }
 }

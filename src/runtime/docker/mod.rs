@@ -4,4 +4,5 @@ pub mod build_context;
 pub mod endpoint;
 pub mod engine;
 pub mod log_lines;
+pub mod ssh;
 pub mod stats;

@@ -1,0 +1,455 @@
+//! `ssh://[user@]host[:port][/path/to/docker.sock]` engines: one OpenSSH master connection
+//! per run, and every API connection a channel multiplexed over it, so a run logs in once.
+//!
+//! Each API connection is forwarded to the engine's socket on the far side
+//! (`/var/run/docker.sock`, or the URL's path) as an ssh stream-local forward. That needs no
+//! process on either side per connection, and forwards do not count against sshd's
+//! `MaxSessions` (10 by default), which twenty followed log streams would exceed. Where the
+//! server forbids such forwards (`AllowStreamLocalForwarding no`) or the socket lives
+//! elsewhere, each connection instead runs `docker system dial-stdio` there, as the docker
+//! CLI does. Published ports on the engine host (bound to its loopback by default) are
+//! reached through forwards on the same master, so readiness probes need no second login.
+//!
+//! The user's `ssh` is used as is: `~/.ssh/config`, agent and keys apply. `ARK_SSH_CONFIG`
+//! names another config file (`ssh -F`). Without a terminal, `BatchMode` forbids prompts, so
+//! a missing key is an error instead of a hang.
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use tokio::net::{UnixListener, UnixStream};
+use tokio::process::{Child, Command};
+
+/// How long the master may take to connect and authenticate before ark gives up.
+const LOGIN_TIMEOUT: Duration = Duration::from_secs(15);
+/// ssh's own TCP connect timeout, in seconds.
+const CONNECT_TIMEOUT_SECS: u32 = 3;
+
+/// Where an `ssh://` URL points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SshTarget {
+    /// `user@host` or `host`, as ssh takes it.
+    pub destination: String,
+    pub port: Option<u16>,
+    /// The engine's socket on the far side.
+    pub socket: String,
+}
+
+/// Where the engine listens on a host nobody said otherwise about.
+const REMOTE_SOCKET: &str = "/var/run/docker.sock";
+
+impl SshTarget {
+    pub fn parse(url: &str) -> Result<SshTarget, String> {
+        let rest = url
+            .strip_prefix("ssh://")
+            .ok_or_else(|| format!("`{url}` is not an ssh:// URL"))?;
+        let (authority, socket) = match rest.find('/') {
+            Some(slash) if slash + 1 < rest.len() => (&rest[..slash], &rest[slash..]),
+            Some(slash) => (&rest[..slash], REMOTE_SOCKET),
+            None => (rest, REMOTE_SOCKET),
+        };
+        let (user, host_port) = match authority.rsplit_once('@') {
+            Some((user, rest)) => (Some(user), rest),
+            None => (None, authority),
+        };
+        let (host, port) = match host_port.rsplit_once(':') {
+            Some((host, port)) if !host.ends_with(']') || host.starts_with('[') => {
+                let port = port
+                    .parse::<u16>()
+                    .map_err(|_| format!("`{url}`: `{port}` is not a port number"))?;
+                (host, Some(port))
+            }
+            _ => (host_port, None),
+        };
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        if host.is_empty() {
+            return Err(format!("`{url}` names no host (ssh://[user@]host[:port])"));
+        }
+        if user.is_some_and(str::is_empty) {
+            return Err(format!("`{url}` has an empty user name"));
+        }
+        Ok(SshTarget {
+            destination: match user {
+                Some(user) => format!("{user}@{host}"),
+                None => host.to_owned(),
+            },
+            port,
+            socket: socket.to_owned(),
+        })
+    }
+
+    /// The host part alone, for URLs shown to the user.
+    pub fn host(&self) -> &str {
+        self.destination
+            .rsplit_once('@')
+            .map_or(self.destination.as_str(), |(_, h)| h)
+    }
+
+    /// How the user opens a local forward to `remote_port` on the engine host.
+    pub fn forward_hint(&self, local_port: u16, remote_ip: &str, remote_port: u16) -> String {
+        let port = self.port.map(|p| format!(" -p {p}")).unwrap_or_default();
+        format!(
+            "ssh -N -L {local_port}:{remote_ip}:{remote_port}{port} {}",
+            self.destination
+        )
+    }
+}
+
+/// One live master connection and the local socket bollard connects to.
+pub struct SshTunnel {
+    target: SshTarget,
+    dir: PathBuf,
+    master: Child,
+    /// Serves `docker system dial-stdio` sessions, once the forward proved unusable.
+    accept_loop: Option<tokio::task::JoinHandle<()>>,
+    /// Forwards already set up on the master: (remote ip, port) → local socket.
+    forwards: Mutex<HashMap<(String, u16), PathBuf>>,
+}
+
+impl SshTunnel {
+    /// Logs in (one master) and starts serving the local socket.
+    pub async fn open(target: SshTarget) -> Result<SshTunnel, String> {
+        let dir = private_dir()?;
+        let control = dir.join("ctl");
+        let log = dir.join("ssh.log");
+        let log_file = std::fs::File::create(&log)
+            .map_err(|e| format!("cannot create {}: {e}", log.display()))?;
+        let mut master = ssh_command(&control);
+        master
+            .args(["-M", "-N", "-T", "-o", "ControlPersist=no"])
+            .arg("-o")
+            .arg(format!("ConnectTimeout={CONNECT_TIMEOUT_SECS}"))
+            .args(
+                target
+                    .port
+                    .map(|p| vec!["-p".to_owned(), p.to_string()])
+                    .unwrap_or_default(),
+            )
+            .arg(&target.destination)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(log_file))
+            .kill_on_drop(true);
+        die_with_parent(&mut master);
+        let mut master = master.spawn().map_err(|e| {
+            let _ = std::fs::remove_dir_all(&dir);
+            if e.kind() == std::io::ErrorKind::NotFound {
+                "ssh:// engines need the OpenSSH client (`ssh`) on PATH".to_owned()
+            } else {
+                format!("cannot run ssh: {e}")
+            }
+        })?;
+        let started = Instant::now();
+        loop {
+            if control.exists() {
+                break;
+            }
+            let failure = if let Ok(Some(status)) = master.try_wait() {
+                Some(format!("ssh exited ({status})"))
+            } else if started.elapsed() > LOGIN_TIMEOUT {
+                Some(format!("no login within {}s", LOGIN_TIMEOUT.as_secs()))
+            } else {
+                None
+            };
+            if let Some(failure) = failure {
+                let said = last_lines(&log, 3);
+                let _ = master.kill().await;
+                let _ = std::fs::remove_dir_all(&dir);
+                return Err(login_failure(&target, &failure, &said));
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        Ok(SshTunnel {
+            target,
+            dir,
+            master,
+            accept_loop: None,
+            forwards: Mutex::default(),
+        })
+    }
+
+    /// A local socket forwarded to the engine's socket on the far side.
+    pub async fn forward_engine(&self) -> Result<PathBuf, String> {
+        let local = self.dir.join("docker.sock");
+        self.forward(&local, &self.target.socket).await?;
+        Ok(local)
+    }
+
+    /// A local socket whose every connection runs `docker system dial-stdio` on the far
+    /// side: for servers that refuse stream-local forwards.
+    pub fn serve_dial_stdio(&mut self) -> Result<PathBuf, String> {
+        let socket = self.dir.join("dial-stdio.sock");
+        let listener = UnixListener::bind(&socket)
+            .map_err(|e| format!("cannot listen on {}: {e}", socket.display()))?;
+        self.accept_loop = Some(tokio::spawn(serve(
+            listener,
+            self.target.clone(),
+            self.dir.join("ctl"),
+            self.dir.join("dial.log"),
+        )));
+        Ok(socket)
+    }
+
+    /// Asks the master to forward `local` (a unix socket here) to `remote` (`ip:port` or a
+    /// socket path on the far side).
+    async fn forward(&self, local: &Path, remote: &str) -> Result<(), String> {
+        let output = ssh_command(&self.dir.join("ctl"))
+            .args(["-O", "forward", "-L"])
+            .arg(format!("{}:{remote}", local.display()))
+            .arg(&self.target.destination)
+            .stdin(Stdio::null())
+            .output()
+            .await
+            .map_err(|e| format!("cannot run ssh: {e}"))?;
+        if output.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "ssh could not forward to {remote} on {}: {}",
+                self.target.host(),
+                String::from_utf8_lossy(&output.stderr).trim()
+            ))
+        }
+    }
+
+    pub fn target(&self) -> &SshTarget {
+        &self.target
+    }
+
+    /// What the far side said when a session failed (no docker CLI, no permission on the
+    /// socket, …): the last lines of the sessions' stderr.
+    pub fn remote_complaint(&self) -> Option<String> {
+        let said = last_lines(&self.dir.join("dial.log"), 3);
+        (!said.is_empty()).then_some(said)
+    }
+
+    /// A stream to `ip:port` as seen from the engine host, through the master.
+    pub async fn open_port(&self, ip: &str, port: u16) -> Result<UnixStream, String> {
+        let key = (ip.to_owned(), port);
+        let known = self.forwards.lock().ok().and_then(|f| f.get(&key).cloned());
+        let local = match known {
+            Some(local) => local,
+            None => {
+                let local = self
+                    .dir
+                    .join(format!("port-{}-{port}.sock", ip.replace(':', "_")));
+                let remote = if ip.contains(':') {
+                    format!("[{ip}]:{port}")
+                } else {
+                    format!("{ip}:{port}")
+                };
+                self.forward(&local, &remote).await?;
+                if let Ok(mut forwards) = self.forwards.lock() {
+                    forwards.insert(key, local.clone());
+                }
+                local
+            }
+        };
+        UnixStream::connect(&local)
+            .await
+            .map_err(|e| format!("{ip}:{port} on {} through ssh: {e}", self.target.host()))
+    }
+}
+
+impl Drop for SshTunnel {
+    fn drop(&mut self) {
+        if let Some(accept_loop) = &self.accept_loop {
+            accept_loop.abort();
+        }
+        let _ = self.master.start_kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// `ssh [-F config] -S control`: the part every invocation shares.
+fn ssh_command(control: &Path) -> Command {
+    let mut command = Command::new("ssh");
+    if let Some(config) = std::env::var_os("ARK_SSH_CONFIG").filter(|c| !c.is_empty()) {
+        command.arg("-F").arg(config);
+    }
+    command.arg("-S").arg(control);
+    if !std::io::stdin().is_terminal() {
+        command.args(["-o", "BatchMode=yes"]);
+    }
+    command
+}
+
+/// Each connection bollard opens becomes `docker system dial-stdio` on the engine host,
+/// multiplexed over the master (no new login).
+async fn serve(listener: UnixListener, target: SshTarget, control: PathBuf, log: PathBuf) {
+    while let Ok((mut local, _)) = listener.accept().await {
+        let Ok(log_file) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+        else {
+            continue;
+        };
+        let mut session = ssh_command(&control);
+        session
+            .args(["-o", "ControlMaster=no", "-T"])
+            .arg(&target.destination)
+            .args(["docker", "system", "dial-stdio"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log_file))
+            .kill_on_drop(true);
+        die_with_parent(&mut session);
+        let Ok(mut child) = session.spawn() else {
+            continue;
+        };
+        tokio::spawn(async move {
+            let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+                return;
+            };
+            let mut remote = tokio::io::join(stdout, stdin);
+            let _ = tokio::io::copy_bidirectional(&mut local, &mut remote).await;
+            drop(remote);
+            let _ = child.wait().await;
+        });
+    }
+}
+
+/// A fresh directory only this user can enter: it holds the control socket.
+fn private_dir() -> Result<PathBuf, String> {
+    use std::os::unix::fs::DirBuilderExt;
+    let base = std::env::temp_dir();
+    remove_orphans(&base);
+    for attempt in 0..100u32 {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let dir = base.join(format!("ark-ssh-{}-{nanos:x}{attempt}", std::process::id()));
+        match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => {
+                return Err(format!(
+                    "cannot create a directory in {}: {e}",
+                    base.display()
+                ))
+            }
+        }
+    }
+    Err(format!("cannot create a directory in {}", base.display()))
+}
+
+/// Directories left by runs that were killed (their sockets are dead): `ark-ssh-<pid>-…`
+/// whose process is gone.
+fn remove_orphans(base: &Path) {
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("ark-ssh-"))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<libc::pid_t>().ok())
+        else {
+            continue;
+        };
+        // SAFETY: signal 0 only asks whether the process exists.
+        let gone = unsafe { libc::kill(pid, 0) } != 0
+            && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+        if gone {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// ssh children end with ark even when it is killed, instead of holding the login open.
+fn die_with_parent(command: &mut Command) {
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl is async-signal-safe and touches only the child being set up.
+    unsafe {
+        command.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+            Ok(())
+        });
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = command;
+}
+
+fn last_lines(path: &Path, count: usize) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("Warning: Permanently added"))
+        .collect();
+    lines[lines.len().saturating_sub(count)..].join("; ")
+}
+
+fn login_failure(target: &SshTarget, failure: &str, said: &str) -> String {
+    let port = target.port.map(|p| format!(" -p {p}")).unwrap_or_default();
+    let said = said.trim_end_matches('.');
+    let said = if said.is_empty() {
+        String::new()
+    } else {
+        format!(": {said}")
+    };
+    let prompt = if std::io::stdin().is_terminal() {
+        ""
+    } else {
+        " without a prompt (key in ssh-agent or ~/.ssh/config; ark never asks for a password when not run from a terminal)"
+    };
+    format!(
+        "ssh login to {} failed ({failure}){said}. Check that `ssh{port} {}` works{prompt}",
+        target.destination, target.destination
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_become_ssh_destinations() {
+        assert_eq!(
+            SshTarget::parse("ssh://me@box.example:2222").unwrap(),
+            SshTarget {
+                destination: "me@box.example".into(),
+                port: Some(2222),
+                socket: "/var/run/docker.sock".into(),
+            }
+        );
+        let plain = SshTarget::parse("ssh://box").unwrap();
+        assert_eq!((plain.destination.as_str(), plain.port), ("box", None));
+        assert_eq!(plain.host(), "box");
+        assert_eq!(
+            SshTarget::parse("ssh://root@[::1]:22").unwrap().destination,
+            "root@::1"
+        );
+        let elsewhere = SshTarget::parse("ssh://me@box/run/user/1000/docker.sock").unwrap();
+        assert_eq!(elsewhere.destination, "me@box");
+        assert_eq!(elsewhere.socket, "/run/user/1000/docker.sock");
+    }
+
+    #[test]
+    fn bad_urls_say_what_is_wrong() {
+        assert!(SshTarget::parse("ssh://")
+            .unwrap_err()
+            .contains("names no host"));
+        assert!(SshTarget::parse("ssh://box:http")
+            .unwrap_err()
+            .contains("not a port number"));
+        assert!(SshTarget::parse("ssh://@box")
+            .unwrap_err()
+            .contains("empty user"));
+    }
+
+    #[test]
+    fn the_forward_hint_is_a_command_to_paste() {
+        let target = SshTarget::parse("ssh://me@box:2222").unwrap();
+        assert_eq!(
+            target.forward_hint(8080, "127.0.0.1", 32768),
+            "ssh -N -L 8080:127.0.0.1:32768 -p 2222 me@box"
+        );
+    }
+}

@@ -1,0 +1,158 @@
+//! `ssh://` engines against a real sshd on loopback (tests/common/ssh.rs) in front of the
+//! real engine: the same commands work, one `start` logs in once, probes and URLs go through
+//! that login, and a refused login is exit 4 with what to check.
+
+mod common;
+
+use common::engine::{engine_available, image, TestEnv};
+use common::output;
+use common::ssh::{Sshd, ALIAS};
+
+fn apps() -> Vec<(&'static str, String)> {
+    let db = format!(
+        "run:\n  image: {}\nexpose:\n- name: default\n  port: 7000\n  health_check: {{type: tcp}}\n",
+        image("tcp")
+    );
+    let web = common::engine::http_app("http", &["db"], "");
+    vec![("db", db), ("web", web)]
+}
+
+fn test_env(tag: &str) -> TestEnv {
+    let apps = apps();
+    let borrowed: Vec<(&str, &str)> = apps.iter().map(|(a, t)| (*a, t.as_str())).collect();
+    TestEnv::new(tag, &borrowed)
+}
+
+#[test]
+fn start_status_logs_and_down_work_over_ssh_with_one_login() {
+    if !engine_available() {
+        return;
+    }
+    let Some(sshd) = Sshd::start() else { return };
+    let env = test_env("ssh");
+    let ark = |args: &[&str]| {
+        output(
+            env.ark()
+                .env("ARK_SSH_CONFIG", sshd.ssh_config())
+                .env("DOCKER_HOST", sshd.url())
+                .args(args)
+                .args(["-e", &env.name]),
+        )
+    };
+
+    let before = sshd.logins();
+    let (code, _, stderr) = ark(&["-v", "start", "web", "--progress", "plain"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(sshd.logins() - before, 1, "one start, one ssh login");
+    assert!(
+        stderr.contains(&format!("engine: ssh://{ALIAS} (from DOCKER_HOST)")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "readiness probes go to published ports on {ALIAS}, through the engine connection"
+        )),
+        "{stderr}"
+    );
+    // It really ran on the engine behind sshd (the same one docker talks to here).
+    assert_eq!(env.container_ids().len(), 2);
+
+    let (code, stdout, stderr) = ark(&["status", "-o", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let status: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let apps = status["apps"].as_array().unwrap();
+    assert!(apps.iter().all(|a| a["ready"] == true), "{stdout}");
+    let web = apps.iter().find(|a| a["app"] == "web").unwrap();
+    let url = web["urls"][0]["url"].as_str().unwrap();
+    assert!(url.starts_with(&format!("http://{ALIAS}:")), "{url}");
+    let port = url.rsplit(':').next().unwrap();
+    assert_eq!(
+        web["urls"][0]["reach"],
+        format!("ssh -N -L {port}:127.0.0.1:{port} {ALIAS}"),
+        "a port bound to the engine host's loopback says how to reach it"
+    );
+
+    let (code, stdout, stderr) = ark(&["logs", "--no-prefix", "db"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("tcp: echo server on :7000"), "{stdout}");
+
+    let (code, _, stderr) = ark(&["down", "--yes"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(env.container_ids().is_empty());
+}
+
+#[test]
+fn a_docker_context_can_point_at_ssh() {
+    if !engine_available() {
+        return;
+    }
+    let Some(sshd) = Sshd::start() else { return };
+    let config = tempfile::tempdir().unwrap();
+    let created = std::process::Command::new("docker")
+        .env("DOCKER_CONFIG", config.path())
+        .args(["context", "create", "ark-ssh-test", "--docker"])
+        .arg(format!("host={}", sshd.url()))
+        .output()
+        .expect("docker runs");
+    assert!(created.status.success(), "{created:?}");
+    let env = test_env("sshctx");
+    let (code, stdout, stderr) = output(
+        env.ark()
+            .env("ARK_SSH_CONFIG", sshd.ssh_config())
+            .env("DOCKER_CONFIG", config.path())
+            .args(["-v", "--context", "ark-ssh-test", "status", "-o", "json"]),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "engine: ssh://{ALIAS} (from context `ark-ssh-test` (--context))"
+        )),
+        "{stderr}"
+    );
+    serde_json::from_str::<serde_json::Value>(&stdout).expect("status answered in JSON");
+}
+
+#[test]
+fn a_refused_login_is_exit_4_saying_what_to_check() {
+    let Some(sshd) = Sshd::start() else { return };
+    let env = test_env("sshdenied");
+    // No such user on the server: sshd refuses the key.
+    let url = format!("ssh://ark-no-such-user@{ALIAS}");
+    let (code, _, stderr) = output(
+        env.ark()
+            .env("ARK_SSH_CONFIG", sshd.ssh_config())
+            .args(["-H", &url, "status", "-e", &env.name]),
+    );
+    assert_eq!(code, 4, "{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot reach the container engine at {url}")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Permission denied"), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "Check that `ssh ark-no-such-user@{ALIAS}` works without a prompt"
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_socket_that_cannot_be_forwarded_falls_back_to_dial_stdio() {
+    if !engine_available() {
+        return;
+    }
+    let Some(sshd) = Sshd::start() else { return };
+    let env = test_env("sshdial");
+    // Nothing listens at this path: the forward fails, `docker system dial-stdio` answers.
+    let url = format!("ssh://{ALIAS}/run/ark-no-such-engine.sock");
+    let before = sshd.logins();
+    let (code, stdout, stderr) = output(
+        env.ark()
+            .env("ARK_SSH_CONFIG", sshd.ssh_config())
+            .args(["-H", &url, "status", "-o", "json"]),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    serde_json::from_str::<serde_json::Value>(&stdout).expect("status answered in JSON");
+    assert_eq!(sshd.logins() - before, 1, "the fallback reuses the login");
+}
