@@ -13,6 +13,7 @@ pub mod logs;
 pub mod runtime;
 pub mod settings;
 pub mod ui;
+pub mod units;
 
 use clap::Parser;
 use cli::{Cli, Command};

@@ -7,6 +7,7 @@ use super::readiness::{self, Route, WaitFailure};
 use crate::core::plan::{Action, Plan, Step};
 use crate::runtime::api::{AppContainer, EngineError, ImageProgress, Runtime};
 use crate::runtime::labels;
+use crate::units::binary_bytes;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -345,10 +346,17 @@ async fn supply_image<R: Runtime>(
                     dockerfile,
                 } => {
                     emit(app, Phase::Building(tag.clone()));
-                    let progress = |p: ImageProgress| {
-                        if let ImageProgress::Build(line) = p {
-                            emit(app, Phase::Building(line));
-                        }
+                    let progress = |p: ImageProgress| match p {
+                        ImageProgress::Build(line) => emit(app, Phase::Building(line)),
+                        ImageProgress::ContextSent { sent, total } => emit(
+                            app,
+                            Phase::Building(format!(
+                                "sending context: {} of {}",
+                                binary_bytes(sent),
+                                binary_bytes(total)
+                            )),
+                        ),
+                        ImageProgress::Layer { .. } => {}
                     };
                     runtime
                         .build(context.as_ref().clone(), dockerfile, tag, &progress)

@@ -132,8 +132,10 @@ pub struct NetworkInfo {
 pub enum ImageProgress {
     /// Pull: one layer's status ("Downloading 12.3MB/40MB").
     Layer { id: String, status: String },
-    /// Build: one line of build output, or bytes of context sent.
+    /// Build: one line of build output.
     Build(String),
+    /// Build: how much of the context has gone to the engine so far.
+    ContextSent { sent: u64, total: u64 },
 }
 
 /// One resource-usage reading of a container: the engine's raw counters, no arithmetic.

@@ -29,6 +29,9 @@ pub const API_VERSION: ClientVersion = ClientVersion {
     minor_version: 41,
 };
 
+/// Build contexts go to the engine in pieces of this size (progress counts them).
+const CONTEXT_CHUNK: usize = 256 * 1024;
+
 /// How long the first request may take before the engine counts as unreachable.
 const CONNECT_TIMEOUT_SECS: u64 = 3;
 /// How long an ordinary operation may take: a busy engine on a small machine can take
@@ -604,14 +607,41 @@ impl Runtime for DockerRuntime {
             )])),
             ..Default::default()
         };
-        progress(ImageProgress::Build(format!(
-            "sending {} KB of context",
-            context.len() / 1024
-        )));
+        // The context goes out in chunks, counted as the connection takes them, so a slow
+        // link (a remote engine) shows how far the upload is.
+        let total = context.len() as u64;
+        let sent = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counter = sent.clone();
+        let context = bytes::Bytes::from(context);
+        let chunks: Vec<bytes::Bytes> = (0..context.len())
+            .step_by(CONTEXT_CHUNK)
+            .map(|start| context.slice(start..(start + CONTEXT_CHUNK).min(context.len())))
+            .collect();
+        let body = futures_util::stream::iter(chunks).map(move |chunk| {
+            counter.fetch_add(chunk.len() as u64, std::sync::atomic::Ordering::Relaxed);
+            chunk
+        });
         let docker = self.patient();
-        let mut stream =
-            docker.build_image(options, None, Some(bollard::body_full(context.into())));
-        while let Some(item) = stream.next().await {
+        let mut stream = docker.build_image(options, None, Some(bollard::body_stream(body)));
+        let mut ticks = tokio::time::interval(Duration::from_millis(250));
+        let mut reported = None;
+        loop {
+            let item = tokio::select! {
+                item = stream.next() => item,
+                _ = ticks.tick(), if reported != Some(total) => {
+                    let now = sent.load(std::sync::atomic::Ordering::Relaxed);
+                    if reported != Some(now) {
+                        progress(ImageProgress::ContextSent { sent: now, total });
+                        reported = Some(now);
+                    }
+                    continue;
+                }
+            };
+            let Some(item) = item else { break };
+            if reported != Some(total) {
+                progress(ImageProgress::ContextSent { sent: total, total });
+                reported = Some(total);
+            }
             let info = item.map_err(|e| failed(&format!("build {tag}"), e))?;
             if let Some(error) = info.error_detail.and_then(|d| d.message) {
                 return Err(EngineError::Failed(format!(
