@@ -299,7 +299,7 @@ _ark() {
             return 0
             ;;
         ark__subcmd__down)
-            opts="-e -q -v -H -h -V --environment --volumes --progress --apps --environments --color --quiet --verbose --host --context --help --version"
+            opts="-e -y -q -v -H -h -V --environment --volumes --yes --progress --apps --environments --color --quiet --verbose --host --context --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -29,8 +29,8 @@ complete -c ark -n "__fish_ark_needs_command" -l environments -d 'Folder of envi
 complete -c ark -n "__fish_ark_needs_command" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c ark -n "__fish_ark_needs_command" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: DOCKER_HOST, the docker context, the local socket)' -r
-complete -c ark -n "__fish_ark_needs_command" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context)' -r
+complete -c ark -n "__fish_ark_needs_command" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: the environment\'s target, DOCKER_HOST, the docker context, the local socket)' -r
+complete -c ark -n "__fish_ark_needs_command" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context); an environment\'s target beats it' -r
 complete -c ark -n "__fish_ark_needs_command" -s q -l quiet -d 'Print only data and errors'
 complete -c ark -n "__fish_ark_needs_command" -s v -l verbose -d 'Print more detail (what was found where, skipped files)'
 complete -c ark -n "__fish_ark_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -60,8 +60,8 @@ complete -c ark -n "__fish_ark_using_subcommand validate" -l environments -d 'Fo
 complete -c ark -n "__fish_ark_using_subcommand validate" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c ark -n "__fish_ark_using_subcommand validate" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: DOCKER_HOST, the docker context, the local socket)' -r
-complete -c ark -n "__fish_ark_using_subcommand validate" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context)' -r
+complete -c ark -n "__fish_ark_using_subcommand validate" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: the environment\'s target, DOCKER_HOST, the docker context, the local socket)' -r
+complete -c ark -n "__fish_ark_using_subcommand validate" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context); an environment\'s target beats it' -r
 complete -c ark -n "__fish_ark_using_subcommand validate" -l strict -d 'Treat warnings as errors'
 complete -c ark -n "__fish_ark_using_subcommand validate" -s q -l quiet -d 'Print only data and errors'
 complete -c ark -n "__fish_ark_using_subcommand validate" -s v -l verbose -d 'Print more detail (what was found where, skipped files)'
@@ -75,8 +75,8 @@ complete -c ark -n "__fish_ark_using_subcommand deps" -l environments -d 'Folder
 complete -c ark -n "__fish_ark_using_subcommand deps" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c ark -n "__fish_ark_using_subcommand deps" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: DOCKER_HOST, the docker context, the local socket)' -r
-complete -c ark -n "__fish_ark_using_subcommand deps" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context)' -r
+complete -c ark -n "__fish_ark_using_subcommand deps" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: the environment\'s target, DOCKER_HOST, the docker context, the local socket)' -r
+complete -c ark -n "__fish_ark_using_subcommand deps" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context); an environment\'s target beats it' -r
 complete -c ark -n "__fish_ark_using_subcommand deps" -s q -l quiet -d 'Print only data and errors'
 complete -c ark -n "__fish_ark_using_subcommand deps" -s v -l verbose -d 'Print more detail (what was found where, skipped files)'
 complete -c ark -n "__fish_ark_using_subcommand deps" -s h -l help -d 'Print help'
@@ -91,8 +91,8 @@ complete -c ark -n "__fish_ark_using_subcommand config" -l environments -d 'Fold
 complete -c ark -n "__fish_ark_using_subcommand config" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c ark -n "__fish_ark_using_subcommand config" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: DOCKER_HOST, the docker context, the local socket)' -r
-complete -c ark -n "__fish_ark_using_subcommand config" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context)' -r
+complete -c ark -n "__fish_ark_using_subcommand config" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: the environment\'s target, DOCKER_HOST, the docker context, the local socket)' -r
+complete -c ark -n "__fish_ark_using_subcommand config" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context); an environment\'s target beats it' -r
 complete -c ark -n "__fish_ark_using_subcommand config" -l show-secrets -d 'Show values of secret-looking names (…SECRET…, …PASSWORD…, …TOKEN…, …KEY…, …CREDENTIAL…)'
 complete -c ark -n "__fish_ark_using_subcommand config" -s q -l quiet -d 'Print only data and errors'
 complete -c ark -n "__fish_ark_using_subcommand config" -s v -l verbose -d 'Print more detail (what was found where, skipped files)'
@@ -107,8 +107,8 @@ complete -c ark -n "__fish_ark_using_subcommand plan" -l environments -d 'Folder
 complete -c ark -n "__fish_ark_using_subcommand plan" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c ark -n "__fish_ark_using_subcommand plan" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: DOCKER_HOST, the docker context, the local socket)' -r
-complete -c ark -n "__fish_ark_using_subcommand plan" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context)' -r
+complete -c ark -n "__fish_ark_using_subcommand plan" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: the environment\'s target, DOCKER_HOST, the docker context, the local socket)' -r
+complete -c ark -n "__fish_ark_using_subcommand plan" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context); an environment\'s target beats it' -r
 complete -c ark -n "__fish_ark_using_subcommand plan" -l no-deps -d 'Only the named apps, not their dependencies'
 complete -c ark -n "__fish_ark_using_subcommand plan" -s q -l quiet -d 'Print only data and errors'
 complete -c ark -n "__fish_ark_using_subcommand plan" -s v -l verbose -d 'Print more detail (what was found where, skipped files)'
@@ -128,8 +128,8 @@ complete -c ark -n "__fish_ark_using_subcommand start" -l environments -d 'Folde
 complete -c ark -n "__fish_ark_using_subcommand start" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c ark -n "__fish_ark_using_subcommand start" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: DOCKER_HOST, the docker context, the local socket)' -r
-complete -c ark -n "__fish_ark_using_subcommand start" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context)' -r
+complete -c ark -n "__fish_ark_using_subcommand start" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: the environment\'s target, DOCKER_HOST, the docker context, the local socket)' -r
+complete -c ark -n "__fish_ark_using_subcommand start" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context); an environment\'s target beats it' -r
 complete -c ark -n "__fish_ark_using_subcommand start" -l no-deps -d 'Only the named apps, not their dependencies'
 complete -c ark -n "__fish_ark_using_subcommand start" -l dry-run -d 'Print the plan and change nothing'
 complete -c ark -n "__fish_ark_using_subcommand start" -s q -l quiet -d 'Print only data and errors'
@@ -144,8 +144,8 @@ complete -c ark -n "__fish_ark_using_subcommand status" -l environments -d 'Fold
 complete -c ark -n "__fish_ark_using_subcommand status" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c ark -n "__fish_ark_using_subcommand status" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: DOCKER_HOST, the docker context, the local socket)' -r
-complete -c ark -n "__fish_ark_using_subcommand status" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context)' -r
+complete -c ark -n "__fish_ark_using_subcommand status" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: the environment\'s target, DOCKER_HOST, the docker context, the local socket)' -r
+complete -c ark -n "__fish_ark_using_subcommand status" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context); an environment\'s target beats it' -r
 complete -c ark -n "__fish_ark_using_subcommand status" -s q -l quiet -d 'Print only data and errors'
 complete -c ark -n "__fish_ark_using_subcommand status" -s v -l verbose -d 'Print more detail (what was found where, skipped files)'
 complete -c ark -n "__fish_ark_using_subcommand status" -s h -l help -d 'Print help'
@@ -158,8 +158,8 @@ complete -c ark -n "__fish_ark_using_subcommand ps" -l environments -d 'Folder o
 complete -c ark -n "__fish_ark_using_subcommand ps" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c ark -n "__fish_ark_using_subcommand ps" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: DOCKER_HOST, the docker context, the local socket)' -r
-complete -c ark -n "__fish_ark_using_subcommand ps" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context)' -r
+complete -c ark -n "__fish_ark_using_subcommand ps" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: the environment\'s target, DOCKER_HOST, the docker context, the local socket)' -r
+complete -c ark -n "__fish_ark_using_subcommand ps" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context); an environment\'s target beats it' -r
 complete -c ark -n "__fish_ark_using_subcommand ps" -s q -l quiet -d 'Print only data and errors'
 complete -c ark -n "__fish_ark_using_subcommand ps" -s v -l verbose -d 'Print more detail (what was found where, skipped files)'
 complete -c ark -n "__fish_ark_using_subcommand ps" -s h -l help -d 'Print help'
@@ -175,8 +175,8 @@ complete -c ark -n "__fish_ark_using_subcommand stop" -l environments -d 'Folder
 complete -c ark -n "__fish_ark_using_subcommand stop" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c ark -n "__fish_ark_using_subcommand stop" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: DOCKER_HOST, the docker context, the local socket)' -r
-complete -c ark -n "__fish_ark_using_subcommand stop" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context)' -r
+complete -c ark -n "__fish_ark_using_subcommand stop" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: the environment\'s target, DOCKER_HOST, the docker context, the local socket)' -r
+complete -c ark -n "__fish_ark_using_subcommand stop" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context); an environment\'s target beats it' -r
 complete -c ark -n "__fish_ark_using_subcommand stop" -s q -l quiet -d 'Print only data and errors'
 complete -c ark -n "__fish_ark_using_subcommand stop" -s v -l verbose -d 'Print more detail (what was found where, skipped files)'
 complete -c ark -n "__fish_ark_using_subcommand stop" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -193,8 +193,8 @@ complete -c ark -n "__fish_ark_using_subcommand restart" -l environments -d 'Fol
 complete -c ark -n "__fish_ark_using_subcommand restart" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c ark -n "__fish_ark_using_subcommand restart" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: DOCKER_HOST, the docker context, the local socket)' -r
-complete -c ark -n "__fish_ark_using_subcommand restart" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context)' -r
+complete -c ark -n "__fish_ark_using_subcommand restart" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: the environment\'s target, DOCKER_HOST, the docker context, the local socket)' -r
+complete -c ark -n "__fish_ark_using_subcommand restart" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context); an environment\'s target beats it' -r
 complete -c ark -n "__fish_ark_using_subcommand restart" -s q -l quiet -d 'Print only data and errors'
 complete -c ark -n "__fish_ark_using_subcommand restart" -s v -l verbose -d 'Print more detail (what was found where, skipped files)'
 complete -c ark -n "__fish_ark_using_subcommand restart" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -210,9 +210,10 @@ complete -c ark -n "__fish_ark_using_subcommand down" -l environments -d 'Folder
 complete -c ark -n "__fish_ark_using_subcommand down" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c ark -n "__fish_ark_using_subcommand down" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: DOCKER_HOST, the docker context, the local socket)' -r
-complete -c ark -n "__fish_ark_using_subcommand down" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context)' -r
+complete -c ark -n "__fish_ark_using_subcommand down" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: the environment\'s target, DOCKER_HOST, the docker context, the local socket)' -r
+complete -c ark -n "__fish_ark_using_subcommand down" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context); an environment\'s target beats it' -r
 complete -c ark -n "__fish_ark_using_subcommand down" -l volumes -d 'Also remove the environment\'s named volumes'
+complete -c ark -n "__fish_ark_using_subcommand down" -s y -l yes -d 'Do not ask before removing from a remote engine (needed there without a terminal)'
 complete -c ark -n "__fish_ark_using_subcommand down" -s q -l quiet -d 'Print only data and errors'
 complete -c ark -n "__fish_ark_using_subcommand down" -s v -l verbose -d 'Print more detail (what was found where, skipped files)'
 complete -c ark -n "__fish_ark_using_subcommand down" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -229,8 +230,8 @@ complete -c ark -n "__fish_ark_using_subcommand logs" -l environments -d 'Folder
 complete -c ark -n "__fish_ark_using_subcommand logs" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c ark -n "__fish_ark_using_subcommand logs" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: DOCKER_HOST, the docker context, the local socket)' -r
-complete -c ark -n "__fish_ark_using_subcommand logs" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context)' -r
+complete -c ark -n "__fish_ark_using_subcommand logs" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: the environment\'s target, DOCKER_HOST, the docker context, the local socket)' -r
+complete -c ark -n "__fish_ark_using_subcommand logs" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context); an environment\'s target beats it' -r
 complete -c ark -n "__fish_ark_using_subcommand logs" -s f -l follow -d 'Keep printing new lines, across restarts and recreations, until Ctrl-C'
 complete -c ark -n "__fish_ark_using_subcommand logs" -s t -l timestamps -d 'Print each line\'s time (RFC 3339, nanoseconds, UTC)'
 complete -c ark -n "__fish_ark_using_subcommand logs" -l no-prefix -d 'Print lines without the `app | ` prefix'
@@ -244,8 +245,8 @@ complete -c ark -n "__fish_ark_using_subcommand exec" -l environments -d 'Folder
 complete -c ark -n "__fish_ark_using_subcommand exec" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c ark -n "__fish_ark_using_subcommand exec" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: DOCKER_HOST, the docker context, the local socket)' -r
-complete -c ark -n "__fish_ark_using_subcommand exec" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context)' -r
+complete -c ark -n "__fish_ark_using_subcommand exec" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: the environment\'s target, DOCKER_HOST, the docker context, the local socket)' -r
+complete -c ark -n "__fish_ark_using_subcommand exec" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context); an environment\'s target beats it' -r
 complete -c ark -n "__fish_ark_using_subcommand exec" -s q -l quiet -d 'Print only data and errors'
 complete -c ark -n "__fish_ark_using_subcommand exec" -s v -l verbose -d 'Print more detail (what was found where, skipped files)'
 complete -c ark -n "__fish_ark_using_subcommand exec" -s h -l help -d 'Print help'
@@ -258,8 +259,8 @@ complete -c ark -n "__fish_ark_using_subcommand metrics" -l environments -d 'Fol
 complete -c ark -n "__fish_ark_using_subcommand metrics" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c ark -n "__fish_ark_using_subcommand metrics" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: DOCKER_HOST, the docker context, the local socket)' -r
-complete -c ark -n "__fish_ark_using_subcommand metrics" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context)' -r
+complete -c ark -n "__fish_ark_using_subcommand metrics" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: the environment\'s target, DOCKER_HOST, the docker context, the local socket)' -r
+complete -c ark -n "__fish_ark_using_subcommand metrics" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context); an environment\'s target beats it' -r
 complete -c ark -n "__fish_ark_using_subcommand metrics" -l no-stream -d 'Print one sample of each app and exit'
 complete -c ark -n "__fish_ark_using_subcommand metrics" -s q -l quiet -d 'Print only data and errors'
 complete -c ark -n "__fish_ark_using_subcommand metrics" -s v -l verbose -d 'Print more detail (what was found where, skipped files)'
@@ -273,8 +274,8 @@ complete -c ark -n "__fish_ark_using_subcommand top" -l environments -d 'Folder 
 complete -c ark -n "__fish_ark_using_subcommand top" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c ark -n "__fish_ark_using_subcommand top" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: DOCKER_HOST, the docker context, the local socket)' -r
-complete -c ark -n "__fish_ark_using_subcommand top" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context)' -r
+complete -c ark -n "__fish_ark_using_subcommand top" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: the environment\'s target, DOCKER_HOST, the docker context, the local socket)' -r
+complete -c ark -n "__fish_ark_using_subcommand top" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context); an environment\'s target beats it' -r
 complete -c ark -n "__fish_ark_using_subcommand top" -l no-stream -d 'Print one sample of each app and exit'
 complete -c ark -n "__fish_ark_using_subcommand top" -s q -l quiet -d 'Print only data and errors'
 complete -c ark -n "__fish_ark_using_subcommand top" -s v -l verbose -d 'Print more detail (what was found where, skipped files)'
@@ -287,8 +288,8 @@ complete -c ark -n "__fish_ark_using_subcommand envs" -l environments -d 'Folder
 complete -c ark -n "__fish_ark_using_subcommand envs" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c ark -n "__fish_ark_using_subcommand envs" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: DOCKER_HOST, the docker context, the local socket)' -r
-complete -c ark -n "__fish_ark_using_subcommand envs" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context)' -r
+complete -c ark -n "__fish_ark_using_subcommand envs" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: the environment\'s target, DOCKER_HOST, the docker context, the local socket)' -r
+complete -c ark -n "__fish_ark_using_subcommand envs" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context); an environment\'s target beats it' -r
 complete -c ark -n "__fish_ark_using_subcommand envs" -s q -l quiet -d 'Print only data and errors'
 complete -c ark -n "__fish_ark_using_subcommand envs" -s v -l verbose -d 'Print more detail (what was found where, skipped files)'
 complete -c ark -n "__fish_ark_using_subcommand envs" -s h -l help -d 'Print help'
@@ -298,8 +299,8 @@ complete -c ark -n "__fish_ark_using_subcommand completions" -l environments -d 
 complete -c ark -n "__fish_ark_using_subcommand completions" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c ark -n "__fish_ark_using_subcommand completions" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: DOCKER_HOST, the docker context, the local socket)' -r
-complete -c ark -n "__fish_ark_using_subcommand completions" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context)' -r
+complete -c ark -n "__fish_ark_using_subcommand completions" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: the environment\'s target, DOCKER_HOST, the docker context, the local socket)' -r
+complete -c ark -n "__fish_ark_using_subcommand completions" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context); an environment\'s target beats it' -r
 complete -c ark -n "__fish_ark_using_subcommand completions" -s q -l quiet -d 'Print only data and errors'
 complete -c ark -n "__fish_ark_using_subcommand completions" -s v -l verbose -d 'Print more detail (what was found where, skipped files)'
 complete -c ark -n "__fish_ark_using_subcommand completions" -s h -l help -d 'Print help'

@@ -46,11 +46,11 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true)]
     pub verbose: bool,
 
-    /// Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: DOCKER_HOST, the docker context, the local socket)
+    /// Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: the environment's target, DOCKER_HOST, the docker context, the local socket)
     #[arg(short = 'H', long = "host", value_name = "URL", global = true)]
     pub host: Option<String>,
 
-    /// Docker context to use (default: DOCKER_CONTEXT, or the docker CLI's current context)
+    /// Docker context to use (default: DOCKER_CONTEXT, or the docker CLI's current context); an environment's target beats it
     #[arg(long, value_name = "NAME", global = true)]
     pub context: Option<String>,
 }
@@ -275,6 +275,10 @@ pub struct DownArgs {
     /// Also remove the environment's named volumes
     #[arg(long)]
     pub volumes: bool,
+
+    /// Do not ask before removing from a remote engine (needed there without a terminal)
+    #[arg(short = 'y', long)]
+    pub yes: bool,
 
     /// How to show progress
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]

@@ -5,7 +5,9 @@
 //! * apps folders: `--apps` → `ARK_APPS` (colon-separated) → `apps:` in the user config →
 //!   `./launch` and `./environments/apps`;
 //! * environments folder: `--environments` → `ARK_ENVIRONMENTS` → `environments:` → `./environments`;
-//! * environment: `-e` → `ARK_ENVIRONMENT` → `environment:`.
+//! * environment: `-e` → `ARK_ENVIRONMENT` → `environment:`;
+//! * engine: `-H` and `--context` are kept as given; the engine's own precedence (with an
+//!   environment's `target:`, `DOCKER_HOST`, contexts) is `runtime::docker::endpoint::resolve`.
 //!
 //! The user config is `~/.config/ark/config.yml` (the platform's config folder), or the
 //! file `ARK_CONFIG` names.

@@ -360,6 +360,25 @@ fn envs_lists_the_files_on_disk() {
         .collect();
     assert_eq!(names, ["child", "default", "dev"]);
     assert_eq!(envs[0]["extends"], "dev");
+    // No target: the engine the settings point at, which does not answer here.
+    assert_eq!(envs[0]["target"], Value::Null);
+    assert_eq!(
+        envs[0]["engine"],
+        "unix:///nonexistent/ark-tests-offline.sock"
+    );
+    assert_eq!(envs[0]["engine_reachable"], false);
+    assert_eq!(envs[0]["running"], false);
+
+    let (code, stdout, _) = run(&dir, &["envs"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        stdout.lines().next(),
+        Some("NAME                   EXTENDS  TARGET   FILE                      RUNNING")
+    );
+    assert_eq!(
+        stdout.lines().nth(1),
+        Some("child                  dev      default  environments/child.yml    unreachable")
+    );
 }
 
 #[test]

@@ -9,18 +9,29 @@ use crate::exec::event::Phase;
 use crate::exec::walk::Walked;
 use crate::exit_code;
 use crate::failure::Failure;
-use crate::runtime::api::Runtime;
+use crate::runtime::api::{Endpoint, Runtime};
 use crate::settings::Settings;
 use crate::ui::progress::Progress;
+use crate::ui::prompt;
 use futures_util::future::join_all;
 use std::collections::BTreeSet;
 
 pub fn run(args: &DownArgs, settings: &Settings) -> Result<i32, Failure> {
     let name = settings.environment(args.environment.name.as_deref())?;
     block_on(async {
-        let runtime = connect(settings).await?;
+        let runtime = connect(settings, Some(&name)).await?;
         let containers = on_engine::containers(&runtime, &name).await?;
         let all: BTreeSet<String> = containers.keys().cloned().collect();
+        let endpoint = runtime.endpoint();
+        let question = format!(
+            "remove environment `{name}` ({} apps) from the engine at {}?",
+            all.len(),
+            endpoint.url
+        );
+        if !may_remove(&name, endpoint, args.yes, || prompt::confirm(&question))? {
+            settings.printer.status("nothing removed");
+            return Ok(exit_code::FAILED);
+        }
         let progress = Progress::for_apps(args.progress, &settings.printer, &all);
         let emit = progress.reporter();
         // Stop order matters (dependents first); removal order does not, so every removal
@@ -74,4 +85,51 @@ pub fn run(args: &DownArgs, settings: &Settings) -> Result<i32, Failure> {
         }
         Ok(exit_code::OK)
     })?
+}
+
+/// Whether to go on removing: always on the local engine or with `--yes`; on a remote one
+/// (shared, maybe someone else's) only when the person at the terminal says so. Nobody to
+/// ask (`ask` gives `None`: a script, CI) is a usage error saying how to mean it.
+fn may_remove(
+    name: &str,
+    endpoint: &Endpoint,
+    yes: bool,
+    ask: impl FnOnce() -> Option<bool>,
+) -> Result<bool, Failure> {
+    if yes || !endpoint.is_remote() {
+        return Ok(true);
+    }
+    ask().ok_or_else(|| {
+        Failure::Usage(format!(
+            "environment `{name}` is on the remote engine at {endpoint}, and there is no terminal to confirm its removal on: pass --yes to remove it"
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_remote_engine_asks_and_without_a_terminal_it_needs_yes() {
+        let local = Endpoint {
+            url: "unix:///var/run/docker.sock".into(),
+            source: "the default socket".into(),
+        };
+        let remote = Endpoint {
+            url: "tcp://box:2375".into(),
+            source: "target of environment `dev`".into(),
+        };
+        let never = || -> Option<bool> { panic!("asked") };
+        assert!(may_remove("dev", &local, false, never).unwrap());
+        assert!(may_remove("dev", &remote, true, never).unwrap());
+        assert!(may_remove("dev", &remote, false, || Some(true)).unwrap());
+        assert!(!may_remove("dev", &remote, false, || Some(false)).unwrap());
+        let refused = may_remove("dev", &remote, false, || None).unwrap_err();
+        assert!(
+            matches!(&refused, Failure::Usage(m) if m.contains("pass --yes")),
+            "{refused:?}"
+        );
+        assert_eq!(refused.exit_code(), crate::exit_code::USAGE);
+    }
 }

@@ -1,9 +1,12 @@
-//! Reaching the engine: one connection per run, chosen as the docker CLI chooses, and the
-//! async runtime the engine commands run on (only they start one).
+//! Reaching the engine: one connection per engine, chosen as the docker CLI chooses — or as
+//! the environment's `target:` says — and the async runtime the engine commands run on (only
+//! they start one).
 
+use super::load::{self, Bound};
+use crate::core::diagnostic::{Diagnostic, Diagnostics};
 use crate::failure::Failure;
-use crate::runtime::api::{EngineError, Runtime};
-use crate::runtime::docker::endpoint;
+use crate::runtime::api::{Endpoint, EngineError, Runtime};
+use crate::runtime::docker::endpoint::{self, EndpointError, Resolved};
 use crate::runtime::docker::engine::DockerRuntime;
 use crate::settings::Settings;
 use std::future::Future;
@@ -21,18 +24,61 @@ pub fn block_on<F: Future>(future: F) -> Result<F::Output, Failure> {
     Ok(output)
 }
 
-/// Connects to the engine the settings point at; exit 4 when it does not answer.
-pub async fn connect(settings: &Settings) -> Result<DockerRuntime, Failure> {
-    let endpoint = endpoint::resolve(
+/// Connects to the engine `environment` runs on — its target when its file names one —
+/// or, without an environment, the one the settings point at; exit 4 when it does not
+/// answer. A setting passed over (or `-H` beating the target) is said in one line.
+pub async fn connect(
+    settings: &Settings,
+    environment: Option<&str>,
+) -> Result<DockerRuntime, Failure> {
+    let bound = match environment {
+        Some(name) => load::target(settings, name)?,
+        None => None,
+    };
+    let resolved = resolve(settings, bound.as_ref())?;
+    if let Some(note) = &resolved.note {
+        let printer = &settings.printer;
+        printer.status(&format!("{}: {note}", printer.err_styles.hint("note")));
+    }
+    open(settings, resolved.endpoint)
+        .await
+        .map_err(engine_failure)
+}
+
+/// The endpoint for an environment bound to `bound` (or for none), with the settings' `-H`
+/// and `--context` and the process's variables. An unusable target is the environment's
+/// error (exit 3, naming its file); any other resolution error leaves the engine unreachable.
+pub fn resolve(settings: &Settings, bound: Option<&Bound>) -> Result<Resolved, Failure> {
+    endpoint::resolve(
         settings.engine_host.as_deref(),
         settings.engine_context.as_deref(),
+        bound.map(|b| (b.environment.as_str(), b.target.as_str())),
         &|name| std::env::var(name).ok(),
     )
-    .map_err(|e| Failure::Unreachable(e.to_string()))?;
+    .map_err(|error| match (error, bound) {
+        (EndpointError::Target { error, .. }, Some(bound)) => {
+            Failure::Invalid(Diagnostics(vec![target_problem(bound, &error)]))
+        }
+        (other, _) => Failure::Unreachable(other.to_string()),
+    })
+}
+
+/// `environments/x.yml:3: target: docker context `y` not found (…)`, with what to do.
+pub fn target_problem(bound: &Bound, error: &EndpointError) -> Diagnostic {
+    let text = std::fs::read_to_string(&bound.file).unwrap_or_default();
+    Diagnostic::error(format!("target: {error}"))
+        .in_file(&bound.file)
+        .at(crate::core::yaml::find_key_line(&text, "target"), None)
+        .with_hint(format!(
+            "environment `{}` runs where `target:` says: a docker context (`docker context ls`) or an engine URL such as tcp://host:2375 or ssh://user@host",
+            bound.environment
+        ))
+}
+
+/// Opens a connection to `endpoint` and checks the engine answers.
+pub async fn open(settings: &Settings, endpoint: Endpoint) -> Result<DockerRuntime, EngineError> {
     settings.printer.detail(&format!("engine: {endpoint}"));
-    let runtime = DockerRuntime::connect(endpoint)
-        .await
-        .map_err(engine_failure)?;
+    let runtime = DockerRuntime::connect(endpoint).await?;
     settings
         .printer
         .detail(&format!("readiness probes go to {}", runtime.port_reach()));

@@ -1,12 +1,13 @@
-//! `ark envs`: the environments defined on disk, and those running on the engine (when one
-//! answers; without one, the files alone).
+//! `ark envs`: the environments defined on disk — where each runs (its target) and what runs
+//! of it there, asked of its own engine — and those running on the settings' engine that no
+//! file defines. An engine that does not answer leaves the files alone.
 
-use super::engine::{block_on, connect};
+use super::engine::block_on;
+use super::engines::{self, Engines};
 use crate::cli::{EnvsArgs, TableFormat};
 use crate::core::environment::{self, Environment, DEFAULT_ENVIRONMENT};
 use crate::exit_code;
 use crate::failure::Failure;
-use crate::runtime::api::Runtime;
 use crate::settings::Settings;
 use crate::ui::json;
 use crate::ui::table::Table;
@@ -26,7 +27,7 @@ pub fn run(args: &EnvsArgs, settings: &Settings) -> Result<i32, Failure> {
                     "name": name,
                     "file": own.map(|f| f.path.display().to_string()),
                     "extends": own.and_then(|f| f.extends.clone()),
-                    "target": env.setting(|f| f.target.clone()),
+                    "target": env.target().map(|(target, _)| target),
                     "apps": own.map_or(0, |f| f.apps.len()),
                     "valid": true,
                     "running": false,
@@ -40,13 +41,43 @@ pub fn run(args: &EnvsArgs, settings: &Settings) -> Result<i32, Failure> {
         };
         rows.insert(name, row);
     }
-    let running = running_environments(settings)?;
-    for (name, apps_running) in running.iter().flatten() {
-        let row = rows.entry(name.clone()).or_insert_with(|| {
-            json!({"name": name, "file": null, "extends": null, "target": null, "apps": 0, "valid": true, "running": false, "apps_running": 0})
-        });
-        row["running"] = json!(true);
-        row["apps_running"] = json!(apps_running);
+    let engines = Engines::gather(settings);
+    let running = block_on(running_environments(&engines, settings))?;
+    // Environments running on the settings' engine that no file defines.
+    if let Some(Ok(on_settings_engine)) = running.first() {
+        for name in on_settings_engine.keys() {
+            rows.entry(name.clone()).or_insert_with(|| {
+                json!({"name": name, "file": null, "extends": null, "target": null, "apps": 0, "valid": true, "running": false, "apps_running": 0})
+            });
+        }
+    }
+    // Each environment's running apps, from its own engine.
+    for (name, row) in &mut rows {
+        let index = engines.index_of(name);
+        let asked = &engines.asked[index];
+        row["engine"] = json!(asked.url());
+        match &running[index] {
+            Ok(found) => {
+                row["engine_reachable"] = json!(true);
+                if let Some(apps_running) = found.get(name) {
+                    row["running"] = json!(true);
+                    row["apps_running"] = json!(apps_running);
+                }
+            }
+            Err(_) => row["engine_reachable"] = json!(false),
+        }
+    }
+    for (asked, answer) in engines.asked.iter().zip(&running) {
+        match answer {
+            // A target that names no usable context is the environment file's problem.
+            Err(Failure::Invalid(diagnostics)) => problems.extend(diagnostics.0.iter().cloned()),
+            Err(failure) => printer.detail(&format!(
+                "not listing what runs on {}: {}",
+                asked.describe(),
+                engines::why(failure)
+            )),
+            Ok(_) => {}
+        }
     }
     match args.output {
         TableFormat::Json => printer.out(&json::to_pretty(&json!(rows.values().collect::<Vec<_>>()))),
@@ -55,19 +86,20 @@ pub fn run(args: &EnvsArgs, settings: &Settings) -> Result<i32, Failure> {
             folder.display()
         )),
         TableFormat::Table => {
-            let mut table = Table::new(["NAME", "EXTENDS", "FILE", "RUNNING"]);
+            let mut table = Table::new(["NAME", "EXTENDS", "TARGET", "FILE", "RUNNING"]);
             for row in rows.values() {
                 let name = row["name"].as_str().unwrap_or_default();
                 let shown = if name == DEFAULT_ENVIRONMENT { format!("{name} (base of all)") } else { name.to_owned() };
                 let extends = row["extends"].as_str().unwrap_or("-").to_owned();
+                let target = row["target"].as_str().unwrap_or("default").to_owned();
                 let file = row["file"].as_str().map_or_else(|| "(on demand)".to_owned(), str::to_owned);
                 let file = if row["valid"] == json!(false) { format!("{file} (invalid)") } else { file };
-                let state = match (&running, row["apps_running"].as_u64().unwrap_or(0)) {
-                    (None, _) => "?".to_owned(),
-                    (Some(_), 0) => "-".to_owned(),
-                    (Some(_), n) => format!("{n} apps"),
+                let state = match (row["engine_reachable"] == json!(true), row["apps_running"].as_u64().unwrap_or(0)) {
+                    (false, _) => "unreachable".to_owned(),
+                    (true, 0) => "-".to_owned(),
+                    (true, n) => format!("{n} apps"),
                 };
-                table.row(vec![shown, extends, file, state]);
+                table.row(vec![shown, extends, target, file, state]);
             }
             printer.out(&table.render());
         }
@@ -80,35 +112,26 @@ pub fn run(args: &EnvsArgs, settings: &Settings) -> Result<i32, Failure> {
     })
 }
 
-/// Environment → running apps on the engine; `None` when no engine answers.
-fn running_environments(settings: &Settings) -> Result<Option<BTreeMap<String, usize>>, Failure> {
-    block_on(async {
-        let runtime = match connect(settings).await {
-            Ok(runtime) => runtime,
-            Err(Failure::Unreachable(why)) => {
-                settings
-                    .printer
-                    .detail(&format!("not listing running environments: {why}"));
-                return Ok(None);
+/// Per engine asked: environment → running apps there, or why the engine gave no answer.
+async fn running_environments(
+    engines: &Engines,
+    settings: &Settings,
+) -> Vec<Result<BTreeMap<String, usize>, Failure>> {
+    engines
+        .survey(settings)
+        .await
+        .into_iter()
+        .map(|answer| {
+            let seen = answer?;
+            let mut running: BTreeMap<String, usize> = BTreeMap::new();
+            for network in seen.networks {
+                running.entry(network.environment).or_default();
             }
-            Err(other) => return Err(other),
-        };
-        let mut running: BTreeMap<String, usize> = BTreeMap::new();
-        for network in runtime
-            .networks(None)
-            .await
-            .map_err(super::engine::engine_failure)?
-        {
-            running.entry(network.environment).or_default();
-        }
-        for container in runtime
-            .list(None)
-            .await
-            .map_err(super::engine::engine_failure)?
-        {
-            *running.entry(container.environment.clone()).or_default() +=
-                usize::from(container.is_running());
-        }
-        Ok(Some(running))
-    })?
+            for container in seen.containers {
+                *running.entry(container.environment.clone()).or_default() +=
+                    usize::from(container.is_running());
+            }
+            Ok(running)
+        })
+        .collect()
 }

@@ -12,7 +12,7 @@ use crate::ui::terminal;
 pub fn run(args: &ExecArgs, settings: &Settings) -> Result<i32, Failure> {
     let name = settings.environment(args.environment.name.as_deref())?;
     block_on(async {
-        let runtime = connect(settings).await?;
+        let runtime = connect(settings, Some(&name)).await?;
         let containers = on_engine::containers(&runtime, &name).await?;
         let app = on_engine::select(std::slice::from_ref(&args.app), &containers, &name)?;
         let container = app

@@ -3,9 +3,10 @@
 
 use crate::core::catalog::Catalog;
 use crate::core::diagnostic::{Diagnostic, Diagnostics};
-use crate::core::environment::Environment;
+use crate::core::environment::{self, Environment};
 use crate::failure::Failure;
 use crate::settings::Settings;
+use std::path::PathBuf;
 
 /// The catalog of every apps folder. Folder errors are fatal; a broken definition only
 /// matters to the commands that need that app.
@@ -81,6 +82,51 @@ pub fn environment(settings: &Settings, name: &str) -> Result<Environment, Failu
         ));
     }
     Ok(environment)
+}
+
+/// An environment bound to a target: its `target:` as written, and the file that says so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bound {
+    pub environment: String,
+    pub target: String,
+    pub file: PathBuf,
+}
+
+impl Bound {
+    pub fn of(environment: &Environment) -> Option<Bound> {
+        environment.target().map(|(target, file)| Bound {
+            environment: environment.name.clone(),
+            target: target.to_owned(),
+            file: file.to_path_buf(),
+        })
+    }
+}
+
+/// Where environment `name` is bound, for a command about to reach its engine. An
+/// environment with no file of its own has no target and needs no file read (commands that
+/// work from labels alone keep doing so); a file that cannot be read is fatal, since where
+/// the environment runs is then unknown.
+pub fn target(settings: &Settings, name: &str) -> Result<Option<Bound>, Failure> {
+    if !environment::list(&settings.environments_folder)
+        .iter()
+        .any(|n| n == name)
+    {
+        return Ok(None);
+    }
+    let loaded =
+        Environment::load(&settings.environments_folder, name).map_err(Failure::Invalid)?;
+    Ok(Bound::of(&loaded))
+}
+
+/// Every environment on disk that is bound to a target, for commands that look at all of
+/// them. A file that does not load binds nothing here (`ark validate` reports it).
+pub fn targets(settings: &Settings) -> Vec<Bound> {
+    let folder = &settings.environments_folder;
+    environment::list(folder)
+        .iter()
+        .filter_map(|name| Environment::load(folder, name).ok())
+        .filter_map(|env| Bound::of(&env))
+        .collect()
 }
 
 /// Warnings for apps an environment names that the catalog does not know.

@@ -67,7 +67,7 @@ pub fn run(args: &LogsArgs, settings: &Settings) -> Result<i32, Failure> {
     };
     let mut view = LogView::new(settings.printer.out_styles, format);
     block_on(async {
-        let runtime = connect(settings).await?;
+        let runtime = connect(settings, Some(&name)).await?;
         let containers = on_engine::containers(&runtime, &name).await?;
         let selected = on_engine::select(&args.apps, &containers, &name)?;
         let mut out = settings.printer.data_writer();

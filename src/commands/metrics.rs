@@ -45,7 +45,7 @@ pub fn run(args: &MetricsArgs, settings: &Settings) -> Result<i32, Failure> {
         (TableFormat::Table, false) => Output::Lines,
     };
     block_on(async {
-        let runtime = connect(settings).await?;
+        let runtime = connect(settings, Some(&name)).await?;
         let containers = on_engine::containers(&runtime, &name).await?;
         let selected = on_engine::select(&args.apps, &containers, &name)?;
         // Named apps narrow the watch; otherwise apps created after it began count too.

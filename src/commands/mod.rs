@@ -5,6 +5,7 @@ pub mod config;
 pub mod deps;
 pub mod down;
 pub mod engine;
+pub mod engines;
 pub mod envs;
 pub mod exec;
 pub mod images;

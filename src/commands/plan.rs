@@ -56,7 +56,7 @@ fn against_engine(
     specs: Vec<crate::core::spec::AppSpec>,
 ) -> Result<Plan, Failure> {
     block_on(async {
-        match connect(settings).await {
+        match connect(settings, Some(name)).await {
             Ok(runtime) => Ok(
                 plan_on_engine(&runtime, name, specs, &LocalBuilds::default())
                     .await?

@@ -17,7 +17,7 @@ use crate::ui::progress::Progress;
 pub fn run(args: &RestartArgs, settings: &Settings) -> Result<i32, Failure> {
     let name = settings.environment(args.environment.name.as_deref())?;
     block_on(async {
-        let runtime = connect(settings).await?;
+        let runtime = connect(settings, Some(&name)).await?;
         let containers = on_engine::containers(&runtime, &name).await?;
         let selected = on_engine::with_dependents(
             &on_engine::select(&args.apps, &containers, &name)?,

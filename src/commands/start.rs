@@ -10,7 +10,7 @@ use crate::core::start_set;
 use crate::exec::start::{self as executor, Outcome, StartRequest};
 use crate::exit_code;
 use crate::failure::Failure;
-use crate::runtime::api::{AppContainer, Runtime};
+use crate::runtime::api::{AppContainer, Placement, Runtime};
 use crate::settings::Settings;
 use crate::ui::plan_view;
 use crate::ui::progress::Progress;
@@ -42,7 +42,7 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
     let began = Instant::now();
 
     block_on(async {
-        let runtime = connect(settings).await?;
+        let runtime = connect(settings, Some(&name)).await?;
         let Planned {
             plan,
             decided,
@@ -54,8 +54,13 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
             return Ok(exit_code::OK);
         }
         check_pinned_ports(&plan, &observed_by_app)?;
+        // Recorded on the network, so any machine sees where it was meant to run.
+        let placement = Placement {
+            target: environment.target().map(|(target, _)| target.to_owned()),
+            engine: Some(runtime.endpoint().url.clone()),
+        };
         runtime
-            .ensure_network(&name)
+            .ensure_network(&name, &placement)
             .await
             .map_err(engine::engine_failure)?;
 

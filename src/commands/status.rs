@@ -1,7 +1,9 @@
-//! `ark status` (alias `ps`): every environment on the engine, or one environment's apps
-//! with state, readiness (probed now), image, uptime and URLs.
+//! `ark status` (alias `ps`): every environment on every engine asked (the settings' and
+//! each target on disk), or one environment's apps — on its own engine — with state,
+//! readiness (probed now), image, uptime and URLs.
 
-use super::engine::{block_on, connect, engine_failure};
+use super::engine::{block_on, connect};
+use super::engines::{self, Engines, Seen};
 use super::on_engine;
 use crate::cli::{StatusArgs, TableFormat};
 use crate::core::duration::format_duration;
@@ -21,34 +23,103 @@ use std::time::Duration;
 
 pub fn run(args: &StatusArgs, settings: &Settings) -> Result<i32, Failure> {
     block_on(async {
-        let runtime = connect(settings).await?;
         match &args.environment {
-            None => all_environments(&runtime, args, settings).await,
-            Some(name) => one_environment(&runtime, name, args, settings).await,
+            None => all_environments(args, settings).await,
+            Some(name) => {
+                let runtime = connect(settings, Some(name)).await?;
+                one_environment(&runtime, name, args, settings).await
+            }
         }
     })?
 }
 
-async fn all_environments<R: Runtime>(
-    runtime: &R,
-    args: &StatusArgs,
-    settings: &Settings,
-) -> Result<i32, Failure> {
-    let containers = runtime.list(None).await.map_err(engine_failure)?;
-    let mut by_env: BTreeMap<String, Vec<AppContainer>> = BTreeMap::new();
-    for network in runtime.networks(None).await.map_err(engine_failure)? {
-        by_env.entry(network.environment).or_default();
-    }
-    for container in containers {
-        by_env
-            .entry(container.environment.clone())
-            .or_default()
-            .push(container);
+/// Every environment on every engine asked (see `Engines`), grouped by engine. An engine
+/// that does not answer is a line of its own; the command fails only when none answers.
+async fn all_environments(args: &StatusArgs, settings: &Settings) -> Result<i32, Failure> {
+    let engines = Engines::gather(settings);
+    let mut answers = engines.survey(settings).await;
+    if answers.iter().all(Result::is_err) && answers.len() == 1 {
+        if let Some(Err(failure)) = answers.pop() {
+            return Err(failure);
+        }
     }
     let now = unix_now();
-    let rows: Vec<Value> = by_env
+    let mut rows: Vec<Value> = Vec::new();
+    let mut groups: Vec<(String, Result<Vec<Value>, String>)> = Vec::new();
+    let mut listed = Vec::new();
+    for (asked, answer) in engines.asked.iter().zip(&answers) {
+        let url = asked.url().unwrap_or_default();
+        let group = answer
+            .as_ref()
+            .map(|seen| environment_rows(seen, url, now))
+            .map_err(engines::why);
+        listed.push(json!({
+            "engine": asked.url(),
+            "source": asked.endpoint.as_ref().ok().map(|e| e.source.clone()),
+            "targets": asked.bound.iter().map(|b| json!({"environment": b.environment, "target": b.target})).collect::<Vec<_>>(),
+            "reachable": group.is_ok(),
+            "error": group.as_ref().err(),
+        }));
+        if let Ok(found) = &group {
+            rows.extend(found.iter().cloned());
+        }
+        groups.push((asked.describe(), group));
+    }
+    match args.output {
+        TableFormat::Json => settings.printer.out(&json::to_pretty(&json!({
+            "endpoint": engines.asked[0].url(),
+            "engines": listed,
+            "environments": rows,
+        }))),
+        TableFormat::Table => {
+            if let [(engine, Ok(found))] = groups.as_slice() {
+                if found.is_empty() {
+                    settings
+                        .printer
+                        .status(&format!("no environments on {engine}"));
+                    return Ok(exit_code::OK);
+                }
+            }
+            let mut text = String::new();
+            for (engine, group) in &groups {
+                if !text.is_empty() {
+                    text.push('\n');
+                }
+                text.push_str(&format!("engine: {engine}\n"));
+                text.push_str(&match group {
+                    Err(why) => format!("unreachable: {why}\n"),
+                    Ok(found) if found.is_empty() => "no environments\n".to_owned(),
+                    Ok(found) => environments_table(found),
+                });
+            }
+            settings.printer.out(&text);
+        }
+    }
+    if answers.iter().all(Result::is_err) {
+        return Err(Failure::Unreachable(
+            "no engine answered: each one asked is listed with why".into(),
+        ));
+    }
+    Ok(exit_code::OK)
+}
+
+/// One row per environment on an engine: apps, how many run, age, and where it was meant
+/// to run (its network's target label).
+fn environment_rows(seen: &Seen, engine: &str, now: i64) -> Vec<Value> {
+    let mut by_env: BTreeMap<&str, (Vec<&AppContainer>, Option<&str>)> = BTreeMap::new();
+    for network in &seen.networks {
+        by_env.entry(&network.environment).or_default().1 = network.placement.target.as_deref();
+    }
+    for container in &seen.containers {
+        by_env
+            .entry(&container.environment)
+            .or_default()
+            .0
+            .push(container);
+    }
+    by_env
         .iter()
-        .map(|(env, apps)| {
+        .map(|(env, (apps, target))| {
             let running = apps.iter().filter(|a| a.is_running()).count();
             let oldest = apps.iter().map(|a| a.created).filter(|c| *c > 0).min();
             json!({
@@ -56,37 +127,28 @@ async fn all_environments<R: Runtime>(
                 "apps": apps.len(),
                 "running": running,
                 "age_seconds": oldest.map(|c| (now - c).max(0)),
+                "engine": engine,
+                "target": target,
             })
         })
-        .collect();
-    match args.output {
-        TableFormat::Json => settings.printer.out(&json::to_pretty(
-            &json!({"endpoint": runtime.endpoint().url, "environments": rows}),
-        )),
-        TableFormat::Table => {
-            if rows.is_empty() {
-                settings
-                    .printer
-                    .status(&format!("no environments on {}", runtime.endpoint()));
-            } else {
-                let mut table = Table::new(["ENVIRONMENT", "APPS", "RUNNING", "AGE"]);
-                for row in &rows {
-                    let age = row["age_seconds"].as_i64().map_or_else(
-                        || "-".into(),
-                        |s| format_duration(Duration::from_secs(s as u64)),
-                    );
-                    table.row(vec![
-                        row["environment"].as_str().unwrap_or_default().into(),
-                        row["apps"].to_string(),
-                        row["running"].to_string(),
-                        age,
-                    ]);
-                }
-                settings.printer.out(&table.render());
-            }
-        }
+        .collect()
+}
+
+fn environments_table(rows: &[Value]) -> String {
+    let mut table = Table::new(["ENVIRONMENT", "APPS", "RUNNING", "AGE"]);
+    for row in rows {
+        let age = row["age_seconds"].as_i64().map_or_else(
+            || "-".into(),
+            |s| format_duration(Duration::from_secs(s as u64)),
+        );
+        table.row(vec![
+            row["environment"].as_str().unwrap_or_default().into(),
+            row["apps"].to_string(),
+            row["running"].to_string(),
+            age,
+        ]);
     }
-    Ok(exit_code::OK)
+    table.render()
 }
 
 async fn one_environment<R: Runtime>(
@@ -133,10 +195,16 @@ async fn one_environment<R: Runtime>(
         })
         .collect();
     match args.output {
-        TableFormat::Json => settings.printer.out(&json::to_pretty(
-            &json!({"environment": name, "endpoint": runtime.endpoint().url, "apps": rows}),
-        )),
+        TableFormat::Json => settings.printer.out(&json::to_pretty(&json!({
+            "environment": name,
+            "endpoint": runtime.endpoint().url,
+            "engine": runtime.endpoint().url,
+            "apps": rows,
+        }))),
         TableFormat::Table => {
+            settings
+                .printer
+                .out(&format!("engine: {}", runtime.endpoint()));
             let styles = settings.printer.out_styles;
             let mut table = Table::new(["APP", "STATE", "READY", "IMAGE", "UPTIME", "URLS"]);
             for row in &rows {

@@ -19,7 +19,7 @@ pub const GRACE: Duration = Duration::from_secs(10);
 pub fn run(args: &StopArgs, settings: &Settings) -> Result<i32, Failure> {
     let name = settings.environment(args.environment.name.as_deref())?;
     block_on(async {
-        let runtime = connect(settings).await?;
+        let runtime = connect(settings, Some(&name)).await?;
         let containers = on_engine::containers(&runtime, &name).await?;
         let selected = on_engine::select(&args.apps, &containers, &name)?;
         // Stopping an app stops what depends on it first: they cannot work without it.

@@ -224,6 +224,25 @@ impl Environment {
         self.chain.iter().rev().find_map(pick)
     }
 
+    /// Where the environment runs — its `target:` and the file that says so — from its own
+    /// file or one it extends. An environment with no file of its own (started ad hoc) has
+    /// no target; so `default.yml`, the base of those too, gives a target only to `default`.
+    pub fn target(&self) -> Option<(&str, &Path)> {
+        if !self.has_file {
+            return None;
+        }
+        self.chain
+            .iter()
+            .rev()
+            .filter(|f| f.name != DEFAULT_ENVIRONMENT || self.name == DEFAULT_ENVIRONMENT)
+            .find_map(|f| {
+                f.target
+                    .as_deref()
+                    .filter(|t| !t.is_empty())
+                    .map(|t| (t, f.path.as_path()))
+            })
+    }
+
     pub fn external<'a>(&'a self, app: &'a str) -> Option<&'a External> {
         self.app_setting(app, |o| o.external.as_ref())
     }
@@ -422,6 +441,41 @@ mod tests {
         assert_eq!(
             env.app_setting("db", |o| o.image.as_deref()),
             Some("postgres:16")
+        );
+    }
+
+    #[test]
+    fn the_target_comes_from_the_file_or_what_it_extends_never_from_default_alone() {
+        let dir = dir_with(&[
+            ("default.yml", "target: everyone-box\n"),
+            ("shared.yml", "target: tcp://10.0.0.9:2375\n"),
+            ("mine.yml", "extends: shared\n"),
+            ("local.yml", "extends: shared\ntarget: default\n"),
+            ("plain.yml", "env: {A: '1'}\n"),
+        ]);
+        let target = |name: &str| {
+            Environment::load(dir.path(), name)
+                .unwrap()
+                .target()
+                .map(|(t, file)| (t.to_owned(), file.file_name().unwrap().to_owned()))
+        };
+        assert_eq!(
+            target("shared"),
+            Some(("tcp://10.0.0.9:2375".into(), "shared.yml".into()))
+        );
+        assert_eq!(
+            target("mine"),
+            Some(("tcp://10.0.0.9:2375".into(), "shared.yml".into()))
+        );
+        assert_eq!(
+            target("local"),
+            Some(("default".into(), "local.yml".into()))
+        );
+        assert_eq!(target("plain"), None);
+        assert_eq!(target("ad-hoc"), None, "no file: no target");
+        assert_eq!(
+            target("default"),
+            Some(("everyone-box".into(), "default.yml".into()))
         );
     }
 }

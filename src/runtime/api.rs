@@ -15,6 +15,15 @@ pub struct Endpoint {
     pub source: String,
 }
 
+impl Endpoint {
+    /// Whether the engine is elsewhere: anything but a local `unix://` socket (a `tcp://`
+    /// to 127.0.0.1 counts as remote: ark cannot tell what is behind it). Removing an
+    /// environment there asks first.
+    pub fn is_remote(&self) -> bool {
+        !self.url.starts_with("unix://")
+    }
+}
+
 impl std::fmt::Display for Endpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} (from {})", self.url, self.source)
@@ -125,6 +134,16 @@ pub struct NetworkInfo {
     pub name: String,
     pub environment: String,
     pub created: String,
+    /// Where the environment was meant to run, as its labels record it.
+    pub placement: Placement,
+}
+
+/// Where an environment runs, recorded on its network when it is created: the target its
+/// file named (if any) and the engine URL ark used.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Placement {
+    pub target: Option<String>,
+    pub engine: Option<String>,
 }
 
 /// Progress of getting an image, for the progress display.
@@ -277,8 +296,13 @@ pub trait Runtime {
 
     async fn networks(&self, environment: Option<&str>) -> Result<Vec<NetworkInfo>, EngineError>;
 
-    /// Creates the environment's network unless it exists (safe against a concurrent ark).
-    async fn ensure_network(&self, environment: &str) -> Result<(), EngineError>;
+    /// Creates the environment's network unless it exists (safe against a concurrent ark),
+    /// recording `placement` on it.
+    async fn ensure_network(
+        &self,
+        environment: &str,
+        placement: &Placement,
+    ) -> Result<(), EngineError>;
 
     async fn remove_network(&self, environment: &str) -> Result<(), EngineError>;
 
@@ -335,4 +359,23 @@ pub trait Runtime {
 
     /// Removes the named volumes labelled with the environment; how many.
     async fn remove_volumes(&self, environment: &str) -> Result<usize, EngineError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_unix_socket_is_local() {
+        let at = |url: &str| Endpoint {
+            url: url.into(),
+            source: "test".into(),
+        };
+        assert!(!at("unix:///var/run/docker.sock").is_remote());
+        assert!(!at("unix:///home/me/.docker/run/docker.sock").is_remote());
+        assert!(at("tcp://127.0.0.1:2375").is_remote());
+        assert!(at("tcp://build-box:2376").is_remote());
+        assert!(at("ssh://me@build-box").is_remote());
+        assert!(at("http://10.0.0.5:2375").is_remote());
+    }
 }

@@ -6,6 +6,7 @@ pub mod metrics_view;
 pub mod plan_view;
 pub mod printer;
 pub mod progress;
+pub mod prompt;
 pub mod style;
 pub mod table;
 pub mod terminal;

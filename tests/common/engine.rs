@@ -194,3 +194,66 @@ pub fn http_app(image_name: &str, dependencies: &[&str], extra: &str) -> String 
         dependencies.join(", ")
     )
 }
+
+/// The local engine over TCP: socat forwarding 127.0.0.1:PORT to the docker socket, the way a
+/// remote engine is reached. Killed when dropped (also when the test fails).
+pub struct TcpProxy {
+    child: Option<std::process::Child>,
+    pub port: u16,
+}
+
+impl TcpProxy {
+    /// `None` (the test skips) when socat is missing; in CI that is a failure instead.
+    #[allow(clippy::print_stderr)] // a skipped test says why
+    pub fn start() -> Option<TcpProxy> {
+        if Process::new("socat").arg("-V").output().is_err() {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "CI must install socat"
+            );
+            eprintln!("skipped: socat is not installed");
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Process::new("socat")
+            .args([
+                format!("TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork"),
+                "UNIX-CONNECT:/var/run/docker.sock".into(),
+            ])
+            .spawn()
+            .expect("socat runs");
+        let proxy = TcpProxy {
+            child: Some(child),
+            port,
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(std::time::Instant::now() < deadline, "socat never listened");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Some(proxy)
+    }
+
+    /// `tcp://127.0.0.1:PORT`
+    pub fn url(&self) -> String {
+        format!("tcp://127.0.0.1:{}", self.port)
+    }
+
+    /// Stops forwarding: the endpoint no longer answers.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for TcpProxy {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

@@ -6,8 +6,8 @@ use super::ssh::{SshTarget, SshTunnel};
 use crate::core::spec::AppSpec;
 use crate::runtime::api::{
     is_loopback_host, AppContainer, CheckLabel, Endpoint, EngineError, ExposeLabel, ImageProgress,
-    LogLine, LogLines, LogOptions, NetworkInfo, Output, PortReach, PortStream, Published, Runtime,
-    SampleStream, State,
+    LogLine, LogLines, LogOptions, NetworkInfo, Output, Placement, PortReach, PortStream,
+    Published, Runtime, SampleStream, State,
 };
 use crate::runtime::labels;
 use bollard::container::LogOutput;
@@ -451,23 +451,29 @@ impl Runtime for DockerRuntime {
             .map_err(|e| failed("list networks", e))?;
         let mut found: Vec<NetworkInfo> = networks
             .into_iter()
-            .map(|n| NetworkInfo {
-                id: n.id.unwrap_or_default(),
-                name: n.name.unwrap_or_default(),
-                environment: n
-                    .labels
-                    .unwrap_or_default()
-                    .get(labels::ENVIRONMENT)
-                    .cloned()
-                    .unwrap_or_default(),
-                created: n.created.unwrap_or_default(),
+            .map(|n| {
+                let labels_map = n.labels.unwrap_or_default();
+                NetworkInfo {
+                    id: n.id.unwrap_or_default(),
+                    name: n.name.unwrap_or_default(),
+                    environment: labels_map
+                        .get(labels::ENVIRONMENT)
+                        .cloned()
+                        .unwrap_or_default(),
+                    created: n.created.unwrap_or_default(),
+                    placement: labels::placement_of(&labels_map),
+                }
             })
             .collect();
         found.sort_by(|a, b| a.created.cmp(&b.created));
         Ok(found)
     }
 
-    async fn ensure_network(&self, environment: &str) -> Result<(), EngineError> {
+    async fn ensure_network(
+        &self,
+        environment: &str,
+        placement: &Placement,
+    ) -> Result<(), EngineError> {
         let name = labels::network_name(environment);
         let named = |all: Vec<NetworkInfo>| -> Vec<NetworkInfo> {
             all.into_iter().filter(|n| n.name == name).collect()
@@ -478,13 +484,18 @@ impl Runtime for DockerRuntime {
             let request = NetworkCreateRequest {
                 name: name.clone(),
                 driver: Some("bridge".into()),
-                labels: Some(HashMap::from([
-                    (labels::ENVIRONMENT.to_owned(), environment.to_owned()),
-                    (
-                        labels::VERSION.to_owned(),
-                        env!("CARGO_PKG_VERSION").to_owned(),
-                    ),
-                ])),
+                labels: Some(
+                    [
+                        (labels::ENVIRONMENT.to_owned(), environment.to_owned()),
+                        (
+                            labels::VERSION.to_owned(),
+                            env!("CARGO_PKG_VERSION").to_owned(),
+                        ),
+                    ]
+                    .into_iter()
+                    .chain(labels::placement_labels(placement))
+                    .collect(),
+                ),
                 ..Default::default()
             };
             let response = self
