@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod engine;
+pub mod tls;
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};

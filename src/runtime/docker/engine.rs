@@ -3,6 +3,7 @@
 
 use super::endpoint::DEFAULT_SOCKET;
 use super::log_lines::LineAssembler;
+use super::tls;
 use crate::core::spec::AppSpec;
 use crate::runtime::api::{
     AppContainer, CheckLabel, Endpoint, EngineError, ExposeLabel, ImageProgress, LogLine, LogLines,
@@ -53,22 +54,34 @@ impl DockerRuntime {
     /// Connects and checks the engine answers (within 3 s) and is new enough.
     pub async fn connect(endpoint: Endpoint) -> Result<DockerRuntime, EngineError> {
         let url = endpoint.url.clone();
-        let docker = if let Some(path) = url.strip_prefix("unix://") {
+        // TLS material always means TLS: never a quiet fallback to plain TCP.
+        let docker = if let Some(files) = &endpoint.tls {
+            tls::connect(&url, files, CONNECT_TIMEOUT_SECS, &API_VERSION)
+                .map_err(|e| unreachable(&endpoint, e))?
+        } else if let Some(path) = url.strip_prefix("unix://") {
             Docker::connect_with_unix(path, CONNECT_TIMEOUT_SECS, &API_VERSION)
+                .map_err(|e| unreachable(&endpoint, e))?
         } else if url.starts_with("tcp://") || url.starts_with("http://") {
             Docker::connect_with_http(&url, CONNECT_TIMEOUT_SECS, &API_VERSION)
+                .map_err(|e| unreachable(&endpoint, e))?
         } else {
             return Err(unreachable(
                 &endpoint,
-                "this kind of endpoint is not supported yet (unix:// and tcp:// are)",
+                "this kind of endpoint is not supported yet (unix:// and tcp://, with or without TLS, are)",
             ));
-        }
-        .map_err(|e| unreachable(&endpoint, e))?;
+        };
         let version =
             tokio::time::timeout(Duration::from_secs(CONNECT_TIMEOUT_SECS), docker.version())
                 .await
                 .map_err(|_| unreachable(&endpoint, "no answer within 3s"))?
-                .map_err(|e| unreachable(&endpoint, e))?;
+                .map_err(|e| {
+                    // A refused TLS handshake shows here, on the first request.
+                    let why = (endpoint.tls.as_ref()).and_then(|files| tls::explain(&e, files));
+                    match why {
+                        Some(why) => unreachable(&endpoint, why),
+                        None => unreachable(&endpoint, e),
+                    }
+                })?;
         let api = version.api_version.unwrap_or_default();
         if version_below(&api, 1, 41) {
             return Err(EngineError::Failed(format!(

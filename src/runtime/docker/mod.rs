@@ -5,3 +5,4 @@ pub mod endpoint;
 pub mod engine;
 pub mod log_lines;
 pub mod stats;
+pub mod tls;
