@@ -68,9 +68,10 @@ fn report(failure: &Failure, settings: &Settings) -> i32 {
             format!("{}: {message}\n", styles.error("error"))
         }
         Failure::Unreachable(message) => format!(
-            "{}: {message}\n  {}: start the engine, or point ark at another with -H/--host, DOCKER_HOST or --context\n",
+            "{}: {message}\n  {}: {}\n",
             styles.error("error"),
-            styles.hint("hint")
+            styles.hint("hint"),
+            unreachable_hint(message)
         ),
         Failure::Interrupted => format!(
             "{}: what was created is left as it is; run the command again to converge\n",
@@ -79,4 +80,15 @@ fn report(failure: &Failure, settings: &Settings) -> i32 {
     };
     settings.printer.error_text(&text);
     failure.exit_code()
+}
+
+/// What to do about an engine that did not answer, by what chose it.
+fn unreachable_hint(message: &str) -> &'static str {
+    if message.contains("(from target of environment") {
+        "start that engine, or change `target:` in the environment's file (-H/--host overrides it for one command)"
+    } else if message.contains(", TLS with ") {
+        "check the certificate files named above, or point ark at another engine with -H/--host, DOCKER_HOST or --context"
+    } else {
+        "start the engine, or point ark at another with -H/--host, DOCKER_HOST or --context"
+    }
 }

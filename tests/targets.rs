@@ -161,6 +161,10 @@ fn an_environment_bound_to_a_target_runs_there_whatever_docker_host_says() {
         )),
         "{stderr}"
     );
+    assert!(
+        stderr.contains("hint: start that engine, or change `target:` in the environment's file"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -112,14 +112,8 @@ mod tests {
 
     #[test]
     fn only_a_remote_engine_asks_and_without_a_terminal_it_needs_yes() {
-        let local = Endpoint {
-            url: "unix:///var/run/docker.sock".into(),
-            source: "the default socket".into(),
-        };
-        let remote = Endpoint {
-            url: "tcp://box:2375".into(),
-            source: "target of environment `dev`".into(),
-        };
+        let local = Endpoint::plain("unix:///var/run/docker.sock", "the default socket");
+        let remote = Endpoint::plain("tcp://box:2375", "target of environment `dev`");
         let never = || -> Option<bool> { panic!("asked") };
         assert!(may_remove("dev", &local, false, never).unwrap());
         assert!(may_remove("dev", &remote, true, never).unwrap());

@@ -176,10 +176,7 @@ mod tests {
     use std::path::PathBuf;
 
     fn at(url: &str, source: &str) -> Endpoint {
-        Endpoint {
-            url: url.into(),
-            source: source.into(),
-        }
+        Endpoint::plain(url, source)
     }
 
     fn bound(environment: &str, target: &str) -> Bound {

@@ -3,6 +3,7 @@
 
 pub mod engine;
 pub mod ssh;
+pub mod tls;
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
@@ -16,6 +17,10 @@ pub fn ark() -> Command {
         "ARK_ENVIRONMENT",
         "DOCKER_HOST",
         "DOCKER_CONTEXT",
+        "DOCKER_TLS_VERIFY",
+        "DOCKER_TLS",
+        "DOCKER_CERT_PATH",
+        "ARK_SSH_CONFIG",
     ] {
         command.env_remove(var);
     }

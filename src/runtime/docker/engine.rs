@@ -3,11 +3,12 @@
 
 use super::log_lines::LineAssembler;
 use super::ssh::{SshTarget, SshTunnel};
+use super::tls;
 use crate::core::spec::AppSpec;
 use crate::runtime::api::{
     is_loopback_host, AppContainer, CheckLabel, Endpoint, EngineError, ExposeLabel, ImageProgress,
     LogLine, LogLines, LogOptions, NetworkInfo, Output, Placement, PortReach, PortStream,
-    Published, Runtime, SampleStream, State,
+    Published, Runtime, SampleStream, State, TlsFiles,
 };
 use crate::runtime::labels;
 use bollard::container::LogOutput;
@@ -62,20 +63,29 @@ impl DockerRuntime {
         if url.starts_with("ssh://") {
             return Self::connect_over_ssh(endpoint).await;
         }
-        let docker = if let Some(path) = url.strip_prefix("unix://") {
+        // TLS material always means TLS: never a quiet fallback to plain TCP.
+        let docker = if let Some(files) = &endpoint.tls {
+            tls::connect(&url, files, CONNECT_TIMEOUT_SECS, &API_VERSION)
+                .map_err(|e| unreachable(&endpoint, e))?
+        } else if let Some(path) = url.strip_prefix("unix://") {
             Docker::connect_with_unix(path, CONNECT_TIMEOUT_SECS, &API_VERSION)
+                .map_err(|e| unreachable(&endpoint, e))?
         } else if url.starts_with("tcp://") || url.starts_with("http://") {
             Docker::connect_with_http(&url, CONNECT_TIMEOUT_SECS, &API_VERSION)
+                .map_err(|e| unreachable(&endpoint, e))?
         } else {
             return Err(unreachable(
                 &endpoint,
                 "unknown kind of endpoint (unix://, tcp:// and ssh:// are supported)",
             ));
-        }
+        };
+        let version = first_answer(
+            &docker,
+            Duration::from_secs(CONNECT_TIMEOUT_SECS),
+            endpoint.tls.as_deref(),
+        )
+        .await
         .map_err(|e| unreachable(&endpoint, e))?;
-        let version = first_answer(&docker, Duration::from_secs(CONNECT_TIMEOUT_SECS))
-            .await
-            .map_err(|e| unreachable(&endpoint, e))?;
         Self::checked(docker, version, endpoint, None)
     }
 
@@ -90,7 +100,9 @@ impl DockerRuntime {
         let forwarded = match tunnel.forward_engine().await {
             Ok(socket) => {
                 let docker = unix_client(&socket).map_err(|e| unreachable(&endpoint, e))?;
-                first_answer(&docker, patience).await.map(|v| (docker, v))
+                first_answer(&docker, patience, None)
+                    .await
+                    .map(|v| (docker, v))
             }
             Err(refused) => Err(refused),
         };
@@ -101,7 +113,7 @@ impl DockerRuntime {
                     .serve_dial_stdio()
                     .map_err(|e| unreachable(&endpoint, e))?;
                 let docker = unix_client(&socket).map_err(|e| unreachable(&endpoint, e))?;
-                match first_answer(&docker, patience).await {
+                match first_answer(&docker, patience, None).await {
                     Ok(version) => (docker, version),
                     Err(_) => {
                         let target = tunnel.target();
@@ -187,13 +199,17 @@ fn unix_client(socket: &std::path::Path) -> Result<Docker, BollardError> {
 }
 
 /// The engine's version: the first request, which proves it answers within `patience`.
+/// A refused TLS handshake shows here, on the first request: `tls` explains it.
 async fn first_answer(
     docker: &Docker,
     patience: Duration,
+    tls: Option<&TlsFiles>,
 ) -> Result<bollard::models::SystemVersion, String> {
     match tokio::time::timeout(patience, docker.version()).await {
         Ok(Ok(version)) => Ok(version),
-        Ok(Err(e)) => Err(e.to_string()),
+        Ok(Err(e)) => Err(tls
+            .and_then(|files| tls::explain(&e, files).map(|why| why.to_string()))
+            .unwrap_or_else(|| e.to_string())),
         Err(_) => Err(format!("no answer within {}s", patience.as_secs())),
     }
 }

@@ -6,3 +6,4 @@ pub mod engine;
 pub mod log_lines;
 pub mod ssh;
 pub mod stats;
+pub mod tls;
