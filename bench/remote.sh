@@ -135,8 +135,11 @@ mkdir -p "$T"
   printf 'extendedKeyUsage=clientAuth\n' >client.ext
   openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 2 -extfile client.ext -out cert.pem
 ) >/dev/null 2>&1 || die "openssl could not make the certificates"
+# socat's OpenSSL refuses a resumed session (rustls resumes on its second connection):
+# turn session tickets off for the proxy. dockerd itself has no such problem.
+printf 'openssl_conf = conf\n[conf]\nssl_conf = ssl\n[ssl]\nsystem_default = tls\n[tls]\nOptions = -SessionTicket\n' >"$T/openssl.cnf"
 tls_port="$(free_port)"
-socat "openssl-listen:$tls_port,bind=127.0.0.1,reuseaddr,fork,cert=$T/server-cert.pem,key=$T/server-key.pem,cafile=$T/ca.pem,verify=1" \
+OPENSSL_CONF="$T/openssl.cnf" socat "openssl-listen:$tls_port,bind=127.0.0.1,reuseaddr,fork,cert=$T/server-cert.pem,key=$T/server-key.pem,cafile=$T/ca.pem,verify=1" \
   UNIX-CONNECT:/var/run/docker.sock 2>/dev/null &
 pids+=($!)
 wait_port "$tls_port"

@@ -5,5 +5,6 @@ pub mod endpoint;
 pub mod engine;
 pub mod log_lines;
 pub mod ssh;
+mod ssh_mux;
 pub mod stats;
 pub mod tls;
