@@ -524,6 +524,22 @@ mod tests {
         assert_eq!(normalise("127.0.0.1:2375"), "tcp://127.0.0.1:2375");
     }
 
+    #[test]
+    fn a_tcp_target_uses_tls_as_docker_host_would() {
+        let env = [
+            ("DOCKER_TLS_VERIFY", "1".to_string()),
+            ("DOCKER_CERT_PATH", "/certs".to_string()),
+        ];
+        let resolved =
+            resolve(None, None, Some(("shared", "tcp://box:2376")), &vars(&env)).unwrap();
+        assert_eq!(
+            resolved.endpoint.tls.map(|t| t.ca),
+            Some(PathBuf::from("/certs/ca.pem"))
+        );
+        let ssh = resolve(None, None, Some(("shared", "ssh://me@box")), &vars(&env)).unwrap();
+        assert_eq!(ssh.endpoint.tls, None, "only tcp:// speaks TLS");
+    }
+
     /// Precedence with a target, case by case: (-H, --context, variables) → (url, note?).
     #[test]
     fn the_target_beats_everything_but_an_explicit_host() {
