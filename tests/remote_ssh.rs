@@ -76,6 +76,16 @@ fn start_status_logs_and_down_work_over_ssh_with_one_login() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("tcp: echo server on :7000"), "{stdout}");
 
+    let (code, stdout, stderr) = ark(&["metrics", "--no-stream", "-o", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let apps: Vec<String> = stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("one JSON object a line"))
+        .filter(|row| row["mem_bytes"].as_u64().is_some_and(|m| m > 0))
+        .map(|row| row["app"].as_str().unwrap_or("total").to_owned())
+        .collect();
+    assert_eq!(apps, ["db", "web", "total"], "{stdout}");
+
     let (code, _, stderr) = ark(&["down", "--yes"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(env.container_ids().is_empty());
