@@ -705,3 +705,68 @@ fn without_checks_the_images_own_healthcheck_decides() {
         "{stderr}"
     );
 }
+
+/// An engine on another host (here: this one's docker bridge address, which is not loopback)
+/// publishes ports on that host's loopback, out of reach from here: readiness then probes
+/// from inside each container (busybox's wget and nc), and `ark status` says how to reach them.
+#[test]
+fn an_engine_elsewhere_over_tcp_is_probed_from_inside_the_containers() {
+    if !engine_available() {
+        return;
+    }
+    // One of this machine's own addresses that is not loopback (the docker bridge's, say).
+    let listed = Process::new("hostname")
+        .arg("-I")
+        .output()
+        .expect("hostname runs");
+    let bridge = String::from_utf8_lossy(&listed.stdout)
+        .split_whitespace()
+        .find(|a| {
+            a.parse::<std::net::Ipv4Addr>()
+                .is_ok_and(|ip| !ip.is_loopback())
+        })
+        .expect("this machine has a non-loopback IPv4 address")
+        .to_owned();
+    let Some(proxy) = common::engine::TcpProxy::on(&bridge) else {
+        return;
+    };
+    let tcp = format!(
+        "run:\n  image: {}\nexpose:\n- name: default\n  port: 7000\n  health_check: {{type: tcp}}\n",
+        image("tcp")
+    );
+    let env = TestEnv::new(
+        "elsewhere",
+        &[("db", &tcp), ("web", &http_app("http", &["db"], ""))],
+    );
+    let host = format!("tcp://{bridge}:{}", proxy.port);
+    let (code, _, stderr) = output(env.ark().env("DOCKER_HOST", &host).args([
+        "-v",
+        "start",
+        "web",
+        "--progress",
+        "plain",
+        "-e",
+        &env.name,
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "readiness probes go to published ports on {bridge}"
+        )),
+        "{stderr}"
+    );
+    let (code, stdout, stderr) = output(
+        env.ark()
+            .env("DOCKER_HOST", &host)
+            .args(["status", "-e", &env.name, "-o", "json"]),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let status: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let apps = status["apps"].as_array().unwrap();
+    assert!(apps.iter().all(|a| a["ready"] == true), "{stdout}");
+    let reach = apps[0]["urls"][0]["reach"].as_str().unwrap_or_default();
+    assert!(
+        reach.starts_with("ssh -N -L ") && reach.contains(&bridge),
+        "{stdout}"
+    );
+}

@@ -93,7 +93,9 @@ fn in_container_probe(check: &CheckLabel, port: u16) -> Vec<String> {
         let path = check.path.as_deref().unwrap_or("/");
         format!("timeout 2 wget -q -O /dev/null http://127.0.0.1:{port}{path}")
     } else {
-        format!("nc -z 127.0.0.1 {port}")
+        // `-z` where nc has it; busybox's nc has not, but connects and ends at once on an
+        // empty stdin.
+        format!("nc -z 127.0.0.1 {port} 2>/dev/null || nc -w 2 127.0.0.1 {port} </dev/null >/dev/null 2>&1")
     };
     vec!["sh".into(), "-c".into(), script]
 }
@@ -315,5 +317,102 @@ pub async fn wait_ready<R: Runtime>(
             Duration::from_millis(200)
         };
         delay = (delay * 2).min(ceiling);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::api::Published;
+
+    fn container(bound: &str) -> AppContainer {
+        AppContainer {
+            id: "c1".into(),
+            name: "ark_e_web".into(),
+            environment: "e".into(),
+            app: "web".into(),
+            fingerprint: Default::default(),
+            image: "web".into(),
+            image_id: String::new(),
+            state: State::Running,
+            health: None,
+            created: 0,
+            started_at: None,
+            ip: Some("172.18.0.5".into()),
+            ports: vec![Published {
+                container_port: 8080,
+                host_ip: bound.into(),
+                host_port: 32768,
+            }],
+            depends_on: Vec::new(),
+            checks: Vec::new(),
+            exposes: Vec::new(),
+        }
+    }
+
+    fn published(host: &str) -> Route {
+        Route::Published { host: host.into() }
+    }
+
+    #[test]
+    fn each_engine_is_probed_the_way_it_can_be_reached() {
+        let local = container("127.0.0.1");
+        assert_eq!(
+            dial(&Route::ContainerIp, &local, 8080),
+            Ok(Dial::Direct("172.18.0.5".into(), 8080)),
+            "a local engine: the container itself"
+        );
+        assert_eq!(
+            dial(&published("127.0.0.1"), &local, 8080),
+            Ok(Dial::Direct("127.0.0.1".into(), 32768)),
+            "Desktop or tcp:// on this machine: the published port here"
+        );
+        assert_eq!(
+            dial(&Route::Tunnel { host: "box".into() }, &local, 8080),
+            Ok(Dial::Tunnel("127.0.0.1".into(), 32768)),
+            "ssh: the engine host's loopback, through the login"
+        );
+        assert_eq!(
+            dial(&published("10.0.0.9"), &local, 8080),
+            Ok(Dial::InContainer(8080)),
+            "tcp:// elsewhere, bound to its loopback: only reachable from inside"
+        );
+        assert_eq!(
+            dial(&published("10.0.0.9"), &container("0.0.0.0"), 8080),
+            Ok(Dial::Direct("10.0.0.9".into(), 32768)),
+            "bound to every address: the engine host's name"
+        );
+        assert_eq!(
+            dial(&published("10.0.0.9"), &container("10.0.0.9"), 8080),
+            Ok(Dial::Direct("10.0.0.9".into(), 32768))
+        );
+        assert_eq!(
+            dial(&published("10.0.0.9"), &local, 9090),
+            Err("port 9090 is not published".into())
+        );
+    }
+
+    #[test]
+    fn in_container_probes_use_busybox_tools_with_a_time_limit() {
+        let http = CheckLabel {
+            expose: "http".into(),
+            port: 8080,
+            kind: "http".into(),
+            path: Some("/_health".into()),
+            command: None,
+        };
+        assert_eq!(
+            in_container_probe(&http, 8080)[2],
+            "timeout 2 wget -q -O /dev/null http://127.0.0.1:8080/_health"
+        );
+        let tcp = CheckLabel {
+            kind: "tcp".into(),
+            path: None,
+            ..http
+        };
+        assert_eq!(
+            in_container_probe(&tcp, 7000)[2],
+            "nc -z 127.0.0.1 7000 2>/dev/null || nc -w 2 127.0.0.1 7000 </dev/null >/dev/null 2>&1"
+        );
     }
 }

@@ -204,8 +204,13 @@ pub struct TcpProxy {
 
 impl TcpProxy {
     /// `None` (the test skips) when socat is missing; in CI that is a failure instead.
-    #[allow(clippy::print_stderr)] // a skipped test says why
     pub fn start() -> Option<TcpProxy> {
+        TcpProxy::on("127.0.0.1")
+    }
+
+    /// The same, listening on `address` (one of this machine's).
+    #[allow(clippy::print_stderr)] // a skipped test says why
+    pub fn on(address: &str) -> Option<TcpProxy> {
         if Process::new("socat").arg("-V").output().is_err() {
             assert!(
                 std::env::var("CI").as_deref() != Ok("true"),
@@ -214,14 +219,14 @@ impl TcpProxy {
             eprintln!("skipped: socat is not installed");
             return None;
         }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
+        let port = std::net::TcpListener::bind((address, 0))
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
         let child = Process::new("socat")
             .args([
-                format!("TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork"),
+                format!("TCP-LISTEN:{port},bind={address},reuseaddr,fork"),
                 "UNIX-CONNECT:/var/run/docker.sock".into(),
             ])
             .spawn()
@@ -231,7 +236,7 @@ impl TcpProxy {
             port,
         };
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        while std::net::TcpStream::connect((address, port)).is_err() {
             assert!(std::time::Instant::now() < deadline, "socat never listened");
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
