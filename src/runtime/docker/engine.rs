@@ -124,7 +124,7 @@ impl DockerRuntime {
                         return Err(unreachable(
                             &endpoint,
                             format!(
-                                "logged in to {}, but neither its engine socket {} nor `docker system dial-stdio` there answered{said}; check that this user may use docker on that host",
+                                "logged in to {}, but neither its engine socket {} nor docker system dial-stdio there answered{said}; check that this user may use docker on that host",
                                 target.host(),
                                 target.socket
                             ),
