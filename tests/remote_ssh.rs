@@ -166,3 +166,81 @@ fn a_socket_that_cannot_be_forwarded_falls_back_to_dial_stdio() {
     serde_json::from_str::<serde_json::Value>(&stdout).expect("status answered in JSON");
     assert_eq!(sshd.logins() - before, 1, "the fallback reuses the login");
 }
+
+#[test]
+fn a_local_build_sends_its_context_over_ssh_once() {
+    if !engine_available() {
+        return;
+    }
+    let Some(sshd) = Sshd::start() else { return };
+    image("http"); // seeds busybox:latest when missing
+    let definition = "expose:\n- name: http\n  port: 8080\n  health_check: {type: http, path: /_health}\nbuild:\n  docker:\n    file: Dockerfile\n";
+    let env = TestEnv::new("sshbuild", &[("svc", definition)]);
+    let checkout = env.dir.path().join("apps/svc");
+    common::write(
+        &checkout.join("Dockerfile"),
+        "FROM busybox:latest\nCOPY www /www\nCMD [\"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]\n",
+    );
+    common::write(&checkout.join("www/_health"), "ok\n");
+    common::write(&checkout.join("www/blob"), &"x".repeat(3 << 20));
+    let start = || {
+        output(
+            env.ark()
+                .env("ARK_SSH_CONFIG", sshd.ssh_config())
+                .env("DOCKER_HOST", sshd.url())
+                .args(["start", "svc", "-l", "--progress", "json", "-e", &env.name]),
+        )
+    };
+    let sent = |stderr: &str| -> Vec<String> {
+        stderr
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter_map(|e| e["detail"].as_str().map(str::to_owned))
+            .filter(|d| d.starts_with("sending context: "))
+            .collect()
+    };
+
+    let (code, _, stderr) = start();
+    assert_eq!(code, 0, "{stderr}");
+    let tag = common::engine::docker(&[
+        "inspect",
+        "-f",
+        "{{index .Config.Labels \"dev.ark.image\"}}",
+        &env.container("svc"),
+    ]);
+    let _remove_image = scopeguard(tag);
+    let progress = sent(&stderr);
+    let last = progress.last().unwrap_or_else(|| panic!("{stderr}"));
+    let (done, total) = last
+        .trim_start_matches("sending context: ")
+        .split_once(" of ")
+        .unwrap();
+    assert_eq!(done, total, "the whole context went: {progress:?}");
+    assert!(total.ends_with("MiB"), "{last}");
+
+    let (code, _, stderr) = start();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        sent(&stderr).is_empty(),
+        "an unchanged checkout sends nothing: {stderr}"
+    );
+    // The container goes first, so the image can go with the guard.
+    let (code, _, stderr) = output(
+        env.ark()
+            .env("ARK_SSH_CONFIG", sshd.ssh_config())
+            .env("DOCKER_HOST", sshd.url())
+            .args(["down", "--yes", "-e", &env.name]),
+    );
+    assert_eq!(code, 0, "{stderr}");
+}
+
+/// Removes the image when the test ends, also when it fails.
+fn scopeguard(image: String) -> impl Drop {
+    struct Remove(String);
+    impl Drop for Remove {
+        fn drop(&mut self) {
+            let _ = common::engine::docker_try(&["rmi", "-f", &self.0]);
+        }
+    }
+    Remove(image)
+}
