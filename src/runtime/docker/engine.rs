@@ -20,6 +20,7 @@ use bollard::models::{
 use bollard::query_parameters as q;
 use bollard::{ClientVersion, Docker};
 use futures_util::StreamExt;
+use hyper_util::client::legacy::connect::HttpConnector;
 use std::collections::HashMap;
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -71,8 +72,14 @@ impl DockerRuntime {
             Docker::connect_with_unix(path, CONNECT_TIMEOUT_SECS, &API_VERSION)
                 .map_err(|e| unreachable(&endpoint, e))?
         } else if url.starts_with("tcp://") || url.starts_with("http://") {
-            Docker::connect_with_http(&url, CONNECT_TIMEOUT_SECS, &API_VERSION)
-                .map_err(|e| unreachable(&endpoint, e))?
+            let address = format!("http://{}", super::pooled::authority(&url));
+            super::pooled::client(
+                HttpConnector::new(),
+                address,
+                CONNECT_TIMEOUT_SECS,
+                &API_VERSION,
+            )
+            .map_err(|e| unreachable(&endpoint, e))?
         } else {
             return Err(unreachable(
                 &endpoint,

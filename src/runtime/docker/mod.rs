@@ -4,6 +4,7 @@ pub mod build_context;
 pub mod endpoint;
 pub mod engine;
 pub mod log_lines;
+mod pooled;
 pub mod ssh;
 mod ssh_mux;
 pub mod stats;
