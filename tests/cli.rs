@@ -428,3 +428,41 @@ fn broken_input_never_panics() {
         assert!(!stderr.contains("panicked"), "{name}: {stderr}");
     }
 }
+
+#[test]
+fn validate_checks_that_a_target_names_an_engine() {
+    let dir = tree(&[
+        ("launch/api.yml", ""),
+        (
+            "environments/shared.yml",
+            "env: {}\ntarget: no-such-context\n",
+        ),
+        ("environments/typo.yml", "target: htp://box:2375\n"),
+        ("environments/fine.yml", "target: ssh://me@box\n"),
+    ]);
+    let config = tempfile::tempdir().unwrap();
+    let validate = |environment: &str| {
+        output(
+            ark()
+                .current_dir(dir.path())
+                .env("DOCKER_CONFIG", config.path())
+                .args(["validate", "-e", environment]),
+        )
+    };
+    let (code, _, stderr) = validate("shared");
+    assert_eq!(code, 3, "{stderr}");
+    assert!(
+        stderr.contains(
+            "error: environments/shared.yml:2: target: docker context `no-such-context` not found"
+        ),
+        "{stderr}"
+    );
+    let (code, _, stderr) = validate("typo");
+    assert_eq!(code, 3, "{stderr}");
+    assert!(
+        stderr.contains("error: environments/typo.yml:1: target: `htp://box:2375` is no kind of engine address ark knows"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = validate("fine");
+    assert_eq!(code, 0, "{stderr}");
+}

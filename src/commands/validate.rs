@@ -8,6 +8,7 @@ use crate::core::resolved_env::{self, Layers};
 use crate::core::start_set::graph_of;
 use crate::exit_code;
 use crate::failure::Failure;
+use crate::runtime::docker::endpoint::{self, EndpointError};
 use crate::settings::Settings;
 use crate::ui::json;
 use serde_json::json;
@@ -48,6 +49,10 @@ pub fn run(args: &ValidateArgs, settings: &Settings) -> Result<i32, Failure> {
             error = error.in_file(&first.path);
         }
         found.push(error);
+    }
+
+    if let Some(bound) = environment.as_ref().and_then(load::Bound::of) {
+        found.extend(target_problems(&bound));
     }
 
     if let Some(environment) = &environment {
@@ -146,4 +151,39 @@ fn summary(
         plural(errors, "error"),
         plural(warnings, "warning")
     )
+}
+
+/// Whether the environment's `target:` names an engine ark can reach in principle: a docker
+/// context that exists, or a URL of a kind ark speaks. Nothing is contacted.
+fn target_problems(bound: &load::Bound) -> Vec<Diagnostic> {
+    let resolved = endpoint::resolve(
+        None,
+        None,
+        Some((bound.environment.as_str(), bound.target.as_str())),
+        &|name| std::env::var(name).ok(),
+    );
+    match resolved {
+        Err(error) => {
+            let error = match error {
+                EndpointError::Target { error, .. } => *error,
+                other => other,
+            };
+            vec![super::engine::target_problem(bound, &error)]
+        }
+        Ok(resolved) => {
+            let url = resolved.endpoint.url;
+            let known = ["unix://", "tcp://", "ssh://", "http://", "https://"];
+            if known.iter().any(|scheme| url.starts_with(scheme)) {
+                Vec::new()
+            } else {
+                let text = std::fs::read_to_string(&bound.file).unwrap_or_default();
+                vec![Diagnostic::error(format!(
+                    "target: `{url}` is no kind of engine address ark knows"
+                ))
+                .in_file(&bound.file)
+                .at(crate::core::yaml::find_key_line(&text, "target"), None)
+                .with_hint("use a docker context name, or a tcp://, ssh:// or unix:// URL")]
+            }
+        }
+    }
 }
