@@ -191,6 +191,41 @@ impl DockerRuntime {
         HashMap::from([("label".to_owned(), vec![label])])
     }
 
+    /// Sets up `command` to run in container `id`, its output attached (and stdin, with a
+    /// terminal of `tty_size`, when `interactive`); the exec's id.
+    async fn create_exec(
+        &self,
+        id: &str,
+        command: &[String],
+        tty_size: Option<(u16, u16)>,
+        interactive: bool,
+    ) -> Result<String, EngineError> {
+        let config = bollard::exec::CreateExecOptions::<String> {
+            cmd: Some(command.to_vec()),
+            attach_stdin: Some(interactive),
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            tty: Some(tty_size.is_some()),
+            ..Default::default()
+        };
+        let created = self
+            .docker
+            .create_exec(id, config)
+            .await
+            .map_err(|e| failed("exec", e))?;
+        Ok(created.id)
+    }
+
+    /// How a finished exec exited (-1 when the engine does not say).
+    async fn exit_code_of(&self, exec_id: &str) -> Result<i64, EngineError> {
+        let inspect = self
+            .docker
+            .inspect_exec(exec_id)
+            .await
+            .map_err(|e| failed("exec", e))?;
+        Ok(inspect.exit_code.unwrap_or(-1))
+    }
+
     /// A long operation gets a client without the short request timeout.
     fn patient(&self) -> Docker {
         self.docker.clone().with_timeout(Duration::from_secs(3600))
@@ -847,31 +882,16 @@ impl Runtime for DockerRuntime {
     }
 
     async fn exec(&self, id: &str, command: &[String]) -> Result<i64, EngineError> {
-        let config = bollard::exec::CreateExecOptions::<String> {
-            cmd: Some(command.to_vec()),
-            attach_stdout: Some(true),
-            attach_stderr: Some(true),
-            ..Default::default()
-        };
-        let created = self
-            .docker
-            .create_exec(id, config)
-            .await
-            .map_err(|e| failed("exec", e))?;
+        let exec_id = self.create_exec(id, command, None, false).await?;
         if let bollard::exec::StartExecResults::Attached { mut output, .. } = self
             .docker
-            .start_exec(&created.id, None)
+            .start_exec(&exec_id, None)
             .await
             .map_err(|e| failed("exec", e))?
         {
             while output.next().await.is_some() {}
         }
-        let inspect = self
-            .docker
-            .inspect_exec(&created.id)
-            .await
-            .map_err(|e| failed("exec", e))?;
-        Ok(inspect.exit_code.unwrap_or(-1))
+        self.exit_code_of(&exec_id).await
     }
 
     async fn exec_attached(
@@ -881,19 +901,7 @@ impl Runtime for DockerRuntime {
         tty_size: Option<(u16, u16)>,
     ) -> Result<i64, EngineError> {
         use tokio::io::AsyncWriteExt;
-        let config = bollard::exec::CreateExecOptions::<String> {
-            cmd: Some(command.to_vec()),
-            attach_stdin: Some(true),
-            attach_stdout: Some(true),
-            attach_stderr: Some(true),
-            tty: Some(tty_size.is_some()),
-            ..Default::default()
-        };
-        let created = self
-            .docker
-            .create_exec(id, config)
-            .await
-            .map_err(|e| failed("exec", e))?;
+        let exec_id = self.create_exec(id, command, tty_size, true).await?;
         let options = bollard::exec::StartExecOptions {
             detach: false,
             tty: tty_size.is_some(),
@@ -902,12 +910,12 @@ impl Runtime for DockerRuntime {
         // An interactive session may last hours: no request timeout.
         let docker = self.patient();
         let started = docker
-            .start_exec(&created.id, Some(options))
+            .start_exec(&exec_id, Some(options))
             .await
             .map_err(|e| failed("exec", e))?;
         if let Some((width, height)) = tty_size {
             let resize = bollard::exec::ResizeExecOptions { width, height };
-            let _ = docker.resize_exec(&created.id, resize).await;
+            let _ = docker.resize_exec(&exec_id, resize).await;
         }
         if let bollard::exec::StartExecResults::Attached {
             mut output,
@@ -936,12 +944,7 @@ impl Runtime for DockerRuntime {
             }
             forward_stdin.abort();
         }
-        let inspect = self
-            .docker
-            .inspect_exec(&created.id)
-            .await
-            .map_err(|e| failed("exec", e))?;
-        Ok(inspect.exit_code.unwrap_or(-1))
+        self.exit_code_of(&exec_id).await
     }
 
     async fn logs_tail(&self, id: &str, lines: usize) -> Result<Vec<String>, EngineError> {
