@@ -53,7 +53,18 @@ pub async fn decide<R: Runtime>(
 ) -> Result<Decided, Failure> {
     let mut supplies = BTreeMap::new();
     let mut ids = BTreeMap::new();
+    // Every named image asked about at once: one round trip to a remote engine, not one each.
+    let named: BTreeSet<String> = specs
+        .iter()
+        .filter(|spec| !local.apps.contains(&spec.name))
+        .map(|spec| spec.image.name.clone())
+        .collect();
+    let found =
+        futures_util::future::join_all(named.iter().map(|name| runtime.image_id(name))).await;
     let mut id_of = BTreeMap::<String, Option<String>>::new();
+    for (name, id) in named.into_iter().zip(found) {
+        id_of.insert(name, id.map_err(super::engine::engine_failure)?);
+    }
     for spec in specs.iter_mut() {
         let app = spec.name.clone();
         let wants_local = local.apps.contains(&app);

@@ -97,11 +97,14 @@ pub async fn plan_on_engine<R: Runtime>(
     mut specs: Vec<crate::core::spec::AppSpec>,
     local: &LocalBuilds,
 ) -> Result<Planned, Failure> {
-    let decided = images::decide(runtime, &mut specs, local).await?;
-    let containers = runtime
-        .list(Some(environment))
-        .await
-        .map_err(engine::engine_failure)?;
+    // Independent questions to the engine, asked together (each is a round trip when remote).
+    let (decided, containers) = futures_util::future::join(
+        images::decide(runtime, &mut specs, local),
+        runtime.list(Some(environment)),
+    )
+    .await;
+    let decided = decided?;
+    let containers = containers.map_err(engine::engine_failure)?;
     let observed_by_app: BTreeMap<String, AppContainer> =
         containers.into_iter().map(|c| (c.app.clone(), c)).collect();
     let plan = Plan::new(environment, specs, &observe(&observed_by_app, &decided.ids));

@@ -34,6 +34,9 @@ pub const API_VERSION: ClientVersion = ClientVersion {
 /// Build contexts go to the engine in pieces of this size (progress counts them).
 const CONTEXT_CHUNK: usize = 256 * 1024;
 
+/// How long the first answer over ssh may take, once logged in.
+const SSH_FIRST_ANSWER_SECS: u64 = 15;
+
 /// How long the first request may take before the engine counts as unreachable.
 const CONNECT_TIMEOUT_SECS: u64 = 3;
 /// How long an ordinary operation may take: a busy engine on a small machine can take
@@ -103,10 +106,13 @@ impl DockerRuntime {
         let mut tunnel = SshTunnel::open(target)
             .await
             .map_err(|e| unreachable(&endpoint, e))?;
-        let patience = Duration::from_secs(CONNECT_TIMEOUT_SECS * 3);
+        // Over ssh the first answer may wait for a shell on the far side (the user's rc
+        // files run for every session there, and dial-stdio starts one per connection).
+        let patience = Duration::from_secs(SSH_FIRST_ANSWER_SECS);
         let forwarded = match tunnel.forward_engine().await {
             Ok(socket) => {
-                let docker = unix_client(&socket).map_err(|e| unreachable(&endpoint, e))?;
+                let docker =
+                    unix_client(&socket, patience).map_err(|e| unreachable(&endpoint, e))?;
                 first_answer(&docker, patience, None)
                     .await
                     .map(|v| (docker, v))
@@ -119,7 +125,8 @@ impl DockerRuntime {
                 let socket = tunnel
                     .serve_dial_stdio()
                     .map_err(|e| unreachable(&endpoint, e))?;
-                let docker = unix_client(&socket).map_err(|e| unreachable(&endpoint, e))?;
+                let docker =
+                    unix_client(&socket, patience).map_err(|e| unreachable(&endpoint, e))?;
                 match first_answer(&docker, patience, None).await {
                     Ok(version) => (docker, version),
                     Err(_) => {
@@ -232,10 +239,12 @@ impl DockerRuntime {
     }
 }
 
-fn unix_client(socket: &std::path::Path) -> Result<Docker, BollardError> {
+/// A client of the local socket an ssh tunnel serves; `patience` bounds its first request
+/// (the runtime's usual timeout replaces it once the engine has answered).
+fn unix_client(socket: &std::path::Path, patience: Duration) -> Result<Docker, BollardError> {
     Docker::connect_with_unix(
         &socket.display().to_string(),
-        CONNECT_TIMEOUT_SECS,
+        patience.as_secs(),
         &API_VERSION,
     )
 }

@@ -120,12 +120,10 @@ impl SshTunnel {
             .map_err(|e| format!("cannot create {}: {e}", log.display()))?;
         let mut master = ssh_command(&control);
         master
-            // A terminal on the far side makes both ends of the connection "interactive":
-            // ssh and sshd then turn Nagle's algorithm off. Without it every API answer that
-            // ends in a partial segment waits ~40 ms for a delayed ACK (a list of 20
-            // containers: 49 ms instead of 5 ms). The session runs `cat`, which lives as long
-            // as the connection.
-            .args(["-M", "-tt", "-o", "ControlPersist=no"])
+            // No session: a command there would start the user's shell and its rc files on
+            // every run (and killing it midway can leave their lock files behind). The price
+            // is Nagle's algorithm, which ssh turns off only for interactive sessions.
+            .args(["-M", "-N", "-T", "-o", "ControlPersist=no"])
             .arg("-o")
             .arg(format!("ConnectTimeout={CONNECT_TIMEOUT_SECS}"))
             .args(
@@ -135,8 +133,7 @@ impl SshTunnel {
                     .unwrap_or_default(),
             )
             .arg(&target.destination)
-            .arg("cat")
-            .stdin(Stdio::piped())
+            .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::from(log_file))
             .kill_on_drop(true);
