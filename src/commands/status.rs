@@ -273,7 +273,7 @@ fn urls<R: Runtime>(runtime: &R, container: &AppContainer) -> Vec<Value> {
                 .find(|p| p.container_port == expose.port)?;
             let bound = published.host_ip.as_str();
             let loopback = crate::runtime::api::is_loopback_host(bound);
-            let address = if bound.is_empty() || bound == "0.0.0.0" || loopback {
+            let address = if crate::runtime::api::is_unspecified_ip(bound) || loopback {
                 reach.host().to_owned()
             } else {
                 bound.to_owned()

@@ -4,7 +4,8 @@
 //! HEALTHCHECK, else running. Probes start fast (20 ms) and back off (to 200 ms; 500 ms for exec probes).
 
 use crate::runtime::api::{
-    is_loopback_host, AppContainer, CheckLabel, PortReach, PortStream, Runtime, State,
+    is_loopback_host, is_unspecified_ip, AppContainer, CheckLabel, PortReach, PortStream, Runtime,
+    State,
 };
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -48,13 +49,6 @@ enum Dial {
     InContainer(u16),
 }
 
-fn is_unspecified(ip: &str) -> bool {
-    ip.is_empty()
-        || ip
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_unspecified())
-}
-
 fn dial(route: &Route, container: &AppContainer, port: u16) -> Result<Dial, String> {
     if *route == Route::ContainerIp {
         return container
@@ -70,11 +64,11 @@ fn dial(route: &Route, container: &AppContainer, port: u16) -> Result<Dial, Stri
         .ok_or_else(|| format!("port {port} is not published"))?;
     let bound = published.host_ip.as_str();
     Ok(match route {
-        Route::Tunnel { .. } if is_unspecified(bound) => {
+        Route::Tunnel { .. } if is_unspecified_ip(bound) => {
             Dial::Tunnel("127.0.0.1".into(), published.host_port)
         }
         Route::Tunnel { .. } => Dial::Tunnel(bound.to_owned(), published.host_port),
-        Route::Published { host } if is_unspecified(bound) => {
+        Route::Published { host } if is_unspecified_ip(bound) => {
             Dial::Direct(host.clone(), published.host_port)
         }
         Route::Published { host } if is_loopback_host(bound) && !is_loopback_host(host) => {

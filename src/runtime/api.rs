@@ -319,6 +319,14 @@ pub fn is_loopback_host(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
+/// `0.0.0.0`, `::` or nothing: a port bound to every address of its host.
+pub fn is_unspecified_ip(ip: &str) -> bool {
+    ip.is_empty()
+        || ip
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_unspecified())
+}
+
 /// Any byte stream a probe can talk over.
 pub trait PortIo: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin {}
 impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin> PortIo for T {}

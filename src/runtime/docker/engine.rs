@@ -75,7 +75,7 @@ impl DockerRuntime {
             Docker::connect_with_unix(path, CONNECT_TIMEOUT_SECS, &API_VERSION)
                 .map_err(|e| unreachable(&endpoint, e))?
         } else if url.starts_with("tcp://") || url.starts_with("http://") {
-            let address = format!("http://{}", super::pooled::authority(&url));
+            let address = format!("http://{}", super::pooled::authority(&url).unwrap_or(&url));
             super::pooled::client(
                 HttpConnector::new(),
                 address,
@@ -267,11 +267,7 @@ async fn first_answer(
 
 /// `tcp://host:2376` → `host` (also `[::1]` → `::1`).
 fn tcp_host(url: &str) -> Option<&str> {
-    let rest = url
-        .strip_prefix("tcp://")
-        .or_else(|| url.strip_prefix("http://"))
-        .or_else(|| url.strip_prefix("https://"))?;
-    let authority = rest.split('/').next()?;
+    let authority = super::pooled::authority(url)?;
     let host = match authority.strip_prefix('[') {
         Some(v6) => v6.split(']').next()?,
         None => authority.split(':').next()?,

@@ -33,19 +33,23 @@ where
     )
 }
 
-/// `tcp://host:2376` → `host:2376`.
-pub(crate) fn authority(url: &str) -> &str {
+/// `tcp://host:2376` → `host:2376`; `None` for an endpoint that is not over TCP.
+pub(crate) fn authority(url: &str) -> Option<&str> {
     ["tcp://", "https://", "http://"]
         .iter()
         .find_map(|scheme| url.strip_prefix(scheme))
-        .unwrap_or(url)
+        .and_then(|rest| rest.split('/').next())
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn the_authority_is_what_follows_the_scheme() {
-        assert_eq!(super::authority("tcp://10.0.0.5:2376"), "10.0.0.5:2376");
-        assert_eq!(super::authority("http://box:2375"), "box:2375");
+        assert_eq!(
+            super::authority("tcp://10.0.0.5:2376"),
+            Some("10.0.0.5:2376")
+        );
+        assert_eq!(super::authority("http://box:2375/"), Some("box:2375"));
+        assert_eq!(super::authority("unix:///var/run/docker.sock"), None);
     }
 }

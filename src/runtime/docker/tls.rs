@@ -71,7 +71,7 @@ pub(crate) fn connect(
     let mut http = HttpConnector::new();
     http.enforce_http(false);
     let https = hyper_rustls::HttpsConnector::from((http, config));
-    let address = format!("https://{}", super::pooled::authority(url));
+    let address = format!("https://{}", super::pooled::authority(url).unwrap_or(url));
     super::pooled::client(https, address, timeout_secs, version)
         .map_err(|e| TlsError::Setup(e.to_string()))
 }
