@@ -479,7 +479,7 @@ fn a_local_build_is_tagged_by_content_and_not_rebuilt_when_unchanged() {
         &env.container("svc"),
     ]);
     assert!(tag.starts_with("ark-local/svc:"), "{tag}");
-    let _cleanup_image = ImageGuard(vec![tag.clone()]);
+    let _cleanup_image = common::engine::ImageGuard(vec![tag.clone()]);
 
     // An ignored file changes nothing; the same checkout is not rebuilt.
     common::write(&repo.join("scratch/notes.txt"), "ignored");
@@ -503,18 +503,9 @@ fn a_local_build_is_tagged_by_content_and_not_rebuilt_when_unchanged() {
         &env.container("svc"),
     ]);
     assert_ne!(new_tag, tag);
-    let _cleanup_new = ImageGuard(vec![new_tag]);
+    let _cleanup_new = common::engine::ImageGuard(vec![new_tag]);
     let url = url_of(&status_json(&env), "svc");
     assert!(http_get(&url, "/_health").ends_with("v2\n"));
-}
-
-struct ImageGuard(Vec<String>);
-impl Drop for ImageGuard {
-    fn drop(&mut self) {
-        for image in &self.0 {
-            let _ = docker_try(&["rmi", "-f", image]);
-        }
-    }
 }
 
 #[test]
@@ -558,31 +549,10 @@ fn docker_host_over_tcp_reaches_the_same_engine() {
     if !engine_available() {
         return;
     }
-    if Process::new("socat").arg("-V").output().is_err() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI must install socat"
-        );
-        eprintln!("skipped: socat is not installed");
+    let Some(proxy) = common::engine::TcpProxy::start() else {
         return;
-    }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut socat = Process::new("socat")
-        .args([
-            format!("TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork"),
-            "UNIX-CONNECT:/var/run/docker.sock".into(),
-        ])
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "socat never listened");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    };
+    let port = proxy.port;
     let env = TestEnv::new("tcp", &[("web", &http_app("http", &[], ""))]);
     let host = format!("tcp://127.0.0.1:{port}");
     let (code, _, stderr) = output(env.ark().env("DOCKER_HOST", &host).args([
@@ -606,8 +576,6 @@ fn docker_host_over_tcp_reaches_the_same_engine() {
     );
     assert_eq!(code, 0);
     assert!(stdout.contains("web"));
-    socat.kill().unwrap();
-    let _ = socat.wait();
 }
 
 #[test]

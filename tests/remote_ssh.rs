@@ -208,7 +208,7 @@ fn a_local_build_sends_its_context_over_ssh_once() {
         "{{index .Config.Labels \"dev.ark.image\"}}",
         &env.container("svc"),
     ]);
-    let _remove_image = scopeguard(tag);
+    let _remove_image = common::engine::ImageGuard(vec![tag]);
     let progress = sent(&stderr);
     let last = progress.last().unwrap_or_else(|| panic!("{stderr}"));
     let (done, total) = last
@@ -232,15 +232,4 @@ fn a_local_build_sends_its_context_over_ssh_once() {
             .args(["down", "--yes", "-e", &env.name]),
     );
     assert_eq!(code, 0, "{stderr}");
-}
-
-/// Removes the image when the test ends, also when it fails.
-fn scopeguard(image: String) -> impl Drop {
-    struct Remove(String);
-    impl Drop for Remove {
-        fn drop(&mut self) {
-            let _ = common::engine::docker_try(&["rmi", "-f", &self.0]);
-        }
-    }
-    Remove(image)
 }

@@ -75,6 +75,17 @@ pub fn image(name: &str) -> String {
     tag
 }
 
+/// Images a test built, removed when it ends (also when it fails).
+pub struct ImageGuard(pub Vec<String>);
+
+impl Drop for ImageGuard {
+    fn drop(&mut self) {
+        for image in &self.0 {
+            let _ = docker_try(&["rmi", "-f", image]);
+        }
+    }
+}
+
 /// One test's environment: its own name, apps folder and environments folder. Everything
 /// the engine has under that name is removed when it is dropped.
 pub struct TestEnv {
