@@ -8,7 +8,7 @@ use crate::core::spec::AppSpec;
 use crate::runtime::api::{
     is_loopback_host, AppContainer, CheckLabel, Endpoint, EngineError, ExposeLabel, ImageProgress,
     LogLine, LogLines, LogOptions, NetworkInfo, Output, Placement, PortReach, PortStream,
-    Published, Runtime, SampleStream, State, TlsFiles,
+    Published, Runtime, SampleStream, SeedError, Seeded, State, TlsFiles,
 };
 use crate::runtime::labels;
 use bollard::container::LogOutput;
@@ -23,6 +23,7 @@ use futures_util::StreamExt;
 use hyper_util::client::legacy::connect::HttpConnector;
 use std::collections::HashMap;
 use std::collections::VecDeque;
+use std::path::Path;
 use std::time::Duration;
 
 /// The newest API ark uses, and the oldest engine it supports.
@@ -638,7 +639,13 @@ impl Runtime for DockerRuntime {
         let docker = self.patient();
         let mut stream = docker.create_image(Some(options), None, None);
         while let Some(item) = stream.next().await {
-            let info = item.map_err(|e| failed(&format!("pull {image}"), e))?;
+            let info = item.map_err(|e| match e {
+                // The registry's own words, without bollard's wrapper.
+                BollardError::DockerStreamError { error } => {
+                    EngineError::Failed(format!("pull {image}: {error}"))
+                }
+                e => failed(&format!("pull {image}"), e),
+            })?;
             if let Some(error) = info.error_detail.and_then(|d| d.message) {
                 return Err(EngineError::Failed(format!("pull {image}: {error}")));
             }
@@ -661,6 +668,10 @@ impl Runtime for DockerRuntime {
             });
         }
         Ok(())
+    }
+
+    async fn seed_busybox(&self, image: &str, busybox: &Path) -> Result<Seeded, SeedError> {
+        super::busybox_seed::import(&self.patient(), image, busybox).await
     }
 
     async fn build(
@@ -1098,7 +1109,7 @@ fn exit_code_from_status(status: &str) -> Option<i64> {
 }
 
 /// `registry:5000/app:tag` → (`registry:5000/app`, `tag`); no tag → `latest`.
-fn split_tag(image: &str) -> (&str, &str) {
+pub(super) fn split_tag(image: &str) -> (&str, &str) {
     let last_slash = image.rfind('/').map_or(0, |i| i + 1);
     match image[last_slash..].rfind(':') {
         Some(colon) if !image.contains('@') => (
