@@ -254,7 +254,12 @@ fn report(
     // Each failure in full once; the table after it only names what happened, briefly.
     for (app, outcome) in outcomes {
         if let Outcome::Failed(failure) = outcome {
-            let mut text = format!("{}: `{app}` {}\n", styles.error("error"), failure.message);
+            let message = if failure.message.starts_with(&failure.brief) {
+                failure.message.clone()
+            } else {
+                format!("{}: {}", failure.brief, failure.message)
+            };
+            let mut text = format!("{}: `{app}` {message}\n", styles.error("error"));
             if let Some(code) = failure.exit_code {
                 if !failure.message.contains(&format!("code {code}")) {
                     text.push_str(&format!("  exit code: {code}\n"));
@@ -307,5 +312,49 @@ fn result_text(outcome: &Outcome) -> String {
         Outcome::Failed(f) if f.brief == f.message => "failed (see above)".to_owned(),
         Outcome::Failed(f) => format!("{} (see above)", f.brief),
         Outcome::NotStarted { because } => format!("not started ({because})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exec::start::Failure as AppFailure;
+
+    fn failed(brief: &str, message: &str) -> Outcome {
+        Outcome::Failed(AppFailure {
+            brief: brief.into(),
+            message: message.into(),
+            has_container: false,
+            exit_code: None,
+            last_probe: None,
+            logs: Vec::new(),
+        })
+    }
+
+    #[test]
+    fn the_table_names_what_happened_without_repeating_the_error() {
+        let cases = [
+            (Outcome::Ready { changed: true }, "ready"),
+            (
+                failed(
+                    "build failed",
+                    "build ark-local/web:1: the command returned 1",
+                ),
+                "build failed (see above)",
+            ),
+            (
+                failed("exited with code 3", "exited with code 3"),
+                "failed (see above)",
+            ),
+            (
+                Outcome::NotStarted {
+                    because: "its dependency cache failed".into(),
+                },
+                "not started (its dependency cache failed)",
+            ),
+        ];
+        for (outcome, expected) in cases {
+            assert_eq!(result_text(&outcome), expected);
+        }
     }
 }

@@ -299,6 +299,17 @@ fn failed(context: &str, error: BollardError) -> EngineError {
     }
 }
 
+/// An error in a pull's or build's progress stream: the engine's own words, without
+/// bollard's "Docker stream error" wrapper.
+fn stream_failed(context: &str, error: BollardError) -> EngineError {
+    match error {
+        BollardError::DockerStreamError { error } => {
+            EngineError::Failed(format!("{context}: {}", error.trim()))
+        }
+        error => failed(context, error),
+    }
+}
+
 fn parse_json<T: serde::de::DeserializeOwned + Default>(
     labels: &HashMap<String, String>,
     key: &str,
@@ -639,13 +650,7 @@ impl Runtime for DockerRuntime {
         let docker = self.patient();
         let mut stream = docker.create_image(Some(options), None, None);
         while let Some(item) = stream.next().await {
-            let info = item.map_err(|e| match e {
-                // The registry's own words, without bollard's wrapper.
-                BollardError::DockerStreamError { error } => {
-                    EngineError::Failed(format!("pull {image}: {error}"))
-                }
-                e => failed(&format!("pull {image}"), e),
-            })?;
+            let info = item.map_err(|e| stream_failed(&format!("pull {image}"), e))?;
             if let Some(error) = info.error_detail.and_then(|d| d.message) {
                 return Err(EngineError::Failed(format!("pull {image}: {error}")));
             }
@@ -727,7 +732,7 @@ impl Runtime for DockerRuntime {
                 progress(ImageProgress::ContextSent { sent: total, total });
                 reported = Some(total);
             }
-            let info = item.map_err(|e| failed(&format!("build {tag}"), e))?;
+            let info = item.map_err(|e| stream_failed(&format!("build {tag}"), e))?;
             if let Some(error) = info.error_detail.and_then(|d| d.message) {
                 return Err(EngineError::Failed(format!(
                     "build {tag}: {}",
