@@ -21,8 +21,10 @@ pub const SEEDABLE: &str = "busybox:latest";
 pub struct Needed {
     pub image: String,
     pub apps: BTreeSet<String>,
-    /// Needed as a Dockerfile's base (else as an app's prebuilt image).
-    pub as_base: bool,
+    /// Needed as a Dockerfile's base (by some of `apps`).
+    pub for_builds: bool,
+    /// Needed as an app's prebuilt image (by some of `apps`).
+    pub to_run: bool,
 }
 
 /// An image that is not on the engine and could not be had.
@@ -55,10 +57,12 @@ pub fn needed<'a>(
         let entry = by_image.entry(canonical(image)).or_insert_with(|| Needed {
             image: canonical(image),
             apps: BTreeSet::new(),
-            as_base,
+            for_builds: false,
+            to_run: false,
         });
         entry.apps.insert(app.to_owned());
-        entry.as_base &= as_base;
+        entry.for_builds |= as_base;
+        entry.to_run |= !as_base;
     };
     for app in apps {
         match supplies.get(app) {
@@ -216,12 +220,14 @@ mod tests {
                 Needed {
                     image: "busybox:latest".into(),
                     apps: apps(&["api", "web"]),
-                    as_base: true
+                    for_builds: true,
+                    to_run: false,
                 },
                 Needed {
                     image: "postgres:16".into(),
                     apps: apps(&["api", "db"]),
-                    as_base: false
+                    for_builds: true,
+                    to_run: true,
                 },
             ]
         );

@@ -9,11 +9,13 @@ pub fn render(unavailable: &Unavailable, styles: Styles) -> String {
     let need = &unavailable.needed;
     let image = &need.image;
     let apps: Vec<String> = need.apps.iter().map(|a| format!("`{a}`")).collect();
-    let does = match (apps.len(), need.as_base) {
-        (1, true) => "builds on it",
-        (1, false) => "runs it",
-        (_, true) => "each build on it",
-        (_, false) => "each run it",
+    let does = match (apps.len(), need.for_builds, need.to_run) {
+        (1, true, false) => "builds on it",
+        (1, false, true) => "runs it",
+        (1, _, _) => "needs it",
+        (_, true, false) => "each build on it",
+        (_, false, true) => "each run it",
+        _ => "need it",
     };
     let mut text = format!(
         "{}: image `{image}` is not on the engine and cannot be pulled; {} {does}\n",
@@ -43,14 +45,15 @@ mod tests {
     fn unavailable(
         image: &str,
         apps: &[&str],
-        as_base: bool,
+        for_builds: bool,
         no_busybox: Option<&str>,
     ) -> Unavailable {
         Unavailable {
             needed: Needed {
                 image: image.into(),
                 apps: apps.iter().map(|a| (*a).to_owned()).collect(),
-                as_base,
+                for_builds,
+                to_run: !for_builds,
             },
             engine_said: "pull x: lookup registry-1.docker.io: no such host".into(),
             no_busybox: no_busybox.map(str::to_owned),
