@@ -6,6 +6,7 @@
 //! ```ignore
 //! let Some(engine) = OwnEngine::start() else { return };   // skipped (or fails under CI=true)
 //! let (code, out, err) = common::output(engine.ark().args(["start", "-e", "demo", "web"]));
+//! let (code, _, _) = common::output(engine.command("bash").args(["-c", "./install.sh"]));
 //! ```
 //!
 //! Dropping it stops the daemon (and its containers) and removes the namespace and the
@@ -86,13 +87,22 @@ impl OwnEngine {
         format!("unix://{}", self.socket.display())
     }
 
-    /// `ark` run inside the engine's namespace, talking to it (`DOCKER_HOST`), with no user
-    /// config, from the repository's root.
-    pub fn ark(&self) -> Command {
+    /// `program` run inside the engine's namespace with `DOCKER_HOST` naming the engine (for
+    /// anything else a test runs there: a shell, `./install.sh`, the docker CLI).
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
         let mut command = Command::new("nsenter");
         command
             .arg(format!("--net=/var/run/netns/{}", self.netns))
-            .arg(assert_cmd::cargo::cargo_bin("ark"));
+            .arg(program)
+            .env_remove("DOCKER_CONTEXT")
+            .env("DOCKER_HOST", self.docker_host());
+        command
+    }
+
+    /// `ark` run inside the engine's namespace, talking to it, with no user config, from
+    /// the repository's root.
+    pub fn ark(&self) -> Command {
+        let mut command = self.command(assert_cmd::cargo::cargo_bin("ark"));
         ark_isolated(&mut command);
         command
             .env("DOCKER_HOST", self.docker_host())
