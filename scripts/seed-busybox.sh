@@ -8,6 +8,10 @@
 # sleep, timeout, wget, ...), /tmp, /root, /etc/passwd and /etc/group, and
 # imports it with `docker import`, setting CMD ["sh"] and a PATH.
 #
+# `ark start` does the same by itself when busybox:latest is missing and cannot be
+# pulled (src/runtime/docker/busybox_seed.rs); this script needs only the docker
+# CLI, for CI and for preparing an engine before ark is built.
+#
 # Idempotent: safe to run any number of times. Prints one line saying what it
 # did. Environment overrides:
 #   IMAGE    image reference to create   (default busybox:latest)

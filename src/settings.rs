@@ -6,6 +6,7 @@
 //!   `./launch` and `./environments/apps`;
 //! * environments folder: `--environments` → `ARK_ENVIRONMENTS` → `environments:` → `./environments`;
 //! * environment: `-e` → `ARK_ENVIRONMENT` → `environment:`;
+//! * static busybox for seeding `busybox:latest`: `ARK_BUSYBOX` → `/bin/busybox`;
 //! * engine: `-H` and `--context` are kept as given; the engine's own precedence (with an
 //!   environment's `target:`, `DOCKER_HOST`, contexts) is `runtime::docker::endpoint::resolve`.
 //!
@@ -19,6 +20,9 @@ use crate::failure::Failure;
 use crate::ui::printer::{Printer, Verbosity};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+
+/// Where Debian's `busybox-static` puts its binary.
+const DEFAULT_BUSYBOX: &str = "/bin/busybox";
 
 #[derive(Debug)]
 pub struct Settings {
@@ -34,6 +38,9 @@ pub struct Settings {
     /// `-H/--host` and `--context`, for choosing the engine.
     pub engine_host: Option<String>,
     pub engine_context: Option<String>,
+    /// The static busybox `busybox:latest` is made from when it is missing and cannot be
+    /// pulled: `ARK_BUSYBOX` → `/bin/busybox` (Debian's `busybox-static`).
+    pub busybox: PathBuf,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -154,6 +161,9 @@ impl Settings {
             warnings: Diagnostics(warnings),
             engine_host: args.host.clone(),
             engine_context: args.context.clone(),
+            busybox: var("ARK_BUSYBOX")
+                .filter(|v| !v.is_empty())
+                .map_or_else(|| PathBuf::from(DEFAULT_BUSYBOX), PathBuf::from),
         })
     }
 
@@ -243,6 +253,7 @@ impl Settings {
             warnings: Diagnostics::default(),
             engine_host: None,
             engine_context: None,
+            busybox: PathBuf::from(DEFAULT_BUSYBOX),
         }
     }
 }

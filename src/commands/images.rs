@@ -6,7 +6,7 @@ use crate::core::spec::AppSpec;
 use crate::exec::start::ImageSupply;
 use crate::failure::Failure;
 use crate::runtime::api::Runtime;
-use crate::runtime::docker::build_context;
+use crate::runtime::docker::{build_context, dockerfile as dockerfile_text};
 use crate::runtime::labels;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -44,6 +44,8 @@ impl LocalBuilds {
 pub struct Decided {
     pub supplies: BTreeMap<String, ImageSupply>,
     pub ids: BTreeMap<String, String>,
+    /// For each app to be built: the external images its Dockerfile builds on.
+    pub bases: BTreeMap<String, Vec<String>>,
 }
 
 pub async fn decide<R: Runtime>(
@@ -53,6 +55,7 @@ pub async fn decide<R: Runtime>(
 ) -> Result<Decided, Failure> {
     let mut supplies = BTreeMap::new();
     let mut ids = BTreeMap::new();
+    let mut bases = BTreeMap::new();
     // Every named image asked about at once: one round trip to a remote engine, not one each.
     let named: BTreeSet<String> = specs
         .iter()
@@ -96,11 +99,16 @@ pub async fn decide<R: Runtime>(
                     ids.insert(tag.clone(), id);
                     ImageSupply::Present(tag)
                 }
-                None => ImageSupply::Build {
-                    tag,
-                    context: Rc::new(context.tar),
-                    dockerfile,
-                },
+                None => {
+                    // Unreadable here means the build reports it; nothing to check before.
+                    let text = std::fs::read_to_string(dir.join(&dockerfile)).unwrap_or_default();
+                    bases.insert(app.clone(), dockerfile_text::base_images(&text));
+                    ImageSupply::Build {
+                        tag,
+                        context: Rc::new(context.tar),
+                        dockerfile,
+                    }
+                }
             }
         } else {
             ImageSupply::Pull(named)
@@ -108,7 +116,11 @@ pub async fn decide<R: Runtime>(
         spec.image.name = supply.reference().to_owned();
         supplies.insert(app, supply);
     }
-    Ok(Decided { supplies, ids })
+    Ok(Decided {
+        supplies,
+        ids,
+        bases,
+    })
 }
 
 /// The engine's id for an image, asking once per reference.

@@ -14,6 +14,7 @@ pub mod logs;
 pub mod logs_follow;
 pub mod logs_history;
 pub mod metrics;
+pub mod needed_images;
 pub mod on_engine;
 pub mod plan;
 pub mod restart;

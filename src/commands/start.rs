@@ -3,6 +3,7 @@
 use super::engine::{self, block_on, connect, until_interrupted};
 use super::images::{self, LocalBuilds};
 use super::load;
+use super::needed_images;
 use crate::cli::StartArgs;
 use crate::core::diagnostic::Diagnostics;
 use crate::core::plan::{Action, Observed, ObservedApp, Plan};
@@ -12,6 +13,7 @@ use crate::exit_code;
 use crate::failure::Failure;
 use crate::runtime::api::{AppContainer, Placement, Runtime};
 use crate::settings::Settings;
+use crate::ui::missing_images;
 use crate::ui::plan_view;
 use crate::ui::progress::Progress;
 use crate::ui::table::Table;
@@ -45,7 +47,7 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
         let runtime = connect(settings, Some(&name)).await?;
         let Planned {
             plan,
-            decided,
+            mut decided,
             observed_by_app,
         } = plan_on_engine(&runtime, &name, specs, &local).await?;
 
@@ -54,18 +56,46 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
             return Ok(exit_code::OK);
         }
         check_pinned_ports(&plan, &observed_by_app)?;
+        let apps: Vec<String> = plan.steps.iter().map(|s| s.spec.name.clone()).collect();
+        let progress = Progress::for_apps(args.progress, printer, &apps);
+        // Before anything is created: an image that cannot be had fails the start once, not
+        // once per app that needs it.
+        let checked = until_interrupted(needed_images::ensure(
+            &runtime,
+            &plan,
+            &mut decided.supplies,
+            &decided.bases,
+            &settings.busybox,
+            &progress.reporter(),
+        ))
+        .await;
+        let checked = match checked {
+            Ok(Ok(checked)) => checked,
+            Ok(Err(failure)) | Err(failure) => {
+                progress.finish();
+                return Err(failure);
+            }
+        };
+        for notice in &checked.notices {
+            progress.note(notice);
+        }
+        if !checked.unavailable.is_empty() {
+            progress.finish();
+            for unavailable in &checked.unavailable {
+                printer.error_text(&missing_images::render(unavailable, printer.err_styles));
+            }
+            return Ok(exit_code::FAILED);
+        }
         // Recorded on the network, so any machine sees where it was meant to run.
         let placement = Placement {
             target: environment.target().map(|(target, _)| target.to_owned()),
             engine: Some(runtime.endpoint().url.clone()),
         };
-        runtime
-            .ensure_network(&name, &placement)
-            .await
-            .map_err(engine::engine_failure)?;
+        if let Err(error) = runtime.ensure_network(&name, &placement).await {
+            progress.finish();
+            return Err(engine::engine_failure(error));
+        }
 
-        let apps: Vec<String> = plan.steps.iter().map(|s| s.spec.name.clone()).collect();
-        let progress = Progress::for_apps(args.progress, printer, &apps);
         let request = StartRequest {
             environment: &name,
             plan: &plan,
@@ -221,11 +251,19 @@ fn report(
         printer.status(&styles.good(&line));
         return exit_code::OK;
     }
+    // Each failure in full once; the table after it only names what happened, briefly.
     for (app, outcome) in outcomes {
         if let Outcome::Failed(failure) = outcome {
-            let mut text = format!("{}: `{app}` {}\n", styles.error("error"), failure.message);
+            let message = if failure.message.starts_with(&failure.brief) {
+                failure.message.clone()
+            } else {
+                format!("{}: {}", failure.brief, failure.message)
+            };
+            let mut text = format!("{}: `{app}` {message}\n", styles.error("error"));
             if let Some(code) = failure.exit_code {
-                text.push_str(&format!("  exit code: {code}\n"));
+                if !failure.message.contains(&format!("code {code}")) {
+                    text.push_str(&format!("  exit code: {code}\n"));
+                }
             }
             if let Some(probe) = &failure.last_probe {
                 text.push_str(&format!("  last probe: {probe}\n"));
@@ -241,18 +279,82 @@ fn report(
     }
     let mut table = Table::new(["APP", "RESULT"]);
     for (app, outcome) in outcomes {
-        let result = match outcome {
-            Outcome::Ready { .. } => "ready".to_owned(),
-            Outcome::Failed(f) => format!("failed: {}", f.message),
-            Outcome::NotStarted { because } => format!("not started: {because}"),
-        };
-        table.row(vec![app.clone(), result]);
+        table.row(vec![app.clone(), result_text(outcome)]);
     }
     printer.error_text(&table.render());
+    let kept: Vec<String> = outcomes
+        .iter()
+        .filter(|(_, o)| matches!(o, Outcome::Failed(f) if f.has_container))
+        .map(|(app, _)| format!("`{app}`"))
+        .collect();
+    let inspect = if kept.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; the containers of {} are left for inspection (`ark status -e {environment}`, `ark logs -e {environment}`)",
+            kept.join(", ")
+        )
+    };
     printer.error_text(&format!(
-        "{}: {failed} of {} apps not ready; containers are left for inspection (`ark status -e {environment}`, `docker logs`)\n",
+        "{}: {failed} of {} apps not ready{inspect}\n",
         styles.error("failed"),
         outcomes.len()
     ));
     exit_code::FAILED
+}
+
+/// An app's line in the summary table: what happened in a few words (the full error is
+/// printed once, above the table).
+fn result_text(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Ready { .. } => "ready".to_owned(),
+        // The error above says it all already: the table only points there.
+        Outcome::Failed(f) if f.brief == f.message => "failed (see above)".to_owned(),
+        Outcome::Failed(f) => format!("{} (see above)", f.brief),
+        Outcome::NotStarted { because } => format!("not started ({because})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exec::start::Failure as AppFailure;
+
+    fn failed(brief: &str, message: &str) -> Outcome {
+        Outcome::Failed(AppFailure {
+            brief: brief.into(),
+            message: message.into(),
+            has_container: false,
+            exit_code: None,
+            last_probe: None,
+            logs: Vec::new(),
+        })
+    }
+
+    #[test]
+    fn the_table_names_what_happened_without_repeating_the_error() {
+        let cases = [
+            (Outcome::Ready { changed: true }, "ready"),
+            (
+                failed(
+                    "build failed",
+                    "build ark-local/web:1: the command returned 1",
+                ),
+                "build failed (see above)",
+            ),
+            (
+                failed("exited with code 3", "exited with code 3"),
+                "failed (see above)",
+            ),
+            (
+                Outcome::NotStarted {
+                    because: "its dependency cache failed".into(),
+                },
+                "not started (its dependency cache failed)",
+            ),
+        ];
+        for (outcome, expected) in cases {
+            assert_eq!(result_text(&outcome), expected);
+        }
+    }
 }

@@ -46,7 +46,13 @@ pub enum Outcome {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
+    /// What went wrong in a few words, for progress lines and the summary table
+    /// ("build failed", "exited with code 3").
+    pub brief: String,
+    /// In full, with what the engine said; shown once. Equal to `brief` when that says all.
     pub message: String,
+    /// Whether the app has a container (kept for inspection).
+    pub has_container: bool,
     pub exit_code: Option<i64>,
     pub last_probe: Option<String>,
     /// The app's last log lines.
@@ -66,7 +72,9 @@ pub struct StartRequest<'a> {
 enum Status {
     Pending,
     Ready,
-    Blocked,
+    Failed,
+    /// Not started (its own dependency did not become ready).
+    Skipped,
 }
 
 /// Runs the plan. The returned outcomes are in plan order.
@@ -106,10 +114,10 @@ pub async fn run<R: Runtime>(
                 let app = step.spec.name.as_str();
                 let outcome =
                     start_one(runtime, request, step, channels, supplied, route, emit).await;
-                let status = if matches!(outcome, Outcome::Ready { .. }) {
-                    Status::Ready
-                } else {
-                    Status::Blocked
+                let status = match outcome {
+                    Outcome::Ready { .. } => Status::Ready,
+                    Outcome::Failed(_) => Status::Failed,
+                    Outcome::NotStarted { .. } => Status::Skipped,
                 };
                 let _ = channels[app].0.send(status);
                 (app.to_owned(), outcome)
@@ -141,10 +149,12 @@ async fn start_one<R: Runtime>(
 ) -> Outcome {
     let spec = &step.spec;
     let app = spec.name.as_str();
-    let fail = |message: String| {
-        emit(app, Phase::Failed(message.clone()));
+    let fail = |brief: &str, message: String, has_container: bool| {
+        emit(app, Phase::Failed(brief.to_owned()));
         Outcome::Failed(Failure {
+            brief: brief.to_owned(),
             message,
+            has_container,
             exit_code: None,
             last_probe: None,
             logs: Vec::new(),
@@ -154,11 +164,18 @@ async fn start_one<R: Runtime>(
     // The image comes first: it may be pulled or built while dependencies start.
     let image = match request.images.get(app) {
         Some(supply) => supply.clone(),
-        None => return fail("no image decided for this app".into()),
+        None => {
+            let message = "no image decided for this app";
+            return fail(message, message.to_owned(), false);
+        }
     };
     if step.action != Action::Leave && step.action != Action::Start {
         if let Err(message) = supply_image(runtime, &image, supplied, app, emit).await {
-            return fail(message);
+            let brief = match image {
+                ImageSupply::Build { .. } => "build failed",
+                ImageSupply::Pull(_) | ImageSupply::Present(_) => "pull failed",
+            };
+            return fail(brief, message, false);
         }
     }
 
@@ -172,14 +189,15 @@ async fn start_one<R: Runtime>(
             if let (Action::Recreate(reasons), Some(current)) = (action, current) {
                 emit(app, Phase::Recreating(reasons.join(", ")));
                 if let Err(e) = runtime.remove(&current.id).await {
-                    return fail(format!("cannot remove the old container: {e}"));
+                    let brief = "cannot remove the old container";
+                    return fail(brief, format!("{brief}: {e}"), true);
                 }
             } else {
                 emit(app, Phase::Creating);
             }
             match create_or_adopt(runtime, request.environment, step, image.reference()).await {
                 Ok(id) => (id, true),
-                Err(message) => return fail(message),
+                Err(message) => return fail("cannot create", message, false),
             }
         }
     };
@@ -200,14 +218,18 @@ async fn start_one<R: Runtime>(
             continue;
         };
         let mut receiver = receiver.clone();
-        // A closed channel cannot happen (senders live as long as the run); count it as blocked.
+        // A closed channel cannot happen (senders live as long as the run); count it as failed.
         let status = receiver
             .wait_for(|s| *s != Status::Pending)
             .await
-            .map_or(Status::Blocked, |s| *s);
-        if status == Status::Blocked {
+            .map_or(Status::Failed, |s| *s);
+        if status != Status::Ready {
             // Its container stays created, not started: the next start starts it.
-            let because = format!("{dependency} is not ready");
+            let because = if status == Status::Skipped {
+                format!("its dependency {dependency} was not started")
+            } else {
+                format!("its dependency {dependency} failed")
+            };
             emit(app, Phase::NotStarted(because.clone()));
             return Outcome::NotStarted { because };
         }
@@ -220,7 +242,7 @@ async fn start_one<R: Runtime>(
     if needs_start {
         emit(app, Phase::Starting);
         if let Err(e) = runtime.start(&id).await {
-            return fail(format!("cannot start: {e}"));
+            return fail("cannot start", format!("cannot start: {e}"), true);
         }
     }
 
@@ -257,7 +279,9 @@ async fn start_one<R: Runtime>(
             };
             emit(app, Phase::Failed(message.clone()));
             Outcome::Failed(Failure {
+                brief: message.clone(),
                 message,
+                has_container: true,
                 exit_code,
                 last_probe,
                 logs,

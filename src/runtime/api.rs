@@ -6,7 +6,7 @@ use crate::core::spec::AppSpec;
 use crate::logs::timestamp::Timestamp;
 use futures_util::stream::LocalBoxStream;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Where the engine is, and what said so (for messages: "tried X (from DOCKER_HOST)").
@@ -95,6 +95,23 @@ pub enum EngineError {
     NotFound(String),
     #[error("{0}")]
     Failed(String),
+}
+
+/// An image made from a local binary (`Runtime::seed_busybox`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seeded {
+    pub id: String,
+    /// What it was made from, for messages: "/bin/busybox (static busybox v1.35.0, 398 applets)".
+    pub from: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    /// The binary on this machine cannot be used (missing, not static): installing it helps.
+    #[error("{0}")]
+    NoBusybox(String),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -372,6 +389,11 @@ pub trait Runtime {
     async fn image_id(&self, image: &str) -> Result<Option<String>, EngineError>;
 
     async fn pull(&self, image: &str, progress: &dyn Fn(ImageProgress)) -> Result<(), EngineError>;
+
+    /// Makes `image` on the engine from the static busybox binary at `busybox` on this
+    /// machine, with no registry: for `busybox:latest` when it is missing and cannot be
+    /// pulled.
+    async fn seed_busybox(&self, image: &str, busybox: &Path) -> Result<Seeded, SeedError>;
 
     /// Builds `context` (a tar) with `dockerfile`, tagged `tag`.
     async fn build(

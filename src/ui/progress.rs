@@ -172,6 +172,27 @@ impl Progress {
         }
     }
 
+    /// A line of its own about the whole operation (not one app), above the live lines.
+    pub fn note(&self, text: &str) {
+        match self {
+            Progress::Tty { bars, .. } => {
+                if bars.println(text).is_err() {
+                    eprintln_safe(text);
+                }
+            }
+            Progress::Plain { .. } => eprintln_safe(text),
+            Progress::Json => eprintln_safe(
+                &serde_json::json!({
+                    "ts": crate::ui::time::now_rfc3339(),
+                    "event": "note",
+                    "detail": text,
+                })
+                .to_string(),
+            ),
+            Progress::Quiet => {}
+        }
+    }
+
     /// Stops the live lines, keeping each app's last state on screen above the summary.
     pub fn finish(&self) {
         if let Progress::Tty { lines, .. } = self {

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod engine;
+pub mod own_engine;
 pub mod ssh;
 pub mod tls;
 
@@ -11,10 +12,18 @@ use std::path::{Path, PathBuf};
 /// `ark` with no user config, no default environment and no colour.
 pub fn ark() -> Command {
     let mut command = Command::cargo_bin("ark").expect("the ark binary is built");
+    ark_isolated(&mut command);
+    command
+}
+
+/// Makes a command that runs `ark` (directly or through a wrapper) ignore the user's own
+/// config, environment variables and engine choice.
+pub fn ark_isolated(command: &mut Command) {
     for var in [
         "ARK_APPS",
         "ARK_ENVIRONMENTS",
         "ARK_ENVIRONMENT",
+        "ARK_BUSYBOX",
         "DOCKER_HOST",
         "DOCKER_CONTEXT",
         "DOCKER_TLS_VERIFY",
@@ -27,7 +36,6 @@ pub fn ark() -> Command {
     command
         .env("ARK_CONFIG", "/nonexistent/ark-config.yml")
         .env("NO_COLOR", "1");
-    command
 }
 
 /// The repository's root (where Cargo.toml is).

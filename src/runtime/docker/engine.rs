@@ -8,7 +8,7 @@ use crate::core::spec::AppSpec;
 use crate::runtime::api::{
     is_loopback_host, AppContainer, CheckLabel, Endpoint, EngineError, ExposeLabel, ImageProgress,
     LogLine, LogLines, LogOptions, NetworkInfo, Output, Placement, PortReach, PortStream,
-    Published, Runtime, SampleStream, State, TlsFiles,
+    Published, Runtime, SampleStream, SeedError, Seeded, State, TlsFiles,
 };
 use crate::runtime::labels;
 use bollard::container::LogOutput;
@@ -23,6 +23,7 @@ use futures_util::StreamExt;
 use hyper_util::client::legacy::connect::HttpConnector;
 use std::collections::HashMap;
 use std::collections::VecDeque;
+use std::path::Path;
 use std::time::Duration;
 
 /// The newest API ark uses, and the oldest engine it supports.
@@ -295,6 +296,17 @@ fn failed(context: &str, error: BollardError) -> EngineError {
             EngineError::Failed(format!("{context}: {message}"))
         }
         _ => EngineError::Failed(format!("{context}: {error}")),
+    }
+}
+
+/// An error in a pull's or build's progress stream: the engine's own words, without
+/// bollard's "Docker stream error" wrapper.
+fn stream_failed(context: &str, error: BollardError) -> EngineError {
+    match error {
+        BollardError::DockerStreamError { error } => {
+            EngineError::Failed(format!("{context}: {}", error.trim()))
+        }
+        error => failed(context, error),
     }
 }
 
@@ -638,7 +650,7 @@ impl Runtime for DockerRuntime {
         let docker = self.patient();
         let mut stream = docker.create_image(Some(options), None, None);
         while let Some(item) = stream.next().await {
-            let info = item.map_err(|e| failed(&format!("pull {image}"), e))?;
+            let info = item.map_err(|e| stream_failed(&format!("pull {image}"), e))?;
             if let Some(error) = info.error_detail.and_then(|d| d.message) {
                 return Err(EngineError::Failed(format!("pull {image}: {error}")));
             }
@@ -661,6 +673,10 @@ impl Runtime for DockerRuntime {
             });
         }
         Ok(())
+    }
+
+    async fn seed_busybox(&self, image: &str, busybox: &Path) -> Result<Seeded, SeedError> {
+        super::busybox_seed::import(&self.patient(), image, busybox).await
     }
 
     async fn build(
@@ -716,7 +732,7 @@ impl Runtime for DockerRuntime {
                 progress(ImageProgress::ContextSent { sent: total, total });
                 reported = Some(total);
             }
-            let info = item.map_err(|e| failed(&format!("build {tag}"), e))?;
+            let info = item.map_err(|e| stream_failed(&format!("build {tag}"), e))?;
             if let Some(error) = info.error_detail.and_then(|d| d.message) {
                 return Err(EngineError::Failed(format!(
                     "build {tag}: {}",
@@ -1098,7 +1114,7 @@ fn exit_code_from_status(status: &str) -> Option<i64> {
 }
 
 /// `registry:5000/app:tag` → (`registry:5000/app`, `tag`); no tag → `latest`.
-fn split_tag(image: &str) -> (&str, &str) {
+pub(super) fn split_tag(image: &str) -> (&str, &str) {
     let last_slash = image.rfind('/').map_or(0, |i| i + 1);
     match image[last_slash..].rfind(':') {
         Some(colon) if !image.contains('@') => (
