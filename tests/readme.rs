@@ -30,13 +30,16 @@ fn the_readme_command_works_verbatim_on_a_fresh_machine() {
     let machine = FreshMachine::new();
     let shell = |line: &str, path: &str| {
         let mut command = engine.command("bash");
-        machine.user_shell(&mut command, path);
+        machine.user_shell(&mut command, path, Some(engine.docker_host()));
         transcript(command.arg("-c").arg(line))
     };
 
     // A fresh shell: cargo works (its bin folder is on PATH), ~/.local/bin is not, no ark.
     let (code, text) = shell("command -v ark", &machine.path);
-    assert_ne!(code, 0, "ark is on the fresh machine's PATH already: {text}");
+    assert_ne!(
+        code, 0,
+        "ark is on the fresh machine's PATH already: {text}"
+    );
 
     let (code, text) = shell(MAIN_COMMAND, &machine.path);
     assert_eq!(code, 0, "{text}");
@@ -77,7 +80,10 @@ fn the_readme_command_works_verbatim_on_a_fresh_machine() {
     // Re-running is safe: same place, same result, nothing else on PATH to report.
     let (code, text) = shell("./install.sh", &machine.path);
     assert_eq!(code, 0, "{text}");
-    assert!(text.contains(&format!("to {}", installed.display())), "{text}");
+    assert!(
+        text.contains(&format!("to {}", installed.display())),
+        "{text}"
+    );
     assert!(!text.contains("another ark"), "{text}");
 
     // With ~/.local/bin on PATH it goes there, and the older copy later on PATH is named.
@@ -116,15 +122,18 @@ fn the_readme_command_works_verbatim_on_a_fresh_machine() {
     let (code, text) = shell("ark down -e demo", &machine.path);
     assert_eq!(code, 0, "{text}");
     let (containers, networks, _) = engine.contents();
-    assert!(containers.is_empty() && networks.is_empty(), "{containers:?} {networks:?}");
+    assert!(
+        containers.is_empty() && networks.is_empty(),
+        "{containers:?} {networks:?}"
+    );
 }
 
 #[test]
 fn install_sh_with_a_prefix_installs_there_and_says_how_to_reach_it() {
     let machine = FreshMachine::new();
     let prefix = machine.root.path().join("opt");
-    let mut command = Command::new("bash");
-    machine.user_shell(&mut command, &machine.path);
+    let mut command = assert_cmd::Command::new("bash");
+    machine.user_shell(&mut command, &machine.path, None);
     let (code, text) = transcript(
         command
             .arg("-c")
@@ -137,7 +146,10 @@ fn install_sh_with_a_prefix_installs_there_and_says_how_to_reach_it() {
         text.contains(&format!(
             "warning: {} is not on your PATH",
             prefix.join("bin").display()
-        )) && text.contains(&format!("export PATH=\"{}:$PATH\"", prefix.join("bin").display())),
+        )) && text.contains(&format!(
+            "export PATH=\"{}:$PATH\"",
+            prefix.join("bin").display()
+        )),
         "{text}"
     );
     assert!(!machine.cargo_bin.join("ark").exists());
@@ -169,7 +181,14 @@ impl FreshMachine {
         let cargo_bin = cargo_home.join("bin");
         std::fs::create_dir_all(&cargo_bin).unwrap();
         // The toolchain's commands (rustup's proxies), not any program installed beside them.
-        for tool in ["cargo", "rustc", "rustup", "rustdoc", "cargo-clippy", "cargo-fmt"] {
+        for tool in [
+            "cargo",
+            "rustc",
+            "rustup",
+            "rustdoc",
+            "cargo-clippy",
+            "cargo-fmt",
+        ] {
             let real = real_cargo.join("bin").join(tool);
             if real.exists() {
                 std::os::unix::fs::symlink(&real, cargo_bin.join(tool)).unwrap();
@@ -207,12 +226,16 @@ impl FreshMachine {
     }
 
     /// The user's login shell, in the clone, with nothing of this process's environment.
-    fn user_shell(&self, command: &mut Command, path: &str) {
-        let docker_host = command
-            .get_envs()
-            .find(|(name, _)| *name == "DOCKER_HOST")
-            .and_then(|(_, value)| value.map(|v| v.to_owned()));
-        command.env_clear().current_dir(&self.clone).env("PATH", path);
+    fn user_shell(
+        &self,
+        command: &mut assert_cmd::Command,
+        path: &str,
+        docker_host: Option<String>,
+    ) {
+        command
+            .env_clear()
+            .current_dir(&self.clone)
+            .env("PATH", path);
         for (name, value) in &self.env {
             command.env(name, value);
         }
@@ -240,7 +263,7 @@ fn fresh_clone() -> &'static Path {
 }
 
 /// Exit code and everything the command printed (stdout, then stderr).
-fn transcript(command: &mut Command) -> (i32, String) {
+fn transcript(command: &mut assert_cmd::Command) -> (i32, String) {
     let out = command.output().expect("the command runs");
     (
         out.status.code().unwrap_or(-1),
