@@ -15,6 +15,7 @@ pub mod logs_follow;
 pub mod logs_history;
 pub mod metrics;
 pub mod on_engine;
+pub mod pick;
 pub mod plan;
 pub mod restart;
 pub mod start;

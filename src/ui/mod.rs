@@ -3,6 +3,7 @@
 pub mod json;
 pub mod log_view;
 pub mod metrics_view;
+pub mod picker;
 pub mod plan_view;
 pub mod printer;
 pub mod progress;
