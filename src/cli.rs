@@ -196,8 +196,8 @@ pub struct StartArgs {
     #[command(flatten)]
     pub environment: EnvironmentArg,
 
-    /// Apps to start (with everything they depend on)
-    #[arg(required = true, value_name = "APP")]
+    /// Apps to start (with everything they depend on); none on a terminal: pick them
+    #[arg(value_name = "APP")]
     pub apps: Vec<String>,
 
     /// Only the named apps, not their dependencies

@@ -10,5 +10,5 @@ pub const USAGE: i32 = 2;
 pub const INVALID: i32 = 3;
 /// The container engine did not answer.
 pub const ENGINE_UNREACHABLE: i32 = 4;
-/// The user pressed Ctrl-C.
+/// The user pressed Ctrl-C (or left a picker with Esc or Ctrl-C).
 pub const INTERRUPTED: i32 = 130;

@@ -20,6 +20,9 @@ pub enum Failure {
     /// The user pressed Ctrl-C (exit 130).
     #[error("interrupted")]
     Interrupted,
+    /// The user left a picker (Esc, Ctrl-C) before anything was done (exit 130).
+    #[error("cancelled")]
+    Cancelled,
 }
 
 impl Failure {
@@ -29,7 +32,7 @@ impl Failure {
             Failure::Invalid(_) => exit_code::INVALID,
             Failure::Failed(_) => exit_code::FAILED,
             Failure::Unreachable(_) => exit_code::ENGINE_UNREACHABLE,
-            Failure::Interrupted => exit_code::INTERRUPTED,
+            Failure::Interrupted | Failure::Cancelled => exit_code::INTERRUPTED,
         }
     }
 }

@@ -77,6 +77,7 @@ fn report(failure: &Failure, settings: &Settings) -> i32 {
             "{}: what was created is left as it is; run the command again to converge\n",
             styles.warning("interrupted")
         ),
+        Failure::Cancelled => format!("{}: nothing changed\n", styles.warning("cancelled")),
     };
     settings.printer.error_text(&text);
     failure.exit_code()

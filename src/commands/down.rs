@@ -17,7 +17,7 @@ use futures_util::future::join_all;
 use std::collections::BTreeSet;
 
 pub fn run(args: &DownArgs, settings: &Settings) -> Result<i32, Failure> {
-    let name = settings.environment(args.environment.name.as_deref())?;
+    let name = super::pick::environment(settings, args.environment.name.as_deref())?;
     block_on(async {
         let runtime = connect(settings, Some(&name)).await?;
         let containers = on_engine::containers(&runtime, &name).await?;

@@ -9,6 +9,7 @@ use crate::failure::Failure;
 use crate::runtime::api::{AppContainer, Endpoint, EngineError, NetworkInfo, Runtime};
 use crate::settings::Settings;
 use futures_util::future::join_all;
+use std::collections::BTreeMap;
 
 /// One engine to ask, and why it is asked.
 #[derive(Debug)]
@@ -137,7 +138,38 @@ pub struct Seen {
     pub networks: Vec<NetworkInfo>,
 }
 
+/// One environment on an engine, as `Seen::environments` sums it up.
+#[derive(Debug, Default)]
+pub struct Present<'a> {
+    pub apps: Vec<&'a AppContainer>,
+    /// Where it was meant to run: its network's target label.
+    pub target: Option<&'a str>,
+}
+
+impl Present<'_> {
+    pub fn running(&self) -> usize {
+        self.apps.iter().filter(|a| a.is_running()).count()
+    }
+}
+
 impl Seen {
+    /// Every environment with a container or a network here, by name.
+    pub fn environments(&self) -> BTreeMap<&str, Present<'_>> {
+        let mut by_env: BTreeMap<&str, Present> = BTreeMap::new();
+        for network in &self.networks {
+            by_env.entry(&network.environment).or_default().target =
+                network.placement.target.as_deref();
+        }
+        for container in &self.containers {
+            by_env
+                .entry(&container.environment)
+                .or_default()
+                .apps
+                .push(container);
+        }
+        by_env
+    }
+
     async fn read<R: Runtime>(runtime: &R) -> Result<Seen, EngineError> {
         let (containers, networks) =
             futures_util::future::join(runtime.list(None), runtime.networks(None)).await;

@@ -39,7 +39,7 @@ impl From<EngineError> for End {
 }
 
 pub fn run(args: &LogsArgs, settings: &Settings) -> Result<i32, Failure> {
-    let name = settings.environment(args.environment.name.as_deref())?;
+    let name = super::pick::environment(settings, args.environment.name.as_deref())?;
     let grep = args
         .grep
         .as_deref()

@@ -16,6 +16,7 @@ pub mod logs_history;
 pub mod metrics;
 pub mod needed_images;
 pub mod on_engine;
+pub mod pick;
 pub mod plan;
 pub mod restart;
 pub mod start;

@@ -4,6 +4,7 @@ use super::engine::{self, block_on, connect, until_interrupted};
 use super::images::{self, LocalBuilds};
 use super::load;
 use super::needed_images;
+use super::pick;
 use crate::cli::StartArgs;
 use crate::core::diagnostic::Diagnostics;
 use crate::core::plan::{Action, Observed, ObservedApp, Plan};
@@ -14,6 +15,7 @@ use crate::failure::Failure;
 use crate::runtime::api::{AppContainer, Placement, Runtime};
 use crate::settings::Settings;
 use crate::ui::missing_images;
+use crate::ui::picker;
 use crate::ui::plan_view;
 use crate::ui::progress::Progress;
 use crate::ui::table::Table;
@@ -22,13 +24,19 @@ use std::time::Instant;
 
 pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
     let printer = &settings.printer;
+    // No apps and nobody to pick them: the usage error comes first, as clap's did when
+    // APP was required; with a terminal, they are picked once the environment is known.
+    if args.apps.is_empty() && !picker::attended() {
+        return Err(pick::no_apps_given());
+    }
     let name = settings.environment(args.environment.name.as_deref())?;
+    let apps = pick::apps_to_start(settings, &args.apps)?;
     let load::Desired {
         environment,
         start_set: set,
         specs,
         problems,
-    } = load::desired(settings, &name, &args.apps, !args.no_deps, &args.set.values)?;
+    } = load::desired(settings, &name, &apps, !args.no_deps, &args.set.values)?;
     if problems.iter().any(|p| p.is_error()) {
         return Err(Failure::Invalid(Diagnostics(problems)));
     }
@@ -40,7 +48,7 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
     {
         printer.detail(&format!("{app}: not started here ({:?})", set.role(app)));
     }
-    let local = LocalBuilds::parse(&args.local, &args.apps);
+    let local = LocalBuilds::parse(&args.local, &apps);
     let began = Instant::now();
 
     block_on(async {

@@ -18,7 +18,6 @@ use crate::ui::table::Table;
 use crate::ui::time::unix_now;
 use futures_util::future::join_all;
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 pub fn run(args: &StatusArgs, settings: &Settings) -> Result<i32, Failure> {
@@ -106,29 +105,22 @@ async fn all_environments(args: &StatusArgs, settings: &Settings) -> Result<i32,
 /// One row per environment on an engine: apps, how many run, age, and where it was meant
 /// to run (its network's target label).
 fn environment_rows(seen: &Seen, engine: &str, now: i64) -> Vec<Value> {
-    let mut by_env: BTreeMap<&str, (Vec<&AppContainer>, Option<&str>)> = BTreeMap::new();
-    for network in &seen.networks {
-        by_env.entry(&network.environment).or_default().1 = network.placement.target.as_deref();
-    }
-    for container in &seen.containers {
-        by_env
-            .entry(&container.environment)
-            .or_default()
-            .0
-            .push(container);
-    }
-    by_env
+    seen.environments()
         .iter()
-        .map(|(env, (apps, target))| {
-            let running = apps.iter().filter(|a| a.is_running()).count();
-            let oldest = apps.iter().map(|a| a.created).filter(|c| *c > 0).min();
+        .map(|(env, present)| {
+            let oldest = present
+                .apps
+                .iter()
+                .map(|a| a.created)
+                .filter(|c| *c > 0)
+                .min();
             json!({
                 "environment": env,
-                "apps": apps.len(),
-                "running": running,
+                "apps": present.apps.len(),
+                "running": present.running(),
                 "age_seconds": oldest.map(|c| (now - c).max(0)),
                 "engine": engine,
-                "target": target,
+                "target": present.target,
             })
         })
         .collect()

@@ -4,6 +4,7 @@ pub mod json;
 pub mod log_view;
 pub mod metrics_view;
 pub mod missing_images;
+pub mod picker;
 pub mod plan_view;
 pub mod printer;
 pub mod progress;
