@@ -29,6 +29,8 @@ fn every_shell_gets_a_script_that_asks_ark() {
         let (code, script, _) = output(ark().args(["completions", shell]));
         assert_eq!(code, 0, "{shell}");
         assert!(script.contains("ARK_COMPLETE"), "{shell}: {script}");
+        let (code, asked, _) = output(ark().env("ARK_COMPLETE", shell));
+        assert_eq!((code, asked), (0, script), "ARK_COMPLETE={shell} ark");
     }
 }
 

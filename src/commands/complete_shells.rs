@@ -1,12 +1,18 @@
 //! How a completion answer reaches the shell: clap_complete's own adapters, with one change
 //! of taste. clap offers every flag on an empty word, which buries the names one asked for
 //! (`ark start -e dev <Tab>` would list 16 flags after the apps); here flags come when the
-//! word starts with `-`, or when there is nothing else to offer.
+//! word starts with `-`, or when there is nothing else to offer. And zsh's script also
+//! completes when it is autoloaded, not only from the next Tab on.
 
 use clap_complete::env::EnvCompleter;
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::Path;
+
+const ZSH_AUTOLOADED: &str = r#"if [[ "${funcstack[1]}" == "_ark" ]]; then
+    _clap_dynamic_completer_ark "$@"
+fi
+"#;
 
 pub struct ValuesFirst<'a> {
     shell: &'a dyn EnvCompleter,
@@ -41,7 +47,13 @@ impl EnvCompleter for ValuesFirst<'_> {
         buf: &mut dyn Write,
     ) -> Result<(), std::io::Error> {
         self.shell
-            .write_registration(var, name, bin, completer, buf)
+            .write_registration(var, name, bin, completer, buf)?;
+        if self.shell.name() == "zsh" {
+            // Installed as `_ark` in $fpath, the file is autoloaded on the first Tab and run
+            // as that completion: it must also complete then, not only register for the next.
+            buf.write_all(ZSH_AUTOLOADED.as_bytes())?;
+        }
+        Ok(())
     }
 
     fn write_complete(

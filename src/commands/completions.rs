@@ -4,6 +4,7 @@
 //! settings on the line.
 
 use super::complete::VAR;
+use super::complete_shells::ValuesFirst;
 use crate::cli::CompletionsArgs;
 use crate::exit_code;
 use crate::failure::Failure;
@@ -17,7 +18,7 @@ pub fn run(args: &CompletionsArgs, settings: &Settings) -> Result<i32, Failure> 
 }
 
 pub fn script(shell: Shell) -> String {
-    let registrar: &dyn EnvCompleter = match shell {
+    let adapter: &dyn EnvCompleter = match shell {
         Shell::Bash => &Bash,
         Shell::Zsh => &Zsh,
         Shell::Fish => &Fish,
@@ -27,17 +28,6 @@ pub fn script(shell: Shell) -> String {
     };
     let mut buffer = Vec::new();
     // Writing into memory cannot fail.
-    let _ = registrar.write_registration(VAR, "ark", "ark", "ark", &mut buffer);
-    let mut script = String::from_utf8_lossy(&buffer).into_owned();
-    if shell == Shell::Zsh {
-        // Installed as `_ark` in $fpath, the file is autoloaded on the first Tab and run as
-        // that completion: it must also complete then, not only register for the next Tab.
-        script.push_str(ZSH_AUTOLOADED);
-    }
-    script
+    let _ = ValuesFirst::new(adapter, "").write_registration(VAR, "ark", "ark", "ark", &mut buffer);
+    String::from_utf8_lossy(&buffer).into_owned()
 }
-
-const ZSH_AUTOLOADED: &str = r#"if [[ "${funcstack[1]}" == "_ark" ]]; then
-    _clap_dynamic_completer_ark "$@"
-fi
-"#;
