@@ -264,8 +264,8 @@ fn commands_and_flags_still_complete() {
 }
 
 /// zsh: an interactive zsh in a pty (zsh's own zpty) autoloads `_ark` from $fpath after
-/// compinit; a double Tab lists the candidates. Returns that listing.
-fn zsh_listing(dir: &Path, line: &str, last: &str) -> String {
+/// compinit. Types `line` and `tabs` Tabs, and returns the screen's text once it shows `last`.
+fn zsh_screen(dir: &Path, line: &str, tabs: usize, last: &str) -> String {
     let fpath = repo().join("completions");
     let driver = format!(
         r#"
@@ -274,13 +274,14 @@ zpty z 'zsh -f -i'
 zpty -w z "PS1='%% '; fpath=({fpath} \$fpath); autoload -Uz compinit; compinit -u -D; echo READY"
 zpty -r z out '*READY*'
 zpty -r z out '*READY*'
-zpty -w -n z {typed}$'\t\t'
+zpty -w -n z {typed}{tabs}
 zpty -r z out '*{last}*'
 print -r -- "$out"
 zpty -d z
 "#,
         fpath = fpath.display(),
         typed = shell_quote(line),
+        tabs = "$'\\t'".repeat(tabs),
     );
     answer(shell("zsh", dir, false).args(["-f", "-c", &driver]), line)
 }
@@ -288,16 +289,25 @@ zpty -d z
 #[test]
 fn zsh_lists_names_through_compinit() {
     let dir = laptop();
-    let listing = zsh_listing(dir.path(), "ark start -e ", "qa");
+    let listing = zsh_screen(dir.path(), "ark start -e ", 2, "qa");
     assert!(
         listing.contains("dev") && listing.contains("qa"),
         "{listing}"
     );
-    let listing = zsh_listing(dir.path(), "ark start -e dev ", "worker");
+    let listing = zsh_screen(dir.path(), "ark start -e dev ", 2, "worker");
     for app in ["api", "broken", "web", "worker"] {
         assert!(listing.contains(app), "{app}: {listing}");
     }
     assert!(!listing.contains("queue"), "{listing}");
+}
+
+#[test]
+fn zsh_completes_on_the_first_tab() {
+    // The first Tab autoloads `_ark`; it must complete then, not only from the next Tab on
+    // (until `worker` shows, the test waits, and fails at the timeout).
+    let dir = laptop();
+    let screen = zsh_screen(dir.path(), "ark start -e dev wo", 1, "worker");
+    assert!(screen.contains("ark start -e dev worker"), "{screen}");
 }
 
 #[test]
