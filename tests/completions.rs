@@ -67,7 +67,10 @@ fn shell(program: &str, dir: &Path, engine: bool) -> Command {
         std::env::var("PATH").unwrap_or_default()
     );
     let mut command = Command::new(program);
-    for var in common::USER_VARS.iter().chain(&["ARK_COMPLETE"]) {
+    for var in common::USER_VARS
+        .iter()
+        .chain(&["ARK_COMPLETE", "ARK_COMPLETE_ENGINE_TIMEOUT"])
+    {
         command.env_remove(var);
     }
     command
@@ -80,7 +83,10 @@ fn shell(program: &str, dir: &Path, engine: bool) -> Command {
         .env("DOCKER_CONFIG", dir.join("docker"))
         .env("NO_COLOR", "1")
         .timeout(Duration::from_secs(60));
-    if !engine {
+    if engine {
+        // A loaded test machine's engine may take longer than the 300 ms a Tab waits.
+        command.env("ARK_COMPLETE_ENGINE_TIMEOUT", "30s");
+    } else {
         command.env("DOCKER_HOST", "unix:///nonexistent/ark-tests-offline.sock");
     }
     command
@@ -95,9 +101,14 @@ fn answer(command: &mut Command, line: &str) -> String {
     stdout
 }
 
-/// The words of `line` as the shell splits them; a trailing space starts an empty word.
+/// The words of `line` as bash splits them (COMP_WORDBREAKS makes `--apps=x` three words);
+/// a trailing space starts an empty word.
 fn words(line: &str) -> Vec<String> {
-    let mut words: Vec<String> = line.split_whitespace().map(str::to_owned).collect();
+    let mut words: Vec<String> = line
+        .replace('=', " = ")
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
     if line.ends_with(' ') {
         words.push(String::new());
     }
@@ -207,6 +218,24 @@ fn without_an_engine_an_environments_apps_are_the_catalogs() {
             &["api", "broken", "web", "worker"],
         );
     }
+}
+
+#[test]
+fn an_engine_that_never_answers_leaves_the_names_on_disk() {
+    // It accepts connections and says nothing: the Tab gives up on it at its deadline.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let host = format!("tcp://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let held: Vec<_> = listener.incoming().collect();
+        drop(held);
+    });
+    let dir = laptop();
+    let silent = [("DOCKER_HOST", host.as_str())];
+    assert_eq!(bash(dir.path(), "ark start -e ", &silent), ["dev", "qa"]);
+    assert_eq!(
+        fish(dir.path(), "ark logs -e dev ", &silent),
+        ["api", "broken", "web", "worker"]
+    );
 }
 
 #[test]

@@ -70,13 +70,28 @@ pub fn respond() -> Option<i32> {
 }
 
 /// The words on the shell's line except the one being completed: what they say about
-/// settings, command and environment holds wherever the cursor is.
+/// settings, command and environment holds wherever the cursor is. bash splits words at `=`
+/// (`--apps=x` arrives as `--apps`, `=`, `x`): such a flag is joined back.
 fn context_words(words: &[OsString], cursor: usize) -> Vec<OsString> {
     let mut words = words.to_vec();
     if cursor > 0 && cursor < words.len() {
         words.remove(cursor);
     }
-    words
+    let mut joined: Vec<OsString> = Vec::with_capacity(words.len());
+    let mut rest = words.into_iter();
+    while let Some(word) = rest.next() {
+        let after_flag = joined
+            .last()
+            .is_some_and(|flag| flag.to_string_lossy().starts_with("--"));
+        match (word == "=" && after_flag, joined.last_mut()) {
+            (true, Some(flag)) => {
+                flag.push("=");
+                flag.push(rest.next().unwrap_or_default());
+            }
+            _ => joined.push(word),
+        }
+    }
+    joined
 }
 
 /// The CLI with a source of names on every argument that takes one.
@@ -134,5 +149,10 @@ mod tests {
             .collect();
         assert_eq!(context_words(&words, 3), ["ark", "logs", "-e", "api"]);
         assert_eq!(context_words(&words, 5), words);
+        let split: Vec<OsString> = ["ark", "--apps", "=", "x", "start", ""]
+            .into_iter()
+            .map(OsString::from)
+            .collect();
+        assert_eq!(context_words(&split, 5), ["ark", "--apps=x", "start"]);
     }
 }

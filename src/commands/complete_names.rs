@@ -18,8 +18,16 @@ use std::ffi::OsString;
 use std::future::Future;
 use std::time::Duration;
 
-/// How long a completion waits for the engine before it offers what is on disk.
+/// How long a completion waits for the engine before it offers what is on disk, unless
+/// `ARK_COMPLETE_ENGINE_TIMEOUT` says otherwise (a far engine, a loaded test machine).
 const ENGINE_DEADLINE: Duration = Duration::from_millis(300);
+
+fn engine_deadline() -> Duration {
+    std::env::var("ARK_COMPLETE_ENGINE_TIMEOUT")
+        .ok()
+        .and_then(|text| crate::core::duration::parse_duration(&text).ok())
+        .unwrap_or(ENGINE_DEADLINE)
+}
 
 /// What the line says: the settings it resolves to and the environment it names.
 #[derive(Debug)]
@@ -111,7 +119,7 @@ impl Names {
     }
 
     /// Asks the engine `environment` runs on (the settings' without one), giving up after
-    /// `ENGINE_DEADLINE`. An ssh engine is not asked: its login alone takes longer.
+    /// `engine_deadline()`. An ssh engine is not asked: its login alone takes longer.
     fn ask_engine<F, Fut>(&self, environment: Option<&str>, ask: F) -> Option<Vec<String>>
     where
         F: FnOnce(DockerRuntime) -> Fut,
@@ -131,7 +139,7 @@ impl Names {
                 let runtime = DockerRuntime::connect(endpoint).await.ok()?;
                 ask(runtime).await
             };
-            tokio::time::timeout(ENGINE_DEADLINE, asked).await
+            tokio::time::timeout(engine_deadline(), asked).await
         });
         answer.ok()?.ok()?
     }
