@@ -23,6 +23,9 @@ use ui::printer::render_diagnostic;
 
 /// Runs ark with the process's arguments; returns the exit code.
 pub fn main_with_args() -> i32 {
+    if let Some(code) = commands::complete::respond() {
+        return code;
+    }
     let cli = Cli::parse();
     match Settings::resolve(&cli.global, &|name| std::env::var(name).ok()) {
         Ok(settings) => match run(&cli.command, &settings) {

@@ -1,5 +1,8 @@
 //! One file per command: the only code that knows a command's whole sequence.
 
+pub mod complete;
+pub mod complete_names;
+pub mod complete_shells;
 pub mod completions;
 pub mod config;
 pub mod deps;

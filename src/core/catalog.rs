@@ -42,6 +42,26 @@ impl Catalog {
         catalog
     }
 
+    /// The app names under `folders`, from file names alone (shell completion must not wait
+    /// for every file to be parsed): sorted, each once, broken definitions included. A file
+    /// with a top-level `type:` is a production resource, not an app; unreadable folders and
+    /// names that cannot be apps are left out.
+    pub fn names(folders: &[PathBuf]) -> Vec<String> {
+        let mut names: Vec<String> = folders
+            .iter()
+            .filter_map(|folder| definition_files(folder).ok())
+            .flatten()
+            .filter(|path| {
+                !std::fs::read_to_string(path).is_ok_and(|text| definition::is_resource(&text))
+            })
+            .filter_map(|path| definition::app_name(&path))
+            .filter(|name| definition::check_name(name).is_ok())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
     /// Loads definitions from memory (tests, benchmarks): `(path, text)` pairs.
     pub fn from_texts<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Catalog {
         let mut catalog = Catalog::default();
@@ -284,6 +304,25 @@ mod tests {
             "`api` depends on `postgress`, which has no definition"
         );
         assert_eq!(missing[0].hint.as_deref(), Some("did you mean `postgres`?"));
+    }
+
+    #[test]
+    fn names_come_from_file_names_without_resources() {
+        let dir = tempfile::tempdir().unwrap();
+        let apps = dir.path().join("apps");
+        std::fs::create_dir_all(apps.join("repo/launch")).unwrap();
+        for (file, text) in [
+            ("api.yml", "env: []\n"),
+            ("broken.yml", "dependencies: nope\n"),
+            ("queue.yml", "type: sqs\nname: q\n"),
+            (".hidden.yml", "env: []\n"),
+            ("bad name.yml", "env: []\n"),
+            ("repo/launch/worker.yaml", "env: []\n"),
+        ] {
+            std::fs::write(apps.join(file), text).unwrap();
+        }
+        let names = Catalog::names(&[apps, dir.path().join("missing")]);
+        assert_eq!(names, ["api", "broken", "worker"]);
     }
 
     #[test]

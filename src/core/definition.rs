@@ -291,9 +291,15 @@ pub fn check_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether a launch file is a production resource (`type: dynamodb`, …), judged from its
+/// text without parsing it: a top-level `type:` key.
+pub fn is_resource(text: &str) -> bool {
+    text.lines().any(|line| line.starts_with("type:"))
+}
+
 /// The `type:` of a file that did not parse as a definition, when it is a resource file.
 fn resource_kind(text: &str) -> Option<String> {
-    if !text.lines().any(|line| line.starts_with("type:")) {
+    if !is_resource(text) {
         return None;
     }
     let (value, _) = yaml::parse::<serde_yaml::Value>(Path::new(""), text, |_| None).ok()?;

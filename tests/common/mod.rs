@@ -9,6 +9,20 @@ pub mod tls;
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
+/// The variables of this machine's user that would change what ark does in a test.
+pub const USER_VARS: &[&str] = &[
+    "ARK_APPS",
+    "ARK_ENVIRONMENTS",
+    "ARK_ENVIRONMENT",
+    "ARK_BUSYBOX",
+    "DOCKER_HOST",
+    "DOCKER_CONTEXT",
+    "DOCKER_TLS_VERIFY",
+    "DOCKER_TLS",
+    "DOCKER_CERT_PATH",
+    "ARK_SSH_CONFIG",
+];
+
 /// `ark` with no user config, no default environment and no colour.
 pub fn ark() -> Command {
     let mut command = Command::cargo_bin("ark").expect("the ark binary is built");
@@ -19,18 +33,7 @@ pub fn ark() -> Command {
 /// Makes a command that runs `ark` (directly or through a wrapper) ignore the user's own
 /// config, environment variables and engine choice.
 pub fn ark_isolated(command: &mut Command) {
-    for var in [
-        "ARK_APPS",
-        "ARK_ENVIRONMENTS",
-        "ARK_ENVIRONMENT",
-        "ARK_BUSYBOX",
-        "DOCKER_HOST",
-        "DOCKER_CONTEXT",
-        "DOCKER_TLS_VERIFY",
-        "DOCKER_TLS",
-        "DOCKER_CERT_PATH",
-        "ARK_SSH_CONFIG",
-    ] {
+    for var in USER_VARS {
         command.env_remove(var);
     }
     command

@@ -185,6 +185,26 @@ fn named_context(
     })
 }
 
+/// The docker contexts there are, sorted: `default` (the local socket, which the docker CLI
+/// never stores) and every `Name` in `~/.docker/contexts/meta/*/meta.json`.
+pub fn context_names(var: &dyn Fn(&str) -> Option<String>) -> Vec<String> {
+    let mut names = vec!["default".to_owned()];
+    let meta = config_dir(var)
+        .unwrap_or_default()
+        .join("contexts")
+        .join("meta");
+    for entry in std::fs::read_dir(meta).into_iter().flatten().flatten() {
+        let name = std::fs::read_to_string(entry.path().join("meta.json"))
+            .ok()
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+            .and_then(|value| value.get("Name")?.as_str().map(str::to_owned));
+        names.extend(name);
+    }
+    names.sort();
+    names.dedup();
+    names
+}
+
 /// TLS for a `-H`/`DOCKER_HOST` endpoint, from the environment. `DOCKER_TLS` alone asks the
 /// docker CLI for TLS without checking the engine's certificate; ark checks it anyway rather
 /// than fall back to plain TCP.
@@ -372,6 +392,16 @@ mod tests {
                 .url,
             DEFAULT_SOCKET
         );
+    }
+
+    #[test]
+    fn context_names_are_read_from_the_docker_config_folder() {
+        let dir = docker_config(&[("remote", "tcp://10.0.0.5:2376"), ("box", "ssh://me@box")]);
+        std::fs::create_dir_all(dir.path().join("contexts/meta/junk")).unwrap();
+        let env = [("DOCKER_CONFIG", dir.path().display().to_string())];
+        assert_eq!(context_names(&vars(&env)), ["box", "default", "remote"]);
+        let none = [("DOCKER_CONFIG", "/nonexistent".to_owned())];
+        assert_eq!(context_names(&vars(&none)), ["default"]);
     }
 
     #[test]
