@@ -158,6 +158,8 @@ fn install_sh_with_a_prefix_installs_there_and_says_how_to_reach_it() {
 /// A clone of this repository, a user with an empty HOME, and a cargo whose bin folder is
 /// the user's own (linked to this machine's toolchain and crate cache, so no download).
 struct FreshMachine {
+    /// One fresh machine at a time: they share the cargo home and the build folder.
+    _alone: std::sync::MutexGuard<'static, ()>,
     root: tempfile::TempDir,
     home: PathBuf,
     cargo_bin: PathBuf,
@@ -169,6 +171,10 @@ struct FreshMachine {
 
 impl FreshMachine {
     fn new() -> FreshMachine {
+        static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let alone = ONE_AT_A_TIME
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let root = tempfile::tempdir().unwrap();
         let home = root.path().join("home");
         std::fs::create_dir_all(&home).unwrap();
@@ -177,27 +183,22 @@ impl FreshMachine {
             PathBuf::from(std::env::var("CARGO_HOME").unwrap_or(format!("{real_home}/.cargo")));
         let rustup_home =
             std::env::var("RUSTUP_HOME").unwrap_or_else(|_| format!("{real_home}/.rustup"));
-        let cargo_home = root.path().join("cargo");
+        // One cargo home for every run (a new path would rebuild every crate): its bin folder
+        // holds the toolchain's commands (rustup's proxies) and whatever install.sh puts there.
+        let cargo_home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fresh-cargo-home");
         let cargo_bin = cargo_home.join("bin");
+        let _ = std::fs::remove_dir_all(&cargo_bin);
         std::fs::create_dir_all(&cargo_bin).unwrap();
-        // The toolchain's commands (rustup's proxies), not any program installed beside them.
-        for tool in [
-            "cargo",
-            "rustc",
-            "rustup",
-            "rustdoc",
-            "cargo-clippy",
-            "cargo-fmt",
-        ] {
+        for tool in ["cargo", "rustc", "rustup", "rustdoc", "cargo-clippy", "cargo-fmt"] {
             let real = real_cargo.join("bin").join(tool);
             if real.exists() {
                 std::os::unix::fs::symlink(&real, cargo_bin.join(tool)).unwrap();
             }
         }
         for shared in ["registry", "git"] {
-            let real = real_cargo.join(shared);
-            if real.exists() {
-                std::os::unix::fs::symlink(&real, cargo_home.join(shared)).unwrap();
+            let (real, link) = (real_cargo.join(shared), cargo_home.join(shared));
+            if real.exists() && !link.exists() {
+                std::os::unix::fs::symlink(&real, link).unwrap();
             }
         }
         let clone = fresh_clone().to_owned();
@@ -216,6 +217,7 @@ impl FreshMachine {
             ("NO_COLOR".into(), "1".into()),
         ];
         FreshMachine {
+            _alone: alone,
             root,
             home,
             cargo_bin,
