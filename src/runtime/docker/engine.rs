@@ -370,7 +370,8 @@ impl Runtime for DockerRuntime {
         match (&self.ssh, &self.reach) {
             (Some(tunnel), _) => Some(tunnel.target().forward_hint(port, ip, port)),
             (None, PortReach::Published { host }) if !is_loopback_host(host) => Some(format!(
-                "ssh -N -L {port}:{ip}:{port} {host} (or give the environment `bind: 0.0.0.0`)"
+                "{} (or give the environment `bind: 0.0.0.0`)",
+                super::ssh::forward_command(port, ip, port, None, host)
             )),
             _ => None,
         }
