@@ -164,6 +164,7 @@ mod tests {
                 bind: "127.0.0.1".into(),
             }],
             checks: vec![],
+                    from_secret: false,
             resources: Default::default(),
             init: true,
             waits_for: vec![],
