@@ -90,6 +90,12 @@ pub async fn decide<R: Runtime>(
             let context = build_context::make(&dir, &dockerfile).map_err(|e| {
                 Failure::Failed(format!("cannot build `{app}` from {}: {e}", dir.display()))
             })?;
+            // The plan names the folder actually built (`-l app=DIR` included).
+            spec.image.build = Some(crate::core::spec::BuildContext {
+                dir: dir.clone(),
+                dockerfile: dockerfile.clone(),
+            });
+            spec.image.explicit = false;
             let tag = labels::local_image_tag(&app, &context.content_hash);
             match image_id_cached(runtime, &mut id_of, &tag).await? {
                 Some(id) => {
@@ -98,8 +104,7 @@ pub async fn decide<R: Runtime>(
                 }
                 None => ImageSupply::Build {
                     tag,
-                    context: Rc::new(context.tar),
-                    dockerfile,
+                    context: Rc::new(context),
                 },
             }
         } else {
