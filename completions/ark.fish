@@ -93,7 +93,7 @@ always\t''
 never\t''"
 complete -c ark -n "__fish_ark_using_subcommand config" -s H -l host -d 'Container engine to use, e.g. unix:///var/run/docker.sock or tcp://host:2375 (default: the environment\'s target, DOCKER_HOST, the docker context, the local socket)' -r
 complete -c ark -n "__fish_ark_using_subcommand config" -l context -d 'Docker context to use (default: DOCKER_CONTEXT, or the docker CLI\'s current context); an environment\'s target beats it' -r
-complete -c ark -n "__fish_ark_using_subcommand config" -l show-secrets -d 'Show values of secret-looking names (…SECRET…, …PASSWORD…, …TOKEN…, …KEY…, …CREDENTIAL…)'
+complete -c ark -n "__fish_ark_using_subcommand config" -l show-secrets -d 'Show values that look like secrets (by name: …PASSWORD…, …TOKEN…, …_AUTH, …_DSN, …; a URL with a password; a value read from such a shell variable)'
 complete -c ark -n "__fish_ark_using_subcommand config" -s q -l quiet -d 'Print only data and errors'
 complete -c ark -n "__fish_ark_using_subcommand config" -s v -l verbose -d 'Print more detail (what was found where, skipped files)'
 complete -c ark -n "__fish_ark_using_subcommand config" -s h -l help -d 'Print help'
