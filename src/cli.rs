@@ -154,7 +154,7 @@ pub struct ConfigArgs {
     #[command(flatten)]
     pub set: SetArgs,
 
-    /// Show values of secret-looking names (…SECRET…, …PASSWORD…, …TOKEN…, …KEY…, …CREDENTIAL…)
+    /// Show values that look like secrets (by name: …PASSWORD…, …TOKEN…, …_AUTH, …_DSN, …; a URL with a password; a value read from such a shell variable)
     #[arg(long)]
     pub show_secrets: bool,
 

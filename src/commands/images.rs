@@ -93,6 +93,12 @@ pub async fn decide<R: Runtime>(
             let context = build_context::make(&dir, &dockerfile).map_err(|e| {
                 Failure::Failed(format!("cannot build `{app}` from {}: {e}", dir.display()))
             })?;
+            // The plan names the folder actually built (`-l app=DIR` included).
+            spec.image.build = Some(crate::core::spec::BuildContext {
+                dir: dir.clone(),
+                dockerfile: dockerfile.clone(),
+            });
+            spec.image.explicit = false;
             let tag = labels::local_image_tag(&app, &context.content_hash);
             match image_id_cached(runtime, &mut id_of, &tag).await? {
                 Some(id) => {
@@ -105,8 +111,7 @@ pub async fn decide<R: Runtime>(
                     bases.insert(app.clone(), dockerfile_text::base_images(&text));
                     ImageSupply::Build {
                         tag,
-                        context: Rc::new(context.tar),
-                        dockerfile,
+                        context: Rc::new(context),
                     }
                 }
             }

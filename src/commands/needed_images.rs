@@ -190,8 +190,14 @@ mod tests {
     fn build() -> ImageSupply {
         ImageSupply::Build {
             tag: "ark-local/x:1".into(),
-            context: Rc::new(Vec::new()),
-            dockerfile: "Dockerfile".into(),
+            context: Rc::new(crate::runtime::docker::build_context::BuildContext {
+                dir: "apps/x".into(),
+                dockerfile: "Dockerfile".into(),
+                content_hash: "0123456789ab".into(),
+                files: 0,
+                bytes: 0,
+                size: 0,
+            }),
         }
     }
 

@@ -7,6 +7,7 @@ use super::needed_images;
 use super::pick;
 use crate::cli::StartArgs;
 use crate::core::diagnostic::Diagnostics;
+use crate::core::fingerprint_key::FingerprintKey;
 use crate::core::plan::{Action, Observed, ObservedApp, Plan};
 use crate::core::start_set;
 use crate::exec::start::{self as executor, Outcome, StartRequest};
@@ -54,7 +55,7 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
     block_on(async {
         let runtime = connect(settings, Some(&name)).await?;
         let Planned {
-            plan,
+            mut plan,
             mut decided,
             observed_by_app,
         } = plan_on_engine(&runtime, &name, specs, &local).await?;
@@ -99,9 +100,27 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
             target: environment.target().map(|(target, _)| target.to_owned()),
             engine: Some(runtime.endpoint().url.clone()),
         };
-        if let Err(error) = runtime.ensure_network(&name, &placement).await {
-            progress.finish();
-            return Err(engine::engine_failure(error));
+        let planned_key = plan
+            .steps
+            .first()
+            .map(|s| s.spec.fingerprint_key.clone())
+            .unwrap_or_default();
+        let key = match runtime
+            .ensure_network(&name, &placement, &planned_key)
+            .await
+        {
+            Ok(key) => key,
+            Err(error) => {
+                progress.finish();
+                return Err(engine::engine_failure(error));
+            }
+        };
+        if key != planned_key {
+            // A concurrent ark made the network first (with its own key): planned against
+            // no network, every step creates, so only the labels' key changes.
+            for step in &mut plan.steps {
+                step.spec.fingerprint_key = key.clone();
+            }
         }
 
         let request = StartRequest {
@@ -136,13 +155,26 @@ pub async fn plan_on_engine<R: Runtime>(
     local: &LocalBuilds,
 ) -> Result<Planned, Failure> {
     // Independent questions to the engine, asked together (each is a round trip when remote).
-    let (decided, containers) = futures_util::future::join(
+    let (decided, containers, networks) = futures_util::future::join3(
         images::decide(runtime, &mut specs, local),
         runtime.list(Some(environment)),
+        runtime.networks(Some(environment)),
     )
     .await;
     let decided = decided?;
     let containers = containers.map_err(engine::engine_failure)?;
+    let network = crate::runtime::labels::network_name(environment);
+    let key = match networks
+        .map_err(engine::engine_failure)?
+        .into_iter()
+        .find(|n| n.name == network)
+    {
+        Some(existing) => existing.fingerprint_key,
+        None => fresh_key()?,
+    };
+    for spec in &mut specs {
+        spec.fingerprint_key = key.clone();
+    }
     let observed_by_app: BTreeMap<String, AppContainer> =
         containers.into_iter().map(|c| (c.app.clone(), c)).collect();
     let plan = Plan::new(environment, specs, &observe(&observed_by_app, &decided.ids));
@@ -151,6 +183,14 @@ pub async fn plan_on_engine<R: Runtime>(
         decided,
         observed_by_app,
     })
+}
+
+/// A new environment's fingerprint key: 32 bytes from the operating system's randomness.
+fn fresh_key() -> Result<FingerprintKey, Failure> {
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes)
+        .map_err(|e| Failure::Failed(format!("cannot get random bytes for a key: {e}")))?;
+    Ok(FingerprintKey::from_bytes(bytes))
 }
 
 /// What the engine has, as the planner needs it: fingerprints, running, and whether the

@@ -250,6 +250,21 @@ async fn one_environment<R: Runtime>(
     Ok(exit_code::OK)
 }
 
+/// The host a URL names for a port bound to `bound` on the engine host `engine_host`: every
+/// address → the engine host; the engine host's loopback seen from elsewhere → the engine
+/// host (`reach` says how to get there); any other address (`127.0.0.2` on this machine, a
+/// LAN address) → that address, in brackets when it is IPv6.
+fn url_host(bound: &str, engine_host: &str) -> String {
+    use crate::runtime::api::{is_loopback_host, is_unspecified_ip};
+    if is_unspecified_ip(bound) || (is_loopback_host(bound) && !is_loopback_host(engine_host)) {
+        engine_host.to_owned()
+    } else if bound.contains(':') {
+        format!("[{bound}]")
+    } else {
+        bound.to_owned()
+    }
+}
+
 /// `http://127.0.0.1:49153` for an http expose, `tcp://…` otherwise, per published port, on
 /// the engine host's name. A port bound to a remote host's loopback is not reachable from
 /// here as is: `reach` then says how (an `ssh -L` line).
@@ -265,11 +280,7 @@ fn urls<R: Runtime>(runtime: &R, container: &AppContainer) -> Vec<Value> {
                 .find(|p| p.container_port == expose.port)?;
             let bound = published.host_ip.as_str();
             let loopback = crate::runtime::api::is_loopback_host(bound);
-            let address = if crate::runtime::api::is_unspecified_ip(bound) || loopback {
-                reach.host().to_owned()
-            } else {
-                bound.to_owned()
-            };
+            let address = url_host(bound, reach.host());
             let hint = if loopback {
                 runtime.forward_hint(bound, published.host_port)
             } else {
@@ -282,4 +293,35 @@ fn urls<R: Runtime>(runtime: &R, container: &AppContainer) -> Vec<Value> {
             }))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::url_host;
+
+    #[test]
+    fn urls_name_the_address_a_port_is_bound_to() {
+        // (bound to, engine host) → URL host.
+        let cases = [
+            ("127.0.0.1", "127.0.0.1", "127.0.0.1"),
+            ("127.0.0.2", "127.0.0.1", "127.0.0.2"),
+            ("::1", "127.0.0.1", "[::1]"),
+            ("0.0.0.0", "127.0.0.1", "127.0.0.1"),
+            ("::", "localhost", "localhost"),
+            ("", "127.0.0.1", "127.0.0.1"),
+            ("192.168.1.5", "127.0.0.1", "192.168.1.5"),
+            // A remote engine: its loopback is reached through `reach`, its own name.
+            ("127.0.0.1", "build-box", "build-box"),
+            ("127.0.0.2", "build-box", "build-box"),
+            ("0.0.0.0", "build-box", "build-box"),
+            ("10.0.0.9", "build-box", "10.0.0.9"),
+        ];
+        for (bound, engine_host, expected) in cases {
+            assert_eq!(
+                url_host(bound, engine_host),
+                expected,
+                "{bound} on {engine_host}"
+            );
+        }
+    }
 }

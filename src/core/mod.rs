@@ -8,6 +8,7 @@ pub mod diagnostic;
 pub mod discovery;
 pub mod duration;
 pub mod environment;
+pub mod fingerprint_key;
 pub mod graph;
 pub mod interpolate;
 pub mod plan;

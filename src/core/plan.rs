@@ -2,6 +2,7 @@
 //! code, from the desired specs and what the engine reports; the executor only carries the
 //! steps out. The text form is deterministic: `--dry-run` and `ark plan` print it.
 
+use super::fingerprint_key::KEY_FIELD;
 use super::spec::AppSpec;
 use std::collections::BTreeMap;
 
@@ -98,7 +99,14 @@ impl Plan {
 }
 
 fn decide(spec: &AppSpec, current: &ObservedApp) -> Action {
-    let mut reasons = differences(&current.fingerprint, &spec.fingerprint());
+    let wanted = spec.fingerprint();
+    // Hashes made with another key (or none: before keys existed) cannot be compared field
+    // by field: one recreate, saying why, instead of every variable "changed".
+    let mut reasons = match (current.fingerprint.get(KEY_FIELD), wanted.get(KEY_FIELD)) {
+        (None, _) => vec!["fingerprint format changed (values are now keyed)".to_owned()],
+        (Some(old), Some(new)) if old != new => vec!["fingerprint key changed".to_owned()],
+        _ => differences(&current.fingerprint, &wanted),
+    };
     if current.image_replaced && !reasons.iter().any(|r| r.starts_with("image")) {
         reasons.push("image rebuilt".into());
     }
@@ -138,6 +146,7 @@ pub fn differences(old: &BTreeMap<String, String>, new: &BTreeMap<String, String
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::fingerprint_key::FingerprintKey;
     use crate::core::resolved_env::{ResolvedEnv, ResolvedVar};
     use crate::core::spec::{ImageSource, PortSpec};
 
@@ -155,6 +164,7 @@ mod tests {
                     name: "LOG_LEVEL".into(),
                     value: Some(log_level.into()),
                     source: None,
+                    from_secret: false,
                 }],
             },
             ports: vec![PortSpec {
@@ -168,6 +178,7 @@ mod tests {
             init: true,
             waits_for: vec![],
             definition: "launch/api.yml".into(),
+            fingerprint_key: FingerprintKey::from_bytes([1; 32]),
         }
     }
 
@@ -223,6 +234,30 @@ mod tests {
         assert_eq!(
             plan.steps[0].action,
             Action::Recreate(vec!["env LOG_LEVEL changed".into()])
+        );
+    }
+
+    #[test]
+    fn a_fingerprint_from_before_keys_or_with_another_key_recreates_once_saying_why() {
+        let mut unkeyed = spec("info").fingerprint();
+        unkeyed.remove(KEY_FIELD);
+        let plan = Plan::new("dev", vec![spec("info")], &observed(unkeyed, true));
+        assert_eq!(
+            plan.steps[0].action,
+            Action::Recreate(vec![
+                "fingerprint format changed (values are now keyed)".into()
+            ])
+        );
+        let mut other = spec("info");
+        other.fingerprint_key = FingerprintKey::from_bytes([2; 32]);
+        let plan = Plan::new(
+            "dev",
+            vec![spec("info")],
+            &observed(other.fingerprint(), true),
+        );
+        assert_eq!(
+            plan.steps[0].action,
+            Action::Recreate(vec!["fingerprint key changed".into()])
         );
     }
 

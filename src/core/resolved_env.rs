@@ -59,20 +59,58 @@ pub struct ResolvedVar {
     /// `None`: declared by the app, but nothing gives it a value.
     pub value: Option<String>,
     pub source: Option<Source>,
+    /// The value read a shell variable with a secret-looking name (`${DB_PASSWORD}`), so it
+    /// is a secret whatever this variable is called.
+    pub from_secret: bool,
 }
 
 impl ResolvedVar {
-    /// Values of names that look like secrets are never printed unless asked.
+    /// Values that look like secrets are never printed unless asked: by this variable's
+    /// name, by the shell variable the value came from, or by a password inside it.
     pub fn is_secret(&self) -> bool {
         is_secret_name(&self.name)
+            || self.from_secret
+            || self.value.as_deref().is_some_and(holds_password)
     }
 }
 
+/// Parts that make a name secret-looking wherever they appear in it (`DB_PASSWORD`,
+/// `dbPassword`, `HTPASSWD`, `PRIVATE_PEM`, `PAGERDUTY_API_KEY`).
+const SECRET_PARTS: [&str; 7] = [
+    "SECRET",
+    "PASSWORD",
+    "PASSWD",
+    "TOKEN",
+    "KEY",
+    "CREDENTIAL",
+    "PRIVATE",
+];
+
+/// Words that make a name secret-looking when they are a whole word of it (`DB_PASS`,
+/// `MYSQL_PWD`, `BASIC_AUTH`, `SENTRY_DSN`, `TLS_PEM`): inside other words they are common
+/// (`PASSENGER`, `AUTHOR`, `COMPASS`).
+const SECRET_WORDS: [&str; 8] = [
+    "PASS", "PWD", "AUTH", "DSN", "PEM", "CREDS", "COOKIE", "SALT",
+];
+
 pub fn is_secret_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
-    ["SECRET", "PASSWORD", "TOKEN", "KEY", "CREDENTIAL"]
-        .iter()
-        .any(|word| upper.contains(word))
+    SECRET_PARTS.iter().any(|part| upper.contains(part))
+        || upper
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|word| SECRET_WORDS.contains(&word))
+}
+
+/// A URL with a password in it (`postgres://user:pw@db/app`), whatever it is called.
+pub fn holds_password(value: &str) -> bool {
+    value.match_indices("://").any(|(at, _)| {
+        let rest = &value[at + 3..];
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        authority
+            .rsplit_once('@')
+            .and_then(|(userinfo, _)| userinfo.split_once(':'))
+            .is_some_and(|(_, password)| !password.is_empty())
+    })
 }
 
 /// `--set KEY=VALUE` (every app) or `--set APP.KEY=VALUE` (one app).
@@ -136,16 +174,21 @@ pub struct Layers<'a> {
     pub shell: &'a dyn Fn(&str) -> Option<String>,
 }
 
+/// A variable being resolved: its value, where that came from, and whether the value read a
+/// secret-looking shell variable.
+type Entry = (Option<String>, Option<Source>, bool);
+
 /// Resolves `app`'s variables. Problems (an unset `${NAME}`) come back as diagnostics;
 /// a variable with no value is not a problem here — callers decide (see `missing`).
 pub fn resolve(app: &AppDefinition, layers: &Layers) -> (ResolvedEnv, Vec<Diagnostic>) {
     let environment = layers.environment;
     let mut problems = Vec::new();
-    let mut values: BTreeMap<String, (Option<String>, Option<Source>)> = BTreeMap::new();
+    // name → (value, source, whether the value read a secret-looking shell variable).
+    let mut values: BTreeMap<String, Entry> = BTreeMap::new();
 
     // Every name the app has, so values for every app know where they apply.
     for declaration in &app.env {
-        values.insert(declaration.name.clone(), (None, None));
+        values.insert(declaration.name.clone(), (None, None, false));
     }
 
     let put = |values: &mut BTreeMap<_, _>,
@@ -153,14 +196,24 @@ pub fn resolve(app: &AppDefinition, layers: &Layers) -> (ResolvedEnv, Vec<Diagno
                raw: &str,
                source: Source,
                problems: &mut Vec<Diagnostic>| {
-        let value = match interpolate(raw, layers.shell) {
+        let read_secret = std::cell::Cell::new(false);
+        let shell = |variable: &str| {
+            if is_secret_name(variable) {
+                read_secret.set(true);
+            }
+            (layers.shell)(variable)
+        };
+        let value = match interpolate(raw, &shell) {
             Ok(value) => value,
             Err(unset) => {
                 problems.push(interpolation_problem(&unset, name, &source));
                 raw.to_owned()
             }
         };
-        values.insert(name.to_owned(), (Some(value), Some(source)));
+        values.insert(
+            name.to_owned(),
+            (Some(value), Some(source), read_secret.get()),
+        );
     };
 
     for declaration in &app.env {
@@ -179,14 +232,17 @@ pub fn resolve(app: &AppDefinition, layers: &Layers) -> (ResolvedEnv, Vec<Diagno
         }
     }
     for (name, value) in [("_APP_NAME", &app.name), ("_DEPLOY_ENV", &environment.name)] {
-        values.insert(name.to_owned(), (Some(value.clone()), Some(Source::Ark)));
+        values.insert(
+            name.to_owned(),
+            (Some(value.clone()), Some(Source::Ark), false),
+        );
     }
     for injected in discovery_for(app, layers.catalog, Some(environment)) {
         let source = Source::Discovery {
             dependency: injected.dependency,
             expose: injected.expose,
         };
-        values.insert(injected.name, (Some(injected.value), Some(source)));
+        values.insert(injected.name, (Some(injected.value), Some(source), false));
     }
     // Per-app names from every layer join before any layer applies, so a value for every
     // app reaches a name that only a higher layer adds.
@@ -202,7 +258,7 @@ pub fn resolve(app: &AppDefinition, layers: &Layers) -> (ResolvedEnv, Vec<Diagno
         )
         .collect();
     for name in per_app_names {
-        values.entry(name).or_insert((None, None));
+        values.entry(name).or_insert((None, None, false));
     }
 
     for file in &environment.chain {
@@ -239,6 +295,7 @@ pub fn resolve(app: &AppDefinition, layers: &Layers) -> (ResolvedEnv, Vec<Diagno
                 (
                     Some(set.value.clone()),
                     Some(Source::Set { key: set.label() }),
+                    false,
                 ),
             );
         }
@@ -246,10 +303,11 @@ pub fn resolve(app: &AppDefinition, layers: &Layers) -> (ResolvedEnv, Vec<Diagno
 
     let vars = values
         .into_iter()
-        .map(|(name, (value, source))| ResolvedVar {
+        .map(|(name, (value, source, from_secret))| ResolvedVar {
             name,
             value,
             source,
+            from_secret,
         })
         .collect();
     (ResolvedEnv { vars }, problems)
@@ -483,15 +541,90 @@ mod tests {
 
     #[test]
     fn secret_looking_names_are_recognised() {
-        for name in [
-            "DB_PASSWORD",
-            "API_TOKEN",
-            "AWS_SECRET_ACCESS_KEY",
-            "PAGERDUTY_API_KEY",
-            "google_credentials",
-        ] {
-            assert!(is_secret_name(name), "{name}");
+        // (name, secret-looking?)
+        let cases = [
+            ("DB_PASSWORD", true),
+            ("API_TOKEN", true),
+            ("AWS_SECRET_ACCESS_KEY", true),
+            ("PAGERDUTY_API_KEY", true),
+            ("google_credentials", true),
+            ("DB_PASSWD", true),
+            ("HTPASSWD", true),
+            ("dbPassword", true),
+            ("PRIVATE_PEM", true),
+            ("TLS_PEM", true),
+            ("GITHUB_PRIVATE", true),
+            ("DB_PASS", true),
+            ("MYSQL_PWD", true),
+            ("BASIC_AUTH", true),
+            ("proxy_auth", true),
+            ("AUTH_HEADER", true),
+            ("SENTRY_DSN", true),
+            ("DATABASE_DSN", true),
+            ("SERVICE_CREDS", true),
+            ("SESSION_COOKIE", true),
+            ("PASSWORD_SALT", true),
+            ("LOG_LEVEL", false),
+            ("PASSENGER_COUNT", false),
+            ("AUTHOR", false),
+            ("COMPASS_URL", false),
+            ("DSNAME", false),
+            ("SERVICE_DB_HTTP_PORT", false),
+        ];
+        for (name, secret) in cases {
+            assert_eq!(is_secret_name(name), secret, "{name}");
         }
-        assert!(!is_secret_name("LOG_LEVEL"));
+    }
+
+    #[test]
+    fn a_url_with_a_password_is_a_secret_whatever_its_name() {
+        // (value, holds a password?)
+        let cases = [
+            ("postgres://u:pw@h/db", true),
+            ("mysql://root:hunter2@db:3306", true),
+            ("redis://:pw@cache:6379/0", true),
+            ("primary=amqp://a:b@mq,replica=x", true),
+            ("https://u:p@h/x?y=a@b", true),
+            ("postgres://u@h/db", false),
+            ("postgres://u:@h/db", false),
+            ("http://h:8080/a:b@c", false),
+            ("http://h/?q=a:b@c", false),
+            ("user:pw@host", false),
+            ("plain", false),
+        ];
+        for (value, secret) in cases {
+            assert_eq!(holds_password(value), secret, "{value}");
+        }
+    }
+
+    #[test]
+    fn a_value_read_from_a_secret_looking_shell_variable_is_a_secret() {
+        let catalog = Catalog::from_texts([(
+            "launch/api.yml",
+            "env:\n  CONN: ${PGPASSWORD}\n  OTHER: x-${USER}\n  URL: 'postgres://u:pw@h/db'\n  PLAIN: '${DB_TOKEN:-none}'\n",
+        )]);
+        let dir = env_dir(&[]);
+        let environment = Environment::load(dir.path(), "dev").unwrap();
+        let shell = |name: &str| match name {
+            "PGPASSWORD" => Some("hunter2".to_owned()),
+            "USER" => Some("ada".to_owned()),
+            _ => None,
+        };
+        let layers = Layers {
+            catalog: &catalog,
+            environment: &environment,
+            sets: &[],
+            shell: &shell,
+        };
+        let (env, problems) = resolve(catalog.get("api").unwrap(), &layers);
+        assert!(problems.is_empty(), "{problems:?}");
+        let secret = |name: &str| env.get(name).unwrap().is_secret();
+        assert!(secret("CONN"), "read ${{PGPASSWORD}}");
+        assert!(!secret("OTHER"), "read ${{USER}} only");
+        assert!(secret("URL"), "a password inside");
+        assert!(
+            secret("PLAIN"),
+            "named a secret-looking variable, even unset"
+        );
     }
 }

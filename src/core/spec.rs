@@ -5,6 +5,7 @@ use super::command_line::CommandLine;
 use super::definition::{AppDefinition, HealthCheck, Probe, Resources};
 use super::diagnostic::Diagnostic;
 use super::environment::Environment;
+use super::fingerprint_key::{FingerprintKey, KEY_FIELD};
 use super::resolved_env::{self, Layers, ResolvedEnv};
 use super::start_set::{Role, StartSet};
 use sha2::{Digest, Sha256};
@@ -30,6 +31,9 @@ pub struct AppSpec {
     pub waits_for: Vec<String>,
     /// The app's definition file.
     pub definition: PathBuf,
+    /// The environment's key for the fingerprint's hashes, once the engine said it (a
+    /// placeholder until then).
+    pub fingerprint_key: FingerprintKey,
 }
 
 /// Where the image comes from: a named image, which ark builds from the app's own
@@ -68,17 +72,20 @@ pub struct ReadinessCheck {
 
 impl AppSpec {
     /// The fields whose change needs a new container, each as a short stable text. Values
-    /// are hashed so labels never carry a secret. Readiness checks are left out: ark probes
-    /// from outside, so a changed check needs no new container.
+    /// and the command are hashed with the environment's key, so labels never carry a
+    /// secret nor anything a guess could be checked against. Readiness checks are left
+    /// out: ark probes from outside, so a changed check needs no new container.
     pub fn fingerprint(&self) -> BTreeMap<String, String> {
+        let key = &self.fingerprint_key;
         let mut fields = BTreeMap::new();
+        fields.insert(KEY_FIELD.into(), key.id());
         fields.insert("image".into(), self.image.name.clone());
         if let Some(command) = &self.command {
-            fields.insert("command".into(), short_hash(&command.display()));
+            fields.insert("command".into(), key.hash(&command.display()));
         }
         for var in &self.env.vars {
             if let Some(value) = &var.value {
-                fields.insert(format!("env.{}", var.name), short_hash(value));
+                fields.insert(format!("env.{}", var.name), key.hash(value));
             }
         }
         for port in &self.ports {
@@ -239,6 +246,7 @@ fn spec_of(
             .unwrap_or(true),
         waits_for,
         definition: definition.path.clone(),
+        fingerprint_key: FingerprintKey::default(),
     }
 }
 
@@ -385,6 +393,25 @@ mod tests {
         );
         assert!(!a[0].fingerprint().values().any(|v| v.contains("secret")));
         assert_ne!(a[0].config_hash(), b[0].config_hash());
+    }
+
+    #[test]
+    fn the_fingerprint_is_keyed_per_environment() {
+        let (mut specs, _) = specs_for(
+            &[("launch/api.yml", "env: {DB_PASSWORD: pw-hunter2-AAA}\n")],
+            "",
+            "api",
+        );
+        let mut spec = specs.remove(0);
+        spec.fingerprint_key = FingerprintKey::from_bytes([7; 32]);
+        let one = spec.fingerprint();
+        spec.fingerprint_key = FingerprintKey::from_bytes([8; 32]);
+        let two = spec.fingerprint();
+        assert_ne!(one["env.DB_PASSWORD"], two["env.DB_PASSWORD"]);
+        assert_ne!(one[KEY_FIELD], two[KEY_FIELD], "the key is told apart");
+        // Not the unkeyed hash of the value (`f51fc7264f2b`), which a guess could match.
+        assert_ne!(one["env.DB_PASSWORD"], "f51fc7264f2b");
+        assert_ne!(one["env.DB_PASSWORD"], short_hash("pw-hunter2-AAA")[..12]);
     }
 
     #[test]

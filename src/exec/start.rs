@@ -23,8 +23,8 @@ pub enum ImageSupply {
     Pull(String),
     Build {
         tag: String,
-        context: std::rc::Rc<Vec<u8>>,
-        dockerfile: String,
+        /// The folder to build, hashed (its archive is streamed when it is built).
+        context: std::rc::Rc<crate::runtime::docker::build_context::BuildContext>,
     },
 }
 
@@ -364,11 +364,7 @@ async fn supply_image<R: Runtime>(
                         format!("image `{reference}` is not here and could not be pulled: {e}")
                     })
                 }
-                ImageSupply::Build {
-                    tag,
-                    context,
-                    dockerfile,
-                } => {
+                ImageSupply::Build { tag, context } => {
                     emit(app, Phase::Building(tag.clone()));
                     let progress = |p: ImageProgress| match p {
                         ImageProgress::Build(line) => emit(app, Phase::Building(line)),
@@ -383,7 +379,7 @@ async fn supply_image<R: Runtime>(
                         ImageProgress::Layer { .. } => {}
                     };
                     runtime
-                        .build(context.as_ref().clone(), dockerfile, tag, &progress)
+                        .build(context, tag, &progress)
                         .await
                         .map_err(|e| e.to_string())
                 }

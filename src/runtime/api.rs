@@ -207,6 +207,8 @@ pub struct NetworkInfo {
     pub created: String,
     /// Where the environment was meant to run, as its labels record it.
     pub placement: Placement,
+    /// The key of the fingerprints of the environment's containers (see `labels`).
+    pub fingerprint_key: crate::core::fingerprint_key::FingerprintKey,
 }
 
 /// Where an environment runs, recorded on its network when it is created: the target its
@@ -376,12 +378,14 @@ pub trait Runtime {
     async fn networks(&self, environment: Option<&str>) -> Result<Vec<NetworkInfo>, EngineError>;
 
     /// Creates the environment's network unless it exists (safe against a concurrent ark),
-    /// recording `placement` on it.
+    /// recording `placement` and `key` on it. Returns the key of the network in use: `key`,
+    /// or the one an existing (or a concurrent ark's) network holds.
     async fn ensure_network(
         &self,
         environment: &str,
         placement: &Placement,
-    ) -> Result<(), EngineError>;
+        key: &crate::core::fingerprint_key::FingerprintKey,
+    ) -> Result<crate::core::fingerprint_key::FingerprintKey, EngineError>;
 
     async fn remove_network(&self, environment: &str) -> Result<(), EngineError>;
 
@@ -395,11 +399,11 @@ pub trait Runtime {
     /// pulled.
     async fn seed_busybox(&self, image: &str, busybox: &Path) -> Result<Seeded, SeedError>;
 
-    /// Builds `context` (a tar) with `dockerfile`, tagged `tag`.
+    /// Builds the folder `context` names (with its Dockerfile), tagged `tag`: the context
+    /// is read again and streamed, never held in memory.
     async fn build(
         &self,
-        context: Vec<u8>,
-        dockerfile: &str,
+        context: &crate::runtime::docker::build_context::BuildContext,
         tag: &str,
         progress: &dyn Fn(ImageProgress),
     ) -> Result<(), EngineError>;

@@ -29,6 +29,23 @@ pub const EXPOSES: &str = "dev.ark.exposes";
 pub const TARGET: &str = "dev.ark.target";
 /// On an environment's network: the engine URL ark used to create it.
 pub const ENGINE: &str = "dev.ark.engine";
+/// On an environment's network: the random key (64 hex digits) the fingerprint's hashes
+/// are made with, created once with the network and read back on every plan. It is on the
+/// network, not on containers, whose labels are what monitoring stacks export.
+pub const FINGERPRINT_KEY: &str = "dev.ark.fingerprint-key";
+
+/// A network's fingerprint key: its label, or for a network made before keys existed (or
+/// with a damaged label) one derived from the random id the engine gave it.
+pub fn fingerprint_key_of(
+    labels: &HashMap<String, String>,
+    network_id: &str,
+) -> crate::core::fingerprint_key::FingerprintKey {
+    use crate::core::fingerprint_key::FingerprintKey;
+    labels
+        .get(FINGERPRINT_KEY)
+        .and_then(|hex| FingerprintKey::from_hex(hex))
+        .unwrap_or_else(|| FingerprintKey::derived_from(network_id))
+}
 
 /// The labels that record a placement on a network.
 pub fn placement_labels(placement: &Placement) -> Vec<(String, String)> {

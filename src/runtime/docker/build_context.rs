@@ -7,27 +7,37 @@
 //!
 //! The archive is deterministic (sorted entries, no timestamps, no owners) so that its
 //! hash names the image: an unchanged checkout gives the same tag and is not rebuilt.
+//!
+//! It never lives in memory: `make` hashes it as it is written (to nowhere), and `stream`
+//! writes it again, chunk by chunk, into the request body that sends it to the engine. A
+//! context of any size costs ark a few chunks of memory.
 
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::fs::{self, Metadata};
-use std::io;
+use std::io::{self, Read, Write};
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
+use bytes::Bytes;
 use sha2::{Digest, Sha256};
 use tar::{Builder, EntryType, Header};
 
-/// A build context ready to send to the engine.
-#[derive(Debug)]
+/// A build context, hashed: what names its image and what sending it needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildContext {
-    /// The tar archive (uncompressed).
-    pub tar: Vec<u8>,
+    /// The folder it is made of.
+    pub dir: PathBuf,
+    /// The Dockerfile, relative to `dir`.
+    pub dockerfile: String,
     /// 12 hex chars of sha256 over the archive: the same checkout always gives the same hash.
     pub content_hash: String,
     /// Regular files and symlinks sent (directories are not counted).
     pub files: usize,
     /// Sum of the file sizes sent.
     pub bytes: u64,
+    /// The archive's size.
+    pub size: u64,
 }
 
 /// Why a build context could not be made.
@@ -58,12 +68,39 @@ pub enum BuildContextError {
 /// The ignore file, read from the root of the context only (as the Docker CLI does).
 const IGNORE_FILE: &str = ".dockerignore";
 
-/// Makes the context of `dir` (the app's repository) for `dockerfile` (relative to `dir`).
+/// Hashes the context of `dir` (the app's repository) for `dockerfile` (relative to `dir`),
+/// reading every file once and keeping none.
 pub fn make(dir: &Path, dockerfile: &str) -> Result<BuildContext, BuildContextError> {
+    let written = write_to(dir, dockerfile, io::sink())?;
+    Ok(BuildContext {
+        dir: dir.to_owned(),
+        dockerfile: dockerfile.to_owned(),
+        content_hash: written.content_hash,
+        files: written.files,
+        bytes: written.bytes,
+        size: written.size,
+    })
+}
+
+/// What writing an archive gave.
+#[derive(Debug)]
+pub struct Written {
+    pub content_hash: String,
+    pub files: usize,
+    pub bytes: u64,
+    pub size: u64,
+}
+
+/// Writes the archive of `dir` to `sink`, hashing it on the way.
+pub fn write_to<W: Write>(
+    dir: &Path,
+    dockerfile: &str,
+    sink: W,
+) -> Result<Written, BuildContextError> {
     check_dockerfile(&dir.join(dockerfile))?;
 
     let ignore_path = dir.join(IGNORE_FILE);
-    let rules = match fs::read(&ignore_path) {
+    let rules = match read_small_file(&ignore_path) {
         Ok(text) => Rules::parse(&text).map_err(|pattern| BuildContextError::BadPattern {
             path: ignore_path.clone(),
             pattern,
@@ -80,7 +117,11 @@ pub fn make(dir: &Path, dockerfile: &str) -> Result<BuildContext, BuildContextEr
     let mut walker = Walker {
         rules,
         forced,
-        builder: Builder::new(Vec::new()),
+        builder: Builder::new(Hashing {
+            inner: sink,
+            digest: Sha256::new(),
+            size: 0,
+        }),
         pending: Vec::new(),
         files: 0,
         bytes: 0,
@@ -93,20 +134,151 @@ pub fn make(dir: &Path, dockerfile: &str) -> Result<BuildContext, BuildContextEr
         bytes,
         ..
     } = walker;
-    let tar = builder.into_inner().map_err(|e| read_error(dir, e))?;
+    let mut hashing = builder.into_inner().map_err(|e| read_error(dir, e))?;
+    hashing.flush().map_err(|e| read_error(dir, e))?;
 
-    let digest = Sha256::digest(&tar);
+    let digest = hashing.digest.finalize();
     let mut content_hash = String::with_capacity(12);
     for byte in &digest[..6] {
         // Writing to a String cannot fail.
         let _ = write!(content_hash, "{byte:02x}");
     }
-    Ok(BuildContext {
-        tar,
+    Ok(Written {
         content_hash,
         files,
         bytes,
+        size: hashing.size,
     })
+}
+
+/// The archive on its way to the engine: chunks for a request body, and what went wrong
+/// making them (said instead of whatever the engine makes of a body cut short).
+pub struct ContextStream {
+    pub chunks: tokio::sync::mpsc::Receiver<io::Result<Bytes>>,
+    pub failure: Arc<Mutex<Option<String>>>,
+}
+
+/// Writes `context`'s archive again, in chunks of about `chunk` bytes, from a thread of its
+/// own (reading files blocks), at most a few chunks ahead of the connection. The last chunk
+/// is held back until the hash proves the archive is the one `context` named: a checkout
+/// that changed since ends the body with an error instead, so no image gets a tag that
+/// names other content.
+pub fn stream(context: &BuildContext, chunk: usize) -> ContextStream {
+    let (sender, chunks) = tokio::sync::mpsc::channel(4);
+    let failure = Arc::new(Mutex::new(None));
+    let said = failure.clone();
+    let context = context.clone();
+    std::thread::spawn(move || {
+        let mut writer = ChunkWriter {
+            sender: sender.clone(),
+            buffer: Vec::with_capacity(chunk),
+            chunk,
+        };
+        let problem = match write_to(&context.dir, &context.dockerfile, &mut writer) {
+            Ok(written) if written.content_hash == context.content_hash => None,
+            Ok(_) => Some(format!(
+                "{} changed while its build context was sent: run start again",
+                context.dir.display()
+            )),
+            Err(e) => Some(e.to_string()),
+        };
+        let last = match problem {
+            None => Ok(Bytes::from(std::mem::take(&mut writer.buffer))),
+            Some(problem) => {
+                if let Ok(mut slot) = said.lock() {
+                    *slot = Some(problem.clone());
+                }
+                Err(io::Error::other(problem))
+            }
+        };
+        // The engine may have stopped reading (a failed build): nobody to tell then.
+        let _ = sender.blocking_send(last);
+    });
+    ContextStream { chunks, failure }
+}
+
+/// Collects what is written into chunks and sends each full one, keeping the newest data
+/// back (so the archive's end waits for its hash to be checked).
+struct ChunkWriter {
+    sender: tokio::sync::mpsc::Sender<io::Result<Bytes>>,
+    buffer: Vec<u8>,
+    chunk: usize,
+}
+
+impl Write for ChunkWriter {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if self.buffer.len() >= self.chunk {
+            let full = std::mem::replace(&mut self.buffer, Vec::with_capacity(self.chunk));
+            self.sender
+                .blocking_send(Ok(Bytes::from(full)))
+                .map_err(|_| {
+                    io::Error::new(
+                        io::ErrorKind::BrokenPipe,
+                        "the engine stopped reading the build context",
+                    )
+                })?;
+        }
+        self.buffer.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Passes bytes on, hashing and counting them.
+struct Hashing<W> {
+    inner: W,
+    digest: Sha256,
+    size: u64,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let written = self.inner.write(data)?;
+        self.digest.update(&data[..written]);
+        self.size += written as u64;
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// `.dockerignore` is read whole, so it may not be huge (or a device that never ends).
+const IGNORE_FILE_LIMIT: u64 = 4 * 1024 * 1024;
+
+fn read_small_file(path: &Path) -> io::Result<Vec<u8>> {
+    let file = open_regular(path)?;
+    let mut text = Vec::new();
+    file.take(IGNORE_FILE_LIMIT + 1).read_to_end(&mut text)?;
+    if text.len() as u64 > IGNORE_FILE_LIMIT {
+        return Err(io::Error::other(format!(
+            "larger than {} MiB",
+            IGNORE_FILE_LIMIT / 1024 / 1024
+        )));
+    }
+    Ok(text)
+}
+
+/// Opens `path` for reading if it is a regular file (following symlinks), never blocking
+/// on a fifo that took its place.
+fn open_regular(path: &Path) -> io::Result<fs::File> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    if file.metadata()?.is_file() {
+        Ok(file)
+    } else {
+        Err(io::Error::other("not a regular file"))
+    }
 }
 
 /// Checked before anything else so that a typo in the app's definition is reported as
@@ -518,17 +690,31 @@ struct PendingDir {
     mode: u32,
 }
 
-struct Walker {
+/// Counts what is read through it.
+struct Counted<R> {
+    inner: R,
+    count: u64,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        let read = self.inner.read(buffer)?;
+        self.count += read as u64;
+        Ok(read)
+    }
+}
+
+struct Walker<W: Write> {
     rules: Rules,
     /// `/`-separated paths sent whatever the patterns say.
     forced: Vec<String>,
-    builder: Builder<Vec<u8>>,
+    builder: Builder<Hashing<W>>,
     pending: Vec<PendingDir>,
     files: usize,
     bytes: u64,
 }
 
-impl Walker {
+impl<W: Write> Walker<W> {
     /// Adds the contents of the directory `source` (at `rel`/`rel_path` in the archive),
     /// children in name order so the archive, and so the hash, does not depend on the
     /// order the filesystem lists them in.
@@ -577,15 +763,28 @@ impl Walker {
             } else if !keep {
                 continue;
             } else if kind.is_file() {
-                let data = fs::read(&child).map_err(|e| read_error(&child, e))?;
+                // Streamed from the file: its size is taken from the open file, and a file
+                // that shrinks while it is read is an error (the header said more).
+                let file = open_regular(&child).map_err(|e| read_error(&child, e))?;
+                let size = file.metadata().map_err(|e| read_error(&child, e))?.len();
                 self.flush_pending()?;
-                let mut header = header(EntryType::Regular, mode(&meta), data.len() as u64)
+                let mut header = header(EntryType::Regular, mode(&meta), size)
                     .map_err(|e| read_error(&child, e))?;
+                let mut reader = Counted {
+                    inner: file.take(size),
+                    count: 0,
+                };
                 self.builder
-                    .append_data(&mut header, &child_path, data.as_slice())
+                    .append_data(&mut header, &child_path, &mut reader)
                     .map_err(|e| read_error(&child, e))?;
+                if reader.count != size {
+                    return Err(read_error(
+                        &child,
+                        io::Error::new(io::ErrorKind::UnexpectedEof, "it shrank while it was read"),
+                    ));
+                }
                 self.files += 1;
-                self.bytes += data.len() as u64;
+                self.bytes += size;
             } else if kind.is_symlink() {
                 // Stored, not followed: following could pull in files from outside the
                 // checkout, and Docker sends links as links.
@@ -694,8 +893,88 @@ mod tests {
         dir
     }
 
+    /// A context with its archive, as the engine receives it.
+    #[derive(Debug)]
+    struct Made {
+        tar: Vec<u8>,
+        content_hash: String,
+        files: usize,
+        bytes: u64,
+    }
+
+    /// Writes the archive into memory (tests only; ark itself streams it) and checks that
+    /// hashing alone (`super::make`) names the same archive.
+    fn make(dir: &Path, dockerfile: &str) -> Result<Made, BuildContextError> {
+        let mut tar = Vec::new();
+        let written = write_to(dir, dockerfile, &mut tar)?;
+        let hashed = super::make(dir, dockerfile)?;
+        assert_eq!(hashed.content_hash, written.content_hash);
+        assert_eq!(hashed.size, tar.len() as u64);
+        Ok(Made {
+            tar,
+            content_hash: written.content_hash,
+            files: written.files,
+            bytes: written.bytes,
+        })
+    }
+
+    /// The chunks `stream` sends, joined, or the error the body ends with.
+    fn streamed(context: &BuildContext, chunk: usize) -> Result<Vec<u8>, String> {
+        let mut stream = stream(context, chunk);
+        let mut all = Vec::new();
+        while let Some(item) = stream.chunks.blocking_recv() {
+            match item {
+                Ok(bytes) => {
+                    assert!(bytes.len() <= chunk + 64 * 1024, "{} bytes", bytes.len());
+                    all.extend_from_slice(&bytes);
+                }
+                Err(e) => {
+                    let said = stream.failure.lock().unwrap().clone();
+                    assert_eq!(said.as_deref(), Some(e.to_string().as_str()));
+                    return Err(e.to_string());
+                }
+            }
+        }
+        Ok(all)
+    }
+
+    #[test]
+    fn the_stream_sends_the_archive_that_was_hashed_in_chunks() {
+        let dir = tree(&["Dockerfile", "a.txt", "sub/b.txt"]);
+        fs::write(dir.path().join("big.bin"), vec![7u8; 300_000]).unwrap();
+        let hashed = super::make(dir.path(), "Dockerfile").unwrap();
+        let mut whole = Vec::new();
+        write_to(dir.path(), "Dockerfile", &mut whole).unwrap();
+        assert_eq!(streamed(&hashed, 4096).unwrap(), whole);
+        assert_eq!(hashed.size, whole.len() as u64);
+
+        // A checkout that changes after it was hashed is not sent as if it had not.
+        write(dir.path(), "a.txt", "changed since");
+        let error = streamed(&hashed, 4096).unwrap_err();
+        assert!(
+            error.contains("changed while its build context was sent"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_fifo_in_place_of_the_ignore_file_does_not_hang() {
+        let dir = tree(&["Dockerfile"]);
+        let fifo = std::ffi::CString::new(
+            dir.path()
+                .join(".dockerignore")
+                .to_string_lossy()
+                .as_bytes(),
+        )
+        .unwrap();
+        // SAFETY: mkfifo only reads the path it is given.
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+        let error = make(dir.path(), "Dockerfile").unwrap_err().to_string();
+        assert!(error.contains("not a regular file"), "{error}");
+    }
+
     /// The entry names in archive order.
-    fn names(context: &BuildContext) -> Vec<String> {
+    fn names(context: &Made) -> Vec<String> {
         let mut archive = tar::Archive::new(context.tar.as_slice());
         archive
             .entries()

@@ -28,6 +28,10 @@ pub enum EndpointError {
         path: String,
         detail: String,
     },
+    /// An `ssh://` endpoint whose host or user ssh would read as an option (or a shell
+    /// would run): refused before anything is started, wherever it was written.
+    #[error("{detail}")]
+    StrangeSsh { detail: String },
     /// The environment's `target:` names a context that cannot be used.
     #[error("the target of environment `{environment}`: {error}")]
     Target {
@@ -58,7 +62,8 @@ pub fn resolve(
 ) -> Result<Resolved, EndpointError> {
     let flagged = host
         .filter(|h| !h.is_empty())
-        .map(|host| given_endpoint(host, "--host".into(), var));
+        .map(|host| given_endpoint(host, "--host".into(), var))
+        .transpose()?;
     let Some((environment, target)) = target else {
         return Ok(Resolved {
             endpoint: match flagged {
@@ -111,18 +116,35 @@ fn target_endpoint(
 ) -> Result<Endpoint, EndpointError> {
     let origin = format!("target of environment `{environment}`");
     if target.contains("://") {
-        return Ok(given_endpoint(target, origin, var));
+        return given_endpoint(target, origin, var);
     }
     named_context(target, &origin, var)
 }
 
 /// An endpoint given as a URL (`-H`, `DOCKER_HOST`, a target): TLS when the environment asks
 /// for it, as the docker CLI does.
-fn given_endpoint(host: &str, source: String, var: &dyn Fn(&str) -> Option<String>) -> Endpoint {
-    let url = normalise(host);
+fn given_endpoint(
+    host: &str,
+    source: String,
+    var: &dyn Fn(&str) -> Option<String>,
+) -> Result<Endpoint, EndpointError> {
+    let url = checked_url(host, &source)?;
     let tls =
         env_tls(var, config_dir(var).unwrap_or_default()).filter(|_| url.starts_with("tcp://"));
-    Endpoint { url, source, tls }
+    Ok(Endpoint { url, source, tls })
+}
+
+/// The URL with its scheme, once it proved harmless: an `ssh://` URL whose host or user
+/// would reach ssh as an option is refused here, where every endpoint passes.
+fn checked_url(host: &str, source: &str) -> Result<String, EndpointError> {
+    let url = normalise(host);
+    match super::ssh::SshTarget::parse(&url) {
+        Err(super::ssh::SshUrlError::Strange(detail)) => Err(EndpointError::StrangeSsh {
+            detail: format!("{detail} (from {source})"),
+        }),
+        // Anything else that is wrong with it is said when ark connects (exit 4).
+        _ => Ok(url),
+    }
 }
 
 /// The docker CLI's choice after `-H/--host`: `DOCKER_HOST` → `--context` →
@@ -132,7 +154,7 @@ fn untargeted(
     var: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Endpoint, EndpointError> {
     if let Some(host) = var("DOCKER_HOST").filter(|h| !h.is_empty()) {
-        return Ok(given_endpoint(&host, "DOCKER_HOST".into(), var));
+        return given_endpoint(&host, "DOCKER_HOST".into(), var);
     }
     let (name, origin) = if let Some(name) = context {
         (Some(name.to_owned()), "--context")
@@ -176,7 +198,7 @@ fn named_context(
     let config_dir = config_dir(var).unwrap_or_default();
     let meta = context_dir(&config_dir, "meta", name).join("meta.json");
     let (host, skip_verify) = context_host(name, &meta)?;
-    let url = normalise(&host);
+    let url = checked_url(&host, &format!("context `{name}`, {}", meta.display()))?;
     let tls = context_tls(&config_dir, name, skip_verify).filter(|_| url.starts_with("tcp://"));
     Ok(Endpoint {
         url,

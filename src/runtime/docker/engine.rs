@@ -4,6 +4,7 @@
 use super::log_lines::LineAssembler;
 use super::ssh::{SshTarget, SshTunnel};
 use super::tls;
+use crate::core::fingerprint_key::FingerprintKey;
 use crate::core::spec::AppSpec;
 use crate::runtime::api::{
     is_loopback_host, AppContainer, CheckLabel, Endpoint, EngineError, ExposeLabel, ImageProgress,
@@ -382,7 +383,8 @@ impl Runtime for DockerRuntime {
         match (&self.ssh, &self.reach) {
             (Some(tunnel), _) => Some(tunnel.target().forward_hint(port, ip, port)),
             (None, PortReach::Published { host }) if !is_loopback_host(host) => Some(format!(
-                "ssh -N -L {port}:{ip}:{port} {host} (or give the environment `bind: 0.0.0.0`)"
+                "{} (or give the environment `bind: 0.0.0.0`)",
+                super::ssh::forward_command(port, ip, port, None, host)
             )),
             _ => None,
         }
@@ -528,8 +530,10 @@ impl Runtime for DockerRuntime {
             .into_iter()
             .map(|n| {
                 let labels_map = n.labels.unwrap_or_default();
+                let id = n.id.unwrap_or_default();
                 NetworkInfo {
-                    id: n.id.unwrap_or_default(),
+                    fingerprint_key: labels::fingerprint_key_of(&labels_map, &id),
+                    id,
                     name: n.name.unwrap_or_default(),
                     environment: labels_map
                         .get(labels::ENVIRONMENT)
@@ -548,7 +552,8 @@ impl Runtime for DockerRuntime {
         &self,
         environment: &str,
         placement: &Placement,
-    ) -> Result<(), EngineError> {
+        key: &FingerprintKey,
+    ) -> Result<FingerprintKey, EngineError> {
         let name = labels::network_name(environment);
         let named = |all: Vec<NetworkInfo>| -> Vec<NetworkInfo> {
             all.into_iter().filter(|n| n.name == name).collect()
@@ -569,6 +574,7 @@ impl Runtime for DockerRuntime {
                     ]
                     .into_iter()
                     .chain(labels::placement_labels(placement))
+                    .chain([(labels::FINGERPRINT_KEY.to_owned(), key.to_hex())])
                     .collect(),
                 ),
                 ..Default::default()
@@ -591,9 +597,9 @@ impl Runtime for DockerRuntime {
                 .map(|(ts, _)| (ts.secs, ts.nanos))
         };
         existing.sort_by(|a, b| (created_at(a), &a.id).cmp(&(created_at(b), &b.id)));
-        let winner = existing
+        let (winner, winner_key) = existing
             .first()
-            .map(|n| n.id.clone())
+            .map(|n| (n.id.clone(), n.fingerprint_key.clone()))
             .ok_or_else(|| EngineError::Failed(format!("network {name} vanished")))?;
         if let Some(mine) = created.filter(|mine| *mine != winner) {
             // The engine may still be settling the network it just made: try a few times.
@@ -608,7 +614,7 @@ impl Runtime for DockerRuntime {
             }
         }
         *self.network_id.borrow_mut() = Some(winner);
-        Ok(())
+        Ok(winner_key)
     }
 
     async fn remove_network(&self, environment: &str) -> Result<(), EngineError> {
@@ -681,13 +687,12 @@ impl Runtime for DockerRuntime {
 
     async fn build(
         &self,
-        context: Vec<u8>,
-        dockerfile: &str,
+        context: &super::build_context::BuildContext,
         tag: &str,
         progress: &dyn Fn(ImageProgress),
     ) -> Result<(), EngineError> {
         let options = q::BuildImageOptions {
-            dockerfile: dockerfile.to_owned(),
+            dockerfile: context.dockerfile.clone(),
             t: Some(tag.to_owned()),
             rm: true,
             forcerm: true,
@@ -697,22 +702,33 @@ impl Runtime for DockerRuntime {
             )])),
             ..Default::default()
         };
-        // The context goes out in chunks, counted as the connection takes them, so a slow
-        // link (a remote engine) shows how far the upload is.
-        let total = context.len() as u64;
+        // The context is read from the checkout as the connection takes it, in chunks
+        // counted as they go, so a slow link (a remote engine) shows how far the upload is.
+        let total = context.size;
         let sent = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         let counter = sent.clone();
-        let context = bytes::Bytes::from(context);
-        let chunks: Vec<bytes::Bytes> = (0..context.len())
-            .step_by(CONTEXT_CHUNK)
-            .map(|start| context.slice(start..(start + CONTEXT_CHUNK).min(context.len())))
-            .collect();
-        let body = futures_util::stream::iter(chunks).map(move |chunk| {
-            counter.fetch_add(chunk.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        let super::build_context::ContextStream { chunks, failure } =
+            super::build_context::stream(context, CONTEXT_CHUNK);
+        let body = futures_util::stream::unfold(chunks, |mut chunks| async move {
+            chunks.recv().await.map(|chunk| (chunk, chunks))
+        })
+        .map(move |chunk| {
+            if let Ok(chunk) = &chunk {
+                counter.fetch_add(chunk.len() as u64, std::sync::atomic::Ordering::Relaxed);
+            }
             chunk
         });
+        // What went wrong reading the checkout, said instead of the engine's view of a body
+        // cut short.
+        let reading_failed = || {
+            failure
+                .lock()
+                .ok()
+                .and_then(|slot| slot.clone())
+                .map(|why| EngineError::Failed(format!("build {tag}: {why}")))
+        };
         let docker = self.patient();
-        let mut stream = docker.build_image(options, None, Some(bollard::body_stream(body)));
+        let mut stream = docker.build_image(options, None, Some(bollard::body_try_stream(body)));
         let mut ticks = tokio::time::interval(Duration::from_millis(250));
         let mut reported = None;
         loop {
@@ -732,12 +748,17 @@ impl Runtime for DockerRuntime {
                 progress(ImageProgress::ContextSent { sent: total, total });
                 reported = Some(total);
             }
-            let info = item.map_err(|e| stream_failed(&format!("build {tag}"), e))?;
+            let info = match item {
+                Ok(info) => info,
+                Err(e) => {
+                    return Err(reading_failed()
+                        .unwrap_or_else(|| stream_failed(&format!("build {tag}"), e)))
+                }
+            };
             if let Some(error) = info.error_detail.and_then(|d| d.message) {
-                return Err(EngineError::Failed(format!(
-                    "build {tag}: {}",
-                    error.trim()
-                )));
+                return Err(reading_failed().unwrap_or_else(|| {
+                    EngineError::Failed(format!("build {tag}: {}", error.trim()))
+                }));
             }
             if let Some(line) = info
                 .stream
@@ -747,7 +768,7 @@ impl Runtime for DockerRuntime {
                 progress(ImageProgress::Build(line));
             }
         }
-        Ok(())
+        reading_failed().map_or(Ok(()), Err)
     }
 
     async fn create(
@@ -756,6 +777,13 @@ impl Runtime for DockerRuntime {
         spec: &AppSpec,
         image: &str,
     ) -> Result<String, EngineError> {
+        if spec.fingerprint_key.is_placeholder() {
+            // A label hashed without the environment's key could be checked against guesses.
+            return Err(EngineError::Failed(format!(
+                "`{}` has no fingerprint key yet: it must be planned against the engine first",
+                spec.name
+            )));
+        }
         let name = labels::container_name(environment, &spec.name);
         let mut port_bindings = HashMap::new();
         for port in &spec.ports {

@@ -42,11 +42,23 @@ pub struct SshTarget {
 /// Where the engine listens on a host nobody said otherwise about.
 const REMOTE_SOCKET: &str = "/var/run/docker.sock";
 
+/// Why an `ssh://` URL cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SshUrlError {
+    /// Not a URL ssh can be pointed at (no host, a port that is no number, …).
+    #[error("{0}")]
+    Malformed(String),
+    /// A host or user that would reach ssh as an option, or a shell: never handed to ssh.
+    #[error("{0}")]
+    Strange(String),
+}
+
 impl SshTarget {
-    pub fn parse(url: &str) -> Result<SshTarget, String> {
+    pub fn parse(url: &str) -> Result<SshTarget, SshUrlError> {
+        let malformed = SshUrlError::Malformed;
         let rest = url
             .strip_prefix("ssh://")
-            .ok_or_else(|| format!("`{url}` is not an ssh:// URL"))?;
+            .ok_or_else(|| malformed(format!("`{url}` is not an ssh:// URL")))?;
         let (authority, socket) = match rest.find('/') {
             Some(slash) if slash + 1 < rest.len() => (&rest[..slash], &rest[slash..]),
             Some(slash) => (&rest[..slash], REMOTE_SOCKET),
@@ -56,21 +68,34 @@ impl SshTarget {
             Some((user, rest)) => (Some(user), rest),
             None => (None, authority),
         };
-        let (host, port) = match host_port.rsplit_once(':') {
-            Some((host, port)) if !host.ends_with(']') || host.starts_with('[') => {
-                let port = port
-                    .parse::<u16>()
-                    .map_err(|_| format!("`{url}`: `{port}` is not a port number"))?;
-                (host, Some(port))
-            }
-            _ => (host_port, None),
+        // `[v6 address]` may hold colons; a port follows the closing bracket, if any.
+        let (host, port) = match host_port.strip_prefix('[').and_then(|r| r.split_once(']')) {
+            Some((host, "")) => (host, None),
+            Some((host, rest)) => (host, Some(rest.strip_prefix(':').unwrap_or(rest))),
+            None => match host_port.rsplit_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (host_port, None),
+            },
         };
+        let port = port
+            .map(|port| {
+                port.parse::<u16>()
+                    .map_err(|_| malformed(format!("`{url}`: `{port}` is not a port number")))
+            })
+            .transpose()?;
         let host = host.trim_start_matches('[').trim_end_matches(']');
         if host.is_empty() {
-            return Err(format!("`{url}` names no host (ssh://[user@]host[:port])"));
+            return Err(malformed(format!(
+                "`{url}` names no host (ssh://[user@]host[:port])"
+            )));
         }
         if user.is_some_and(str::is_empty) {
-            return Err(format!("`{url}` has an empty user name"));
+            return Err(malformed(format!("`{url}` has an empty user name")));
+        }
+        if let Some(strange) =
+            strange_part(&[("hostname", host), ("user name", user.unwrap_or(""))])
+        {
+            return Err(SshUrlError::Strange(format!("`{url}`: {strange}")));
         }
         Ok(SshTarget {
             destination: match user {
@@ -91,12 +116,63 @@ impl SshTarget {
 
     /// How the user opens a local forward to `remote_port` on the engine host.
     pub fn forward_hint(&self, local_port: u16, remote_ip: &str, remote_port: u16) -> String {
-        let port = self.port.map(|p| format!(" -p {p}")).unwrap_or_default();
-        format!(
-            "ssh -N -L {local_port}:{remote_ip}:{remote_port}{port} {}",
-            self.destination
+        forward_command(
+            local_port,
+            remote_ip,
+            remote_port,
+            self.port,
+            &self.destination,
         )
     }
+}
+
+/// `ssh -N -L LOCAL:IP:PORT [-p P] DESTINATION`, quoted for a shell: a hint the user pastes
+/// runs only what it says, whatever the names in it hold.
+pub fn forward_command(
+    local_port: u16,
+    remote_ip: &str,
+    remote_port: u16,
+    ssh_port: Option<u16>,
+    destination: &str,
+) -> String {
+    let mut words = vec![
+        "ssh".to_owned(),
+        "-N".to_owned(),
+        "-L".to_owned(),
+        format!("{local_port}:{remote_ip}:{remote_port}"),
+    ];
+    if let Some(port) = ssh_port {
+        words.extend(["-p".to_owned(), port.to_string()]);
+    }
+    words.push(destination.to_owned());
+    shell_words::join(words)
+}
+
+/// Characters OpenSSH (9.6 and later) refuses in a host or user name from its command line,
+/// because a `ProxyCommand` or `Match exec` in the user's config may hand them to a shell.
+/// Older clients (Debian 12 has 9.2) take them, so ark refuses them itself.
+const SHELL_CHARACTERS: &str = "'`\"$\\;&<>|(){}";
+
+/// Why a part of an ssh URL is refused: one starting with `-` would reach ssh as an option
+/// (`ssh://-oProxyCommand=…`), one with shell characters could reach a shell. As git does
+/// ("strange hostname … blocked"), such a URL is never handed to ssh.
+fn strange_part(parts: &[(&str, &str)]) -> Option<String> {
+    parts.iter().find_map(|(what, part)| {
+        let why = if part.starts_with('-') {
+            "it starts with `-`, so ssh would read it as an option"
+        } else if part
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || SHELL_CHARACTERS.contains(c))
+        {
+            "it holds a space, a control or a shell character"
+        } else {
+            return None;
+        };
+        Some(format!(
+            "strange {what} {} blocked: {why}",
+            shell_words::quote(part)
+        ))
+    })
 }
 
 /// One live master connection and the local socket bollard connects to.
@@ -132,6 +208,8 @@ impl SshTunnel {
                     .map(|p| vec!["-p".to_owned(), p.to_string()])
                     .unwrap_or_default(),
             )
+            // `--`: whatever the destination holds, ssh never reads it as an option.
+            .arg("--")
             .arg(&target.destination)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -211,6 +289,7 @@ impl SshTunnel {
         let output = ssh_command(&control)
             .args(["-O", "forward", "-L"])
             .arg(format!("{}:{far}", local.display()))
+            .arg("--")
             .arg(&self.target.destination)
             .stdin(Stdio::null())
             .output()
@@ -298,7 +377,7 @@ async fn serve(listener: UnixListener, target: SshTarget, control: PathBuf, log:
         };
         let mut session = ssh_command(&control);
         session
-            .args(["-o", "ControlMaster=no", "-T"])
+            .args(["-o", "ControlMaster=no", "-T", "--"])
             .arg(&target.destination)
             .args(["docker", "system", "dial-stdio"])
             .stdin(Stdio::piped())
@@ -395,7 +474,11 @@ fn last_lines(path: &Path, count: usize) -> String {
 }
 
 fn login_failure(target: &SshTarget, failure: &str, said: &str) -> String {
-    let port = target.port.map(|p| format!(" -p {p}")).unwrap_or_default();
+    let mut check = vec!["ssh".to_owned()];
+    if let Some(port) = target.port {
+        check.extend(["-p".to_owned(), port.to_string()]);
+    }
+    check.push(target.destination.clone());
     let said = said.trim_end_matches('.');
     let said = if said.is_empty() {
         String::new()
@@ -408,8 +491,9 @@ fn login_failure(target: &SshTarget, failure: &str, said: &str) -> String {
         " without a prompt (key in ssh-agent or ~/.ssh/config; ark never asks for a password when not run from a terminal)"
     };
     format!(
-        "ssh login to {} failed ({failure}){said}. Check that `ssh{port} {}` works{prompt}",
-        target.destination, target.destination
+        "ssh login to {} failed ({failure}){said}. Check that `{}` works{prompt}",
+        target.destination,
+        shell_words::join(check)
     )
 }
 
@@ -441,15 +525,51 @@ mod tests {
 
     #[test]
     fn bad_urls_say_what_is_wrong() {
-        assert!(SshTarget::parse("ssh://")
-            .unwrap_err()
-            .contains("names no host"));
-        assert!(SshTarget::parse("ssh://box:http")
-            .unwrap_err()
-            .contains("not a port number"));
-        assert!(SshTarget::parse("ssh://@box")
-            .unwrap_err()
-            .contains("empty user"));
+        let error = |url: &str| SshTarget::parse(url).unwrap_err().to_string();
+        assert!(error("ssh://").contains("names no host"));
+        assert!(error("ssh://box:http").contains("not a port number"));
+        assert!(error("ssh://@box").contains("empty user"));
+    }
+
+    #[test]
+    fn hosts_and_users_that_ssh_would_read_as_options_or_a_shell_would_run_are_blocked() {
+        // (URL, the part named in the error).
+        let cases = [
+            ("ssh://-V", "strange hostname -V blocked: it starts with `-`"),
+            ("ssh://-Qcipher", "strange hostname -Qcipher blocked"),
+            ("ssh://-oProxyCommand=touch x@host", "strange user name '-oProxyCommand=touch x' blocked: it starts with `-`"),
+            ("ssh://me@-oProxyCommand=x:22", "strange hostname '-oProxyCommand=x' blocked"),
+            ("ssh://me@[-V]", "strange hostname -V blocked"),
+            ("ssh://me@box;touch${IFS}x", "strange hostname 'box;touch${IFS}x' blocked: it holds a space, a control or a shell character"),
+            ("ssh://$(touch x)@box", "strange user name '$(touch x)' blocked"),
+            ("ssh://me@box`id`", "strange hostname"),
+            ("ssh://me@bo\nx", "strange hostname"),
+            ("ssh://me x@box", "strange user name 'me x' blocked"),
+        ];
+        for (url, says) in cases {
+            let error = SshTarget::parse(url).unwrap_err();
+            assert!(matches!(error, SshUrlError::Strange(_)), "{url}: {error:?}");
+            assert!(error.to_string().contains(says), "{url}: {error}");
+        }
+        // What real names hold passes: dots, dashes inside, IPv6, a user with a dot.
+        for url in [
+            "ssh://first.last@build-box.example:2222",
+            "ssh://root@[fe80::1]",
+            "ssh://a-b@h-1",
+        ] {
+            assert!(SshTarget::parse(url).is_ok(), "{url}");
+        }
+    }
+
+    #[test]
+    fn hints_to_paste_are_quoted_for_a_shell() {
+        assert_eq!(
+            forward_command(1, "127.0.0.1", 2, None, "me@box (or $(id))"),
+            "ssh -N -L 1:127.0.0.1:2 'me@box (or $(id))'"
+        );
+        let target = SshTarget::parse("ssh://me@box:2222").unwrap();
+        assert!(login_failure(&target, "ssh exited", "")
+            .contains("Check that `ssh -p 2222 me@box` works"));
     }
 
     #[test]
