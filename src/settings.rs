@@ -90,7 +90,8 @@ impl Settings {
                 .map(|d| d.config_dir().join("config.yml")),
         };
         let (config, warnings, user_config) = match &config_path {
-            Some(path) if path.is_file() => {
+            // Anything there is read (and refused unless a regular file): never silently skipped.
+            Some(path) if path.exists() => {
                 let (config, warnings) = read_user_config(path)?;
                 (config, warnings, Some(path.clone()))
             }
@@ -183,12 +184,14 @@ impl Settings {
 }
 
 fn read_user_config(path: &Path) -> Result<(UserConfig, Vec<Diagnostic>), Failure> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let unreadable = |why: String| {
         Failure::Invalid(Diagnostics(vec![Diagnostic::error(format!(
-            "cannot read your ark config: {e}"
+            "cannot read your ark config: {why}"
         ))
         .in_file(path)]))
-    })?;
+    };
+    let bytes = crate::core::input_file::read(path).map_err(|e| unreadable(e.to_string()))?;
+    let text = String::from_utf8(bytes).map_err(|_| unreadable("it is not UTF-8 text".into()))?;
     let known = |parents: &[String]| {
         parents.is_empty().then_some(KnownKeys {
             read: &["apps", "environments", "environment"],

@@ -67,7 +67,7 @@ fn validate_lists_every_problem_at_once() {
         stderr,
         "error: launch/alpha.yml: dependency cycle: alpha -> beta -> alpha\n  \
          hint: an app cannot (even indirectly) depend on itself: remove one of these dependencies\n\
-         error: launch/broken.yml:2:15: dependencies: invalid type: integer `42`, expected a sequence\n\
+         error: launch/broken.yml:2:15: dependencies: invalid type: integer, expected a sequence\n\
          error: other/api.yml: app `api` is defined more than once: launch/api.yml, other/api.yml\n  \
          hint: app names come from file names and must be unique: rename or remove all but one\n\
          warning: launch/api.yml:1: unknown key `dependancies` (ignored)\n  hint: did you mean `dependencies`?\n\
@@ -187,7 +187,7 @@ fn config_shows_each_value_with_its_source_and_hides_secrets() {
         &dir,
         &["config", "-e", "dev", "api", "-o", "env", "--show-secrets"],
     );
-    assert!(stdout.contains("DB_PASSWORD=hunter2\n"), "{stdout}");
+    assert!(stdout.contains("DB_PASSWORD='hunter2'\n"), "{stdout}");
     let (_, stdout, _) = run(&dir, &["config", "-e", "dev", "api"]);
     assert!(stdout.starts_with("NAME "), "{stdout}");
     assert!(!stdout.contains("hunter2"));
@@ -212,7 +212,7 @@ fn set_overrides_everything_and_says_so() {
         ],
     );
     assert!(
-        stdout.contains("LOG_LEVEL=trace\n") && stdout.contains("EXTRA=1\n"),
+        stdout.contains("LOG_LEVEL='trace'\n") && stdout.contains("EXTRA='1'\n"),
         "{stdout}"
     );
 }
@@ -227,7 +227,7 @@ fn shell_variables_are_read_and_an_unset_one_is_named() {
             .env("ARK_TEST_GREETING", "from-shell"),
     );
     assert_eq!(code, 0);
-    assert!(stdout.contains("GREETING=from-shell\n"), "{stdout}");
+    assert!(stdout.contains("GREETING='from-shell'\n"), "{stdout}");
     let (code, _, stderr) = output(
         ark()
             .current_dir(dir.path())
@@ -248,7 +248,7 @@ fn the_default_environment_comes_from_the_variable_or_the_user_config() {
             .env("ARK_ENVIRONMENT", "dev"),
     );
     assert_eq!(code, 0);
-    assert!(stdout.contains("_DEPLOY_ENV=dev\n"));
+    assert!(stdout.contains("_DEPLOY_ENV='dev'\n"));
     common::write(&dir.path().join("config.yml"), "environment: dev\n");
     let (code, stdout, _) = output(
         ark()
@@ -257,7 +257,7 @@ fn the_default_environment_comes_from_the_variable_or_the_user_config() {
             .env("ARK_CONFIG", dir.path().join("config.yml")),
     );
     assert_eq!(code, 0);
-    assert!(stdout.contains("_DEPLOY_ENV=dev\n"));
+    assert!(stdout.contains("_DEPLOY_ENV='dev'\n"));
 }
 
 #[test]

@@ -30,11 +30,13 @@ fn the_whole_catalog_loads() {
         warnings.contains(&"`flarebot` depends on `catapult`, which has no definition"),
         "{warnings:?}"
     );
+    // …and one production typo (`DYNAMO_READ_WRITE_CAPACITY;` in a list of names), dropped.
+    let typo = "env: `DYNAMO_READ_WRITE_CAPACITY;` is not a variable name: use letters, digits and `_`, not starting with a digit (ignored)";
     assert!(
         warnings
             .iter()
-            .all(|w| w.contains("which has no definition")),
-        "only missing dependencies: {warnings:?}"
+            .all(|w| w.contains("which has no definition") || *w == typo),
+        "only missing dependencies and the one typo: {warnings:?}"
     );
 }
 

@@ -60,7 +60,7 @@ pub fn run(args: &ConfigArgs, settings: &Settings) -> Result<i32, Failure> {
             .vars
             .iter()
             .map(|v| match shown_value(v, args.show_secrets) {
-                Some(value) => format!("{}={}\n", v.name, dotenv_quote(&value)),
+                Some(value) => format!("{}={}\n", v.name, shell_quote(&value)),
                 None => format!("# {} has no value\n", v.name),
             })
             .collect(),
@@ -102,17 +102,11 @@ pub fn parse_sets(values: &[String]) -> Result<Vec<SetValue>, Failure> {
         .collect()
 }
 
-/// Single-quotes a value when a shell or dotenv reader would otherwise change it.
-fn dotenv_quote(value: &str) -> String {
-    let plain = !value.is_empty()
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:@,+%".contains(c));
-    if plain {
-        value.to_owned()
-    } else {
-        format!("'{}'", value.replace('\'', "'\\''"))
-    }
+/// Single-quotes every value: inside `'…'` a shell changes nothing (`$`, backticks, `\`,
+/// newlines stay as they are), and a `'` is written as `'\''`. So `eval`, `source` and
+/// `set -a; . file` all give back exactly the value, whatever it holds.
+fn shell_quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "'\\''"))
 }
 
 #[cfg(test)]
@@ -120,11 +114,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn values_are_quoted_only_when_needed() {
-        assert_eq!(dotenv_quote("debug"), "debug");
-        assert_eq!(dotenv_quote("http://api:80/x"), "http://api:80/x");
-        assert_eq!(dotenv_quote("hello world"), "'hello world'");
-        assert_eq!(dotenv_quote("it's"), "'it'\\''s'");
-        assert_eq!(dotenv_quote(""), "''");
+    fn every_value_is_single_quoted() {
+        assert_eq!(shell_quote("debug"), "'debug'");
+        assert_eq!(shell_quote("$(id) `id` \\"), "'$(id) `id` \\'");
+        assert_eq!(shell_quote("it's"), "'it'\\''s'");
+        assert_eq!(shell_quote(""), "''");
     }
 }

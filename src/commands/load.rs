@@ -4,9 +4,11 @@
 use crate::core::catalog::Catalog;
 use crate::core::diagnostic::{Diagnostic, Diagnostics};
 use crate::core::environment::{self, Environment};
+use crate::core::line_index::LineIndex;
 use crate::failure::Failure;
 use crate::settings::Settings;
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 /// The catalog of every apps folder. Folder errors are fatal; a broken definition only
 /// matters to the commands that need that app.
@@ -131,17 +133,23 @@ pub fn targets(settings: &Settings) -> Vec<Bound> {
 
 /// Warnings for apps an environment names that the catalog does not know.
 pub fn unknown_apps_in(environment: &Environment, catalog: &Catalog) -> Vec<Diagnostic> {
+    let mut lines: BTreeMap<&Path, LineIndex> = BTreeMap::new();
     environment
         .named_apps()
         .into_iter()
         .filter(|(app, _)| {
-            catalog.all_names().all(|known| known != *app) && environment.external(app).is_none()
+            catalog.get(app).is_none()
+                && catalog.broken(app).is_none()
+                && environment.external(app).is_none()
         })
         .map(|(app, file)| {
-            let text = std::fs::read_to_string(file).unwrap_or_default();
+            let line = lines
+                .entry(file)
+                .or_insert_with(|| LineIndex::of_file(file))
+                .key(app);
             Diagnostic::warning(format!("apps.{app}: no app `{app}` in the catalog"))
                 .in_file(file)
-                .at(crate::core::yaml::find_key_line(&text, app), None)
+                .at(line, None)
                 .with_optional_hint(catalog.suggest(app))
         })
         .collect()

@@ -240,9 +240,9 @@ impl<'a, R: Runtime> Watch<'a, R> {
                 let rows: Vec<Row> = readings.iter().map(|r| row(r)).collect();
                 let text = metrics_view::table(&rows, &total, printer.out_styles);
                 if self.output == Output::Live {
-                    printer.out(&self.redraw.frame(&text));
+                    printer.out_stream(&self.redraw.frame(&text));
                 } else {
-                    printer.out(&text);
+                    printer.out_stream(&text);
                 }
             }
             Output::Lines | Output::Json => {
@@ -262,7 +262,7 @@ impl<'a, R: Runtime> Watch<'a, R> {
                 if !text.is_empty() || once {
                     text.push_str(&line(&total_row));
                     text.push('\n');
-                    printer.out(&text);
+                    printer.out_stream(&text);
                 }
             }
         }

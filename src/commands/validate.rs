@@ -4,6 +4,7 @@ use super::load;
 use crate::cli::{ReportFormat, ValidateArgs};
 use crate::core::definition::RunKind;
 use crate::core::diagnostic::{Diagnostic, Severity};
+use crate::core::line_index::LineIndex;
 use crate::core::resolved_env::{self, Layers};
 use crate::core::start_set::graph_of;
 use crate::exit_code;
@@ -69,6 +70,7 @@ pub fn run(args: &ValidateArgs, settings: &Settings) -> Result<i32, Failure> {
         {
             let (resolved, problems) = resolved_env::resolve(app, &layers);
             found.extend(problems);
+            let lines = std::cell::OnceCell::new();
             for missing in resolved.missing() {
                 found.push(
                     Diagnostic::error(format!(
@@ -76,7 +78,12 @@ pub fn run(args: &ValidateArgs, settings: &Settings) -> Result<i32, Failure> {
                         app.name, missing.name, environment.name
                     ))
                     .in_file(&app.path)
-                    .at(crate::core::yaml_line_of(&app.path, &missing.name), None),
+                    .at(
+                        lines
+                            .get_or_init(|| LineIndex::of_file(&app.path))
+                            .word(&missing.name),
+                        None,
+                    ),
                 );
             }
         }

@@ -7,6 +7,8 @@
 
 use super::definition::{self, AppDefinition, LaunchFile};
 use super::diagnostic::{Diagnostic, Diagnostics};
+use super::discovery;
+use super::line_index::LineIndex;
 use super::suggest;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -104,6 +106,7 @@ impl Catalog {
                 }
             }
         }
+        let collisions = discovery_collisions(&paths);
         // The same name twice makes both unusable: which one the user meant is theirs to say.
         for (name, paths) in paths.into_iter().filter(|(_, paths)| paths.len() > 1) {
             let listed: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
@@ -118,6 +121,14 @@ impl Catalog {
             self.apps.remove(&name);
             self.diagnostics.push(error.clone());
             self.broken.entry(name).or_default().push(error);
+        }
+        // Names that discovery cannot tell apart: one would silently win, so neither is used.
+        for (names, error) in collisions {
+            for name in names {
+                self.apps.remove(&name);
+                self.broken.entry(name).or_default().push(error.clone());
+            }
+            self.diagnostics.push(error);
         }
     }
 
@@ -165,6 +176,7 @@ impl Catalog {
     pub fn missing_dependencies(&self, provided: impl Fn(&str) -> bool) -> Vec<Diagnostic> {
         let mut found = Vec::new();
         for app in self.apps.values() {
+            let lines = std::cell::OnceCell::new();
             for dependency in &app.dependencies {
                 if self.apps.contains_key(dependency)
                     || self.broken.contains_key(dependency)
@@ -175,7 +187,7 @@ impl Catalog {
                 found.push(
                     Diagnostic::warning(format!("`{}` depends on `{dependency}`, which has no definition", app.name))
                         .in_file(&app.path)
-                        .at(super::yaml_line_of(&app.path, dependency), None)
+                        .at(lines.get_or_init(|| LineIndex::of_file(&app.path)).word(dependency), None)
                         .with_hint(self.suggest(dependency).unwrap_or_else(|| {
                             format!("add a folder holding `{dependency}.yml` with --apps, or provide it as external in the environment")
                         })),
@@ -184,6 +196,35 @@ impl Catalog {
         }
         found
     }
+}
+
+/// For each pair of app names that become the same `SERVICE_<APP>_…` part, both names and
+/// an error naming both files (the first name's file first).
+fn discovery_collisions(paths: &BTreeMap<String, Vec<PathBuf>>) -> Vec<([String; 2], Diagnostic)> {
+    let mut by_part: BTreeMap<String, Vec<(&String, &PathBuf)>> = BTreeMap::new();
+    for (name, files) in paths {
+        if let Some(file) = files.first() {
+            by_part
+                .entry(discovery::part(name))
+                .or_default()
+                .push((name, file));
+        }
+    }
+    let mut found = Vec::new();
+    for (part, apps) in by_part.iter().filter(|(_, apps)| apps.len() > 1) {
+        let (first, first_file) = apps[0];
+        for &(other, other_file) in &apps[1..] {
+            let error = Diagnostic::error(format!(
+                "apps `{first}` and `{other}` collide: both are SERVICE_{part}_* in discovery ({}, {})",
+                first_file.display(),
+                other_file.display()
+            ))
+            .in_file(other_file)
+            .with_hint("rename one: app names must differ in more than `-`, `_` and `.`");
+            found.push(([first.clone(), other.clone()], error));
+        }
+    }
+    found
 }
 
 /// `*.yml` / `*.yaml` directly in `folder`, then in each `<checkout>/launch/` below it.
@@ -237,7 +278,7 @@ fn is_yaml(path: &Path) -> bool {
 
 /// Reads and parses files on all cores: a company's catalog has hundreds of files.
 fn parse_all(files: &[PathBuf]) -> Vec<definition::ParsedFile> {
-    let parse_one = |path: &PathBuf| match std::fs::read(path) {
+    let parse_one = |path: &PathBuf| match super::input_file::read(path) {
         Err(error) => definition::ParsedFile {
             file: None,
             diagnostics: vec![
@@ -323,6 +364,26 @@ mod tests {
         }
         let names = Catalog::names(&[apps, dir.path().join("missing")]);
         assert_eq!(names, ["api", "broken", "worker"]);
+    }
+
+    #[test]
+    fn apps_that_discovery_cannot_tell_apart_are_unusable_and_named() {
+        let catalog = Catalog::from_texts([
+            ("launch/my-app.yml", "env: []\n"),
+            ("launch/my_app.yml", "env: []\n"),
+            ("launch/other.yml", "env: []\n"),
+        ]);
+        assert!(catalog.get("my-app").is_none() && catalog.get("my_app").is_none());
+        assert!(catalog.get("other").is_some());
+        let errors: Vec<&str> = catalog
+            .diagnostics
+            .errors()
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(
+            errors,
+            ["apps `my-app` and `my_app` collide: both are SERVICE_MY_APP_* in discovery (launch/my-app.yml, launch/my_app.yml)"]
+        );
     }
 
     #[test]

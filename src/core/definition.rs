@@ -8,7 +8,9 @@
 use super::command_line::CommandLine;
 use super::diagnostic::Diagnostic;
 use super::duration::parse_duration;
+use super::line_index::LineIndex;
 use super::scalar::Scalar;
+use super::variable_name::{self, NameSeed};
 use super::yaml::{self, KnownKeys};
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -211,10 +213,18 @@ pub fn parse_file(path: &Path, text: &str) -> ParsedFile {
         };
     };
     if let Err(problem) = check_name(&name) {
+        let hint = if name.chars().any(|c| c.is_ascii_uppercase()) {
+            format!(
+                "rename the file to `{}.yml`: image and container names must be lower-case",
+                name.to_ascii_lowercase()
+            )
+        } else {
+            "rename the file: the app's name is the file name without `.yml`".to_owned()
+        };
         diagnostics.push(
             Diagnostic::error(format!("`{name}` is not a usable app name: {problem}"))
                 .in_file(path)
-                .with_hint("rename the file: the app's name is the file name without `.yml`"),
+                .with_hint(hint),
         );
         return ParsedFile {
             file: None,
@@ -272,7 +282,8 @@ pub fn app_name(path: &Path) -> Option<String> {
     (!stem.is_empty()).then(|| stem.to_owned())
 }
 
-/// App names become DNS names on the environment's network and parts of container names.
+/// App names become DNS names on the environment's network and parts of container and image
+/// names (which engines refuse in upper case; production's app names are all lower-case).
 pub fn check_name(name: &str) -> Result<(), String> {
     let mut chars = name.chars();
     let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric());
@@ -287,6 +298,9 @@ pub fn check_name(name: &str) -> Result<(), String> {
     }
     if name.len() > 63 {
         return Err("at most 63 characters".into());
+    }
+    if name.chars().any(|c| c.is_ascii_uppercase()) {
+        return Err("app names are lower-case".into());
     }
     Ok(())
 }
@@ -394,11 +408,37 @@ impl RawDefinition {
         text: &str,
         diagnostics: &mut Vec<Diagnostic>,
     ) -> AppDefinition {
+        let EnvList {
+            declarations: env,
+            dropped,
+        } = self.env.unwrap_or_default();
+        // Dropped names are in file order: one walk down the lines places them all.
+        let mut lines = text
+            .lines()
+            .zip(1..)
+            .skip_while(|(line, _)| !line.starts_with("env:"));
+        for name in dropped {
+            let line = lines
+                .by_ref()
+                .find(|(line, _)| line.contains(name.as_str()))
+                .map(|(_, number)| number);
+            let problem = variable_name::check(&name).err().unwrap_or_default();
+            diagnostics.push(
+                Diagnostic::warning(format!("env: {problem} (ignored)"))
+                    .in_file(path)
+                    .at(line, None)
+                    .with_hint("production's list may hold it, but no process can be given it: fix the name"),
+            );
+        }
+        let lines = std::cell::OnceCell::new();
         let mut error = |message: String, key: &str, hint: Option<&str>| {
             diagnostics.push(
                 Diagnostic::error(message)
                     .in_file(path)
-                    .at(yaml::find_key_line(text, key), None)
+                    .at(
+                        lines.get_or_init(|| LineIndex::of_text(text)).key(key),
+                        None,
+                    )
                     .with_optional_hint(hint.map(str::to_owned)),
             );
         };
@@ -416,7 +456,6 @@ impl RawDefinition {
             init: raw_run.init,
         };
 
-        let env = self.env.map(|list| list.0).unwrap_or_default();
         let mut seen_env = std::collections::BTreeSet::new();
         for declaration in &env {
             if !seen_env.insert(declaration.name.as_str()) {
@@ -429,6 +468,7 @@ impl RawDefinition {
         }
 
         let mut expose = Vec::new();
+        let mut expose_names = std::collections::HashSet::new();
         for (index, raw) in self.expose.unwrap_or_default().into_iter().enumerate() {
             let Some(expose_name) = raw.name.filter(|n| !n.trim().is_empty()) else {
                 error(
@@ -438,6 +478,18 @@ impl RawDefinition {
                 );
                 continue;
             };
+            let variable = super::discovery::variable_name(&name, &expose_name, "PORT");
+            if super::variable_name::check(&variable).is_err() {
+                error(
+                    format!(
+                        "expose `{}`: not a usable name: it becomes part of `SERVICE_…` variable names",
+                        expose_name.escape_debug()
+                    ),
+                    "expose",
+                    Some("use letters, digits, `-`, `_` and `.`"),
+                );
+                continue;
+            }
             let Some(port) = raw.port.filter(|p| *p != 0) else {
                 error(
                     format!("expose `{expose_name}`: missing or zero `port`"),
@@ -446,7 +498,7 @@ impl RawDefinition {
                 );
                 continue;
             };
-            if expose.iter().any(|e: &Expose| e.name == expose_name) {
+            if !expose_names.insert(expose_name.clone()) {
                 error(
                     format!("expose `{expose_name}` is listed twice"),
                     "expose",
@@ -474,6 +526,7 @@ impl RawDefinition {
         }
 
         let mut dependencies: Vec<String> = Vec::new();
+        let mut listed = std::collections::HashSet::new();
         for dependency in self.dependencies.unwrap_or_default() {
             // Production pins versions as `name@v2`; locally there is one of each app.
             let dependency = dependency
@@ -490,7 +543,7 @@ impl RawDefinition {
                     "dependencies",
                     Some("remove it from its own dependencies"),
                 );
-            } else if !dependencies.contains(&dependency) {
+            } else if listed.insert(dependency.clone()) {
                 dependencies.push(dependency);
             }
         }
@@ -584,7 +637,17 @@ fn duration(value: Option<Scalar>, key: &str) -> Result<Option<Duration>, String
 }
 
 /// `env:` as production writes it (a list of names) or as ark also accepts (a map of defaults).
-struct EnvList(Vec<EnvDeclaration>);
+///
+/// Names must be portable (`variable_name`). In ark's own map form anything else is an error
+/// at the name. Production's list form is tolerated instead — a real file lists
+/// `DYNAMO_READ_WRITE_CAPACITY;` — but such a name is dropped (with a warning), so it never
+/// reaches a container or `ark config -o env`.
+#[derive(Default)]
+struct EnvList {
+    declarations: Vec<EnvDeclaration>,
+    /// List entries that are not variable names, in file order.
+    dropped: Vec<String>,
+}
 
 impl<'de> Deserialize<'de> for EnvList {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -595,33 +658,34 @@ impl<'de> Deserialize<'de> for EnvList {
                 f.write_str("a list of variable names, or a map of names to default values")
             }
             fn visit_unit<E: de::Error>(self) -> Result<EnvList, E> {
-                Ok(EnvList(Vec::new()))
+                Ok(EnvList::default())
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<EnvList, A::Error> {
-                let mut names = Vec::new();
+                let mut list = EnvList::default();
                 while let Some(name) = seq.next_element::<String>()? {
-                    names.push(declaration(name, None).map_err(de::Error::custom)?);
+                    let name = name.trim();
+                    if variable_name::check(name).is_ok() {
+                        list.declarations.push(EnvDeclaration {
+                            name: name.to_owned(),
+                            default: None,
+                        });
+                    } else {
+                        list.dropped.push(name.to_owned());
+                    }
                 }
-                Ok(EnvList(names))
+                Ok(list)
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EnvList, A::Error> {
-                let mut names = Vec::new();
-                while let Some((name, value)) = map.next_entry::<String, Scalar>()? {
-                    names.push(declaration(name, value.0).map_err(de::Error::custom)?);
+                let mut list = EnvList::default();
+                while let Some(name) = map.next_key_seed(NameSeed)? {
+                    let default = map.next_value::<Scalar>()?.0;
+                    list.declarations.push(EnvDeclaration { name, default });
                 }
-                Ok(EnvList(names))
+                Ok(list)
             }
         }
         deserializer.deserialize_any(EnvVisitor)
     }
-}
-
-fn declaration(name: String, default: Option<String>) -> Result<EnvDeclaration, String> {
-    let name = name.trim().to_owned();
-    if name.is_empty() || name.contains('=') {
-        return Err(format!("`{name}` is not a variable name"));
-    }
-    Ok(EnvDeclaration { name, default })
 }
 
 #[cfg(test)]
@@ -805,6 +869,21 @@ mod tests {
         let parsed = parse("# nothing yet\n");
         assert!(matches!(parsed.file, Some(LaunchFile::App(_))));
         assert!(!parsed.diagnostics[0].is_error());
+    }
+
+    #[test]
+    fn an_upper_case_app_name_is_refused_with_the_lower_case_file_to_use() {
+        let parsed = parse_file(Path::new("launch/My-App.yml"), "env: []\n");
+        assert!(parsed.file.is_none());
+        let error = &parsed.diagnostics[0];
+        assert_eq!(
+            error.message,
+            "`My-App` is not a usable app name: app names are lower-case"
+        );
+        assert_eq!(
+            error.hint.as_deref(),
+            Some("rename the file to `my-app.yml`: image and container names must be lower-case")
+        );
     }
 
     #[test]

@@ -16,8 +16,13 @@ pub struct Injected {
 
 /// `SERVICE_<APP>_<EXPOSE>_<FIELD>`: upper-case, with `-` and `.` turned into `_`.
 pub fn variable_name(app: &str, expose: &str, field: &str) -> String {
-    let clean = |s: &str| s.to_ascii_uppercase().replace(['-', '.'], "_");
-    format!("SERVICE_{}_{}_{field}", clean(app), clean(expose))
+    format!("SERVICE_{}_{}_{field}", part(app), part(expose))
+}
+
+/// What a name becomes inside a discovery variable: apps whose names give the same part
+/// (`my-app`, `my_app`, `my.app`) would set the same variables.
+pub fn part(name: &str) -> String {
+    name.to_ascii_uppercase().replace(['-', '.'], "_")
 }
 
 /// The discovery variables of `app`: for each dependency D and each expose E of D, where

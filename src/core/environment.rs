@@ -9,6 +9,7 @@ use super::command_line::CommandLine;
 use super::diagnostic::{Diagnostic, Diagnostics};
 use super::scalar::Scalar;
 use super::suggest;
+use super::unique_map;
 use super::yaml::{self, KnownKeys};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -40,21 +41,21 @@ pub struct EnvironmentFile {
     pub target: Option<String>,
     /// Host address published ports bind to; 127.0.0.1 when nobody says otherwise.
     pub bind: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_map::deserialize_env")]
     pub env: BTreeMap<String, Scalar>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_map::deserialize")]
     pub apps: BTreeMap<String, AppOverride>,
 }
 
 /// What an environment says about one app.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct AppOverride {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_map::deserialize_env")]
     pub env: BTreeMap<String, Scalar>,
     pub image: Option<String>,
     pub command: Option<CommandLine>,
     /// Host ports pinned per expose name; unpinned ports get a free one from the engine.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_map::deserialize")]
     pub ports: BTreeMap<String, u16>,
     /// The app runs outside the environment; ark points its dependents there.
     pub external: Option<External>,
@@ -275,7 +276,7 @@ fn read_file(
     name: &str,
 ) -> Result<Option<(EnvironmentFile, Vec<Diagnostic>)>, Diagnostics> {
     let path = file_path(dir, name);
-    let text = match std::fs::read(&path) {
+    let text = match super::input_file::read(&path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => {
             return Err(one(

@@ -90,7 +90,12 @@ impl Graph {
         if order.len() == set.len() {
             return Ok(order);
         }
-        let stuck: BTreeSet<String> = set.iter().filter(|a| !order.contains(a)).cloned().collect();
+        let started: BTreeSet<&String> = order.iter().collect();
+        let stuck: BTreeSet<String> = set
+            .iter()
+            .filter(|a| !started.contains(a))
+            .cloned()
+            .collect();
         Err(self
             .cycles_within(&stuck)
             .into_iter()

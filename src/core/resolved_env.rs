@@ -122,17 +122,25 @@ pub struct SetValue {
 }
 
 impl SetValue {
+    /// Errors quote the KEY part only: what follows `=` may be a secret.
     pub fn parse(text: &str) -> Result<SetValue, String> {
-        let (target, value) = text
-            .split_once('=')
-            .ok_or_else(|| format!("`{text}` is not KEY=VALUE or APP.KEY=VALUE"))?;
+        let (target, value) = text.split_once('=').ok_or_else(|| {
+            format!(
+                "`{}` is not KEY=VALUE or APP.KEY=VALUE",
+                text.escape_debug()
+            )
+        })?;
         let (app, key) = match target.rsplit_once('.') {
             Some((app, key)) => (Some(app.to_owned()), key),
             None => (None, target),
         };
         if key.is_empty() || app.as_deref() == Some("") {
-            return Err(format!("`{text}` is not KEY=VALUE or APP.KEY=VALUE"));
+            return Err(format!(
+                "`{}=…` is not KEY=VALUE or APP.KEY=VALUE",
+                target.escape_debug()
+            ));
         }
+        super::variable_name::check(key)?;
         Ok(SetValue {
             app,
             key: key.to_owned(),
@@ -328,6 +336,12 @@ fn interpolation_problem(unset: &Unset, name: &str, source: &Source) -> Diagnost
         )),
         Unset::Unclosed => Diagnostic::error(format!("{key} has a `${{` without its closing `}}`"))
             .with_hint("write `$$` for a literal `$`"),
+        Unset::Empty => Diagnostic::error(format!("{key}: `${{}}` names no variable"))
+            .with_hint("write `${NAME}`, or `$$` for a literal `$`"),
+        Unset::Malformed => Diagnostic::error(format!(
+            "{key} has a `${{…}}` that is not `${{NAME}}`, `${{NAME:-default}}` or `${{NAME-default}}`"
+        ))
+        .with_hint("names are letters, digits and `_`; write `$$` for a literal `$`"),
     };
     match file {
         Some(file) => diagnostic.in_file(file),
@@ -534,9 +548,13 @@ mod tests {
                 value: String::new()
             }
         );
-        for bad in ["A", "=1", ".A=1", "api.=1"] {
+        for bad in ["A", "=1", ".A=1", "api.=1", "A B=1", "api.$(id)=1", "1A=1"] {
             assert!(SetValue::parse(bad).is_err(), "{bad}");
         }
+        assert_eq!(
+            SetValue::parse("=hunter2").unwrap_err(),
+            "`=…` is not KEY=VALUE or APP.KEY=VALUE"
+        );
     }
 
     #[test]

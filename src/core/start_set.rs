@@ -6,7 +6,9 @@ use super::definition::RunKind;
 use super::diagnostic::{Diagnostic, Diagnostics};
 use super::environment::Environment;
 use super::graph::Graph;
+use super::line_index::LineIndex;
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Role {
@@ -50,18 +52,18 @@ impl StartSet {
         environment: Option<&Environment>,
     ) -> Diagnostics {
         let mut problems = Diagnostics::default();
+        let mut dependents_of: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (from, to) in &self.edges {
+            dependents_of.entry(to).or_default().push(from);
+        }
+        let mut lines: BTreeMap<&Path, LineIndex> = BTreeMap::new();
         for app in &self.order {
             match self.role(app) {
                 Role::Broken => {
                     problems.extend(catalog.broken(app).unwrap_or_default().iter().cloned())
                 }
                 Role::Missing => {
-                    let dependents: Vec<&str> = self
-                        .edges
-                        .iter()
-                        .filter(|(_, to)| to == app)
-                        .map(|(from, _)| from.as_str())
-                        .collect();
+                    let dependents = dependents_of.remove(app.as_str()).unwrap_or_default();
                     let env_file = environment.and_then(|e| e.chain.last()).map_or_else(
                         || "your environment file".to_owned(),
                         |f| f.path.display().to_string(),
@@ -71,9 +73,11 @@ impl StartSet {
                         dependents.join("`, `")
                     ));
                     if let Some(first) = dependents.first().and_then(|d| catalog.get(d)) {
-                        diagnostic = diagnostic
-                            .in_file(&first.path)
-                            .at(super::yaml_line_of(&first.path, app), None);
+                        let line = lines
+                            .entry(&first.path)
+                            .or_insert_with(|| LineIndex::of_file(&first.path))
+                            .word(app);
+                        diagnostic = diagnostic.in_file(&first.path).at(line, None);
                     }
                     let hint = catalog.suggest(app).unwrap_or_else(|| {
                         format!("add its definition with --apps, or provide it in {env_file}: `apps: {{{app}: {{external: {{host: …, port: …}}}}}}`")

@@ -3,6 +3,7 @@
 //! "did you mean" drawn from the keys that level knows.
 
 use super::diagnostic::Diagnostic;
+use super::line_index::LineIndex;
 use super::suggest;
 use serde::de::DeserializeOwned;
 use std::path::Path;
@@ -32,6 +33,7 @@ pub fn parse<T: DeserializeOwned>(
     .map_err(|e| error_at(path, &e))?;
 
     let mut warnings = Vec::new();
+    let lines = std::cell::OnceCell::new();
     for keys in unknown {
         let Some((key, parents)) = keys.split_last() else {
             continue;
@@ -51,7 +53,10 @@ pub fn parse<T: DeserializeOwned>(
         warnings.push(
             Diagnostic::warning(format!("unknown key `{dotted}` (ignored)"))
                 .in_file(path)
-                .at(find_key_line(text, key), None)
+                .at(
+                    lines.get_or_init(|| LineIndex::of_text(text)).key(key),
+                    None,
+                )
                 .with_optional_hint(hint),
         );
     }
@@ -98,17 +103,33 @@ fn check_flow_depth(path: &Path, text: &str) -> Result<(), Diagnostic> {
     Ok(())
 }
 
-/// A serde_yaml error as a located diagnostic, without serde_yaml's own " at line N column M".
+/// A serde_yaml error as a located diagnostic, without serde_yaml's own " at line N column M"
+/// and without the value it found (see `without_values`).
 pub fn error_at(path: &Path, error: &serde_yaml::Error) -> Diagnostic {
     let mut message = error.to_string();
     if let Some(index) = message.rfind(" at line ") {
         message.truncate(index);
     }
+    let message = without_values(&message);
     let location = error.location();
     Diagnostic::error(message).in_file(path).at(
         location.as_ref().map(|l| l.line()),
         location.as_ref().map(|l| l.column()),
     )
+}
+
+/// `invalid type: string "DB_PASSWORD=hunter2", expected a map` → `invalid type: string,
+/// expected a map`. The value a type error found is whatever sat at that key — in `env:`, a
+/// secret — and the key, the type and the line already say what is wrong.
+fn without_values(message: &str) -> std::borrow::Cow<'_, str> {
+    static FOUND: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        // serde's `Unexpected` renders a string with Debug quotes, other scalars in backticks.
+        regex::Regex::new(
+            r#"(invalid (?:type|value): (?:string|integer|floating point|boolean|character)) (?:"(?:[^"\\]|\\.)*"|`[^`]*`)"#,
+        )
+        .expect("a valid pattern")
+    });
+    FOUND.replace_all(message, "$1")
 }
 
 /// The map keys along a serde_ignored path, skipping sequence indexes and wrappers.
@@ -135,24 +156,51 @@ fn key_path(path: &serde_ignored::Path) -> Vec<String> {
 
 /// The 1-based line where `key:` first appears as a mapping key. Good enough to point a
 /// reader at an unknown key; errors get their exact position from the parser instead.
+/// For many keys of one text, build its `LineIndex` once.
 pub fn find_key_line(text: &str, key: &str) -> Option<usize> {
-    text.lines()
-        .position(|line| {
-            let trimmed = line.trim_start().trim_start_matches("- ").trim_start();
-            [key.to_string(), format!("\"{key}\""), format!("'{key}'")]
-                .iter()
-                .any(|k| {
-                    trimmed
-                        .strip_prefix(k.as_str())
-                        .is_some_and(|rest| rest.trim_start().starts_with(':'))
-                })
-        })
-        .map(|index| index + 1)
+    LineIndex::of_text(text).key(key)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_type_error_names_the_type_but_never_the_value() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct S {
+            env: std::collections::BTreeMap<String, String>,
+            port: Option<u16>,
+        }
+        for (text, expected) in [
+            (
+                "env: DB_PASSWORD=hunter2\n",
+                "env: invalid type: string, expected a map",
+            ),
+            (
+                "env: \"say \\\"hunter2\\\" twice\"\n",
+                "env: invalid type: string, expected a map",
+            ),
+            ("env: 12345\n", "env: invalid type: integer, expected a map"),
+            (
+                "env: 1.5\n",
+                "env: invalid type: floating point, expected a map",
+            ),
+            ("env: true\n", "env: invalid type: boolean, expected a map"),
+            (
+                "env: {}\nport: 99999\n",
+                "port: invalid value: integer, expected u16",
+            ),
+            (
+                "DB_PASSWORD=hunter2\nAPI_TOKEN=hunter2\n",
+                "invalid type: string, expected struct S",
+            ),
+        ] {
+            let error = parse::<S>(Path::new("f.yml"), text, |_| None).unwrap_err();
+            assert_eq!(error.message, expected, "{text}");
+        }
+    }
 
     #[test]
     fn finds_a_key_at_any_depth() {
@@ -184,7 +232,7 @@ mod tests {
         assert!(
             error
                 .message
-                .starts_with("list: invalid type: string \"oops\""),
+                .starts_with("list: invalid type: string, expected a sequence"),
             "{}",
             error.message
         );

@@ -1,8 +1,10 @@
 //! The one place that writes to the terminal. stdout carries data only (tables, JSON,
-//! logs); progress, warnings and errors go to stderr. A closed stdout pipe (`ark … | head`)
-//! ends the program quietly with success.
-
-#![allow(clippy::print_stdout, clippy::print_stderr)]
+//! logs); progress, warnings and errors go to stderr.
+//!
+//! A reader that went away (`ark … | head -1`, `2>&-`) is nobody's error: what cannot be
+//! written is dropped and the command ends with the exit code it would have had — never a
+//! panic, which is what `println!`/`eprintln!` do on a closed stream. Only a stream with no
+//! end of its own (`out_stream`: metrics) ends when its reader goes.
 
 use super::style::Styles;
 use crate::core::diagnostic::{Diagnostic, Severity};
@@ -23,19 +25,17 @@ pub struct Printer {
 }
 
 impl Printer {
-    /// Data on stdout. A reader that went away is not an error: exit quietly.
+    /// Data on stdout (a newline added when missing). Dropped when nobody reads it.
     pub fn out(&self, text: &str) {
-        let mut stdout = io::stdout().lock();
-        let result = stdout.write_all(text.as_bytes()).and_then(|()| {
-            if text.ends_with('\n') {
-                Ok(())
-            } else {
-                stdout.write_all(b"\n")
-            }
-        });
-        if let Err(error) = result.and_then(|()| stdout.flush()) {
+        let _ = write_line(&mut io::stdout().lock(), text);
+    }
+
+    /// Data on stdout from a stream that runs until stopped (`ark metrics`): a reader that
+    /// went away ends the program quietly with success, as `ark metrics | head` expects.
+    pub fn out_stream(&self, text: &str) {
+        if let Err(error) = write_line(&mut io::stdout().lock(), text) {
             if error.kind() == io::ErrorKind::BrokenPipe {
-                std::process::exit(0);
+                std::process::exit(crate::exit_code::OK);
             }
         }
     }
@@ -49,14 +49,14 @@ impl Printer {
     /// A status line on stderr, unless quiet.
     pub fn status(&self, text: &str) {
         if self.verbosity > Verbosity::Quiet {
-            eprintln!("{text}");
+            to_stderr(&format!("{text}\n"));
         }
     }
 
     /// Detail on stderr, only with -v.
     pub fn detail(&self, text: &str) {
         if self.verbosity >= Verbosity::Verbose {
-            eprintln!("{}", self.err_styles.dim(text));
+            to_stderr(&format!("{}\n", self.err_styles.dim(text)));
         }
     }
 
@@ -65,7 +65,7 @@ impl Printer {
         if diagnostic.severity == Severity::Warning && self.verbosity == Verbosity::Quiet {
             return;
         }
-        eprint!("{}", render_diagnostic(diagnostic, self.err_styles));
+        to_stderr(&render_diagnostic(diagnostic, self.err_styles));
     }
 
     pub fn diagnostics<'a>(&self, diagnostics: impl IntoIterator<Item = &'a Diagnostic>) {
@@ -76,8 +76,21 @@ impl Printer {
 
     /// An error that ends the command (already formatted as `error: …` lines).
     pub fn error_text(&self, text: &str) {
-        eprint!("{text}");
+        to_stderr(text);
     }
+}
+
+fn write_line(out: &mut impl Write, text: &str) -> io::Result<()> {
+    out.write_all(text.as_bytes())?;
+    if !text.ends_with('\n') {
+        out.write_all(b"\n")?;
+    }
+    out.flush()
+}
+
+/// stderr is unbuffered: one write per message, and a closed stderr drops it.
+fn to_stderr(text: &str) {
+    let _ = io::stderr().lock().write_all(text.as_bytes());
 }
 
 /// `error: file:line:col: message` + `  hint: …`, ready to print.
