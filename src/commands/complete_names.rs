@@ -151,9 +151,9 @@ fn resolve_quietly(global: &GlobalArgs) -> Option<Settings> {
     let var = |name: &str| std::env::var(name).ok();
     Settings::resolve(global, &var)
         .or_else(|_| {
-            // Not a file, so resolution reads no config at all.
+            // A path that cannot exist, so resolution reads no config at all.
             let without_config = |name: &str| match name {
-                "ARK_CONFIG" => Some("/".to_owned()),
+                "ARK_CONFIG" => Some("/nonexistent/ark-completion/no-config.yml".to_owned()),
                 other => var(other),
             };
             Settings::resolve(global, &without_config)
