@@ -65,7 +65,7 @@ fn validate_lists_every_problem_at_once() {
     assert_eq!(stdout, "");
     assert_eq!(
         stderr,
-        "error: launch/alpha.yml: dependency cycle: alpha -> beta -> alpha\n  \
+        "error: launch/alpha.yml:1: dependency cycle: alpha -> beta -> alpha\n  \
          hint: an app cannot (even indirectly) depend on itself: remove one of these dependencies\n\
          error: launch/broken.yml:2:15: dependencies: invalid type: integer `42`, expected a sequence\n\
          error: other/api.yml: app `api` is defined more than once: launch/api.yml, other/api.yml\n  \
@@ -99,8 +99,8 @@ fn validate_with_an_environment_checks_every_declared_variable() {
     let dir = project();
     let (code, _, stderr) = run(&dir, &["validate", "-e", "staging"]);
     assert_eq!(code, 3);
-    assert!(stderr.contains("error: launch/api.yml:3: `api` needs `DB_PASSWORD`, which has no value in environment `staging`"), "{stderr}");
-    assert!(stderr.contains("error: launch/web.yml:1: `web` needs `GREETING`, which has no value in environment `staging`"), "{stderr}");
+    assert!(stderr.contains("error: launch/api.yml:3:3: `api` needs `DB_PASSWORD`, which has no value in environment `staging`"), "{stderr}");
+    assert!(stderr.contains("error: launch/web.yml:1:7: `web` needs `GREETING`, which has no value in environment `staging`"), "{stderr}");
     ark()
         .current_dir(dir.path())
         .args(["validate", "-e", "dev"])

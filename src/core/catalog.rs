@@ -226,9 +226,9 @@ fn parse_all(files: &[PathBuf]) -> Vec<definition::ParsedFile> {
         },
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => definition::parse_file(path, &text),
-            Err(_) => definition::ParsedFile {
+            Err(error) => definition::ParsedFile {
                 file: None,
-                diagnostics: vec![Diagnostic::error("the file is not UTF-8 text").in_file(path)],
+                diagnostics: vec![Diagnostic::not_utf8(path, &error)],
             },
         },
     };

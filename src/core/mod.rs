@@ -10,6 +10,7 @@ pub mod duration;
 pub mod environment;
 pub mod graph;
 pub mod interpolate;
+pub mod locate;
 pub mod plan;
 pub mod resolved_env;
 #[cfg(test)]

@@ -6,20 +6,9 @@ use super::definition::{parse_file, LaunchFile};
 use super::environment::Environment;
 use std::path::Path;
 
-/// A small deterministic generator (xorshift), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
+#[path = "../../tests/common/rng.rs"]
+mod rng;
+use rng::Rng;
 
 fn check(text: &str) {
     let parsed = parse_file(Path::new("launch/fuzz.yml"), text);
