@@ -352,11 +352,15 @@ fn mutate(rng: &mut Rng, text: &str) -> Vec<u8> {
 fn seeds(root: &Path) -> (Vec<String>, Vec<String>) {
     let shapes = root.join("tests/fixtures/launch-shapes");
     let mut definitions = Vec::new();
-    let mut folders: Vec<PathBuf> = std::fs::read_dir(shapes.join("repos"))
-        .unwrap()
-        .map(|e| e.unwrap().path().join("launch"))
+    let checkouts = |folder: PathBuf| {
+        std::fs::read_dir(folder)
+            .unwrap()
+            .map(|e| e.unwrap().path().join("launch"))
+    };
+    let mut folders: Vec<PathBuf> = checkouts(shapes.join("repos"))
+        .chain(checkouts(root.join("environments/apps")))
         .collect();
-    folders.extend([shapes.join("variants"), root.join("environments/apps")]);
+    folders.push(shapes.join("variants"));
     for folder in folders {
         for file in read_yaml(&folder) {
             definitions.push(file);
@@ -534,7 +538,7 @@ fn loaders_never_panic_hang_or_lose_a_location() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(0x5eed_a4c0_ffee_0001);
     let (definitions, environments) = seeds(Path::new(env!("CARGO_MANIFEST_DIR")));
-    assert!(definitions.len() >= 20 && environments.len() >= 2);
+    assert!(definitions.len() >= 25 && environments.len() >= 2);
 
     let (done, finished) = mpsc::channel();
     let worker = std::thread::spawn(move || {

@@ -172,7 +172,7 @@ pub fn check(
             let next = cycle.0.get(1).map(String::as_str).unwrap_or_default();
             error = error
                 .in_file(&first.path)
-                .at(crate::core::yaml_line_of(&first.path, next), None);
+                .at_position(crate::core::locate::dependency(&first.path, next));
         }
         found.push(error);
     }

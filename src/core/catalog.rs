@@ -155,7 +155,7 @@ impl Catalog {
                 found.push(
                     Diagnostic::warning(format!("`{}` depends on `{dependency}`, which has no definition", app.name))
                         .in_file(&app.path)
-                        .at(super::yaml_line_of(&app.path, dependency), None)
+                        .at_position(super::locate::dependency(&app.path, dependency))
                         .with_hint(self.suggest(dependency).unwrap_or_else(|| {
                             format!("add a folder holding `{dependency}.yml` with --apps, or provide it as external in the environment")
                         })),

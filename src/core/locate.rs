@@ -49,6 +49,27 @@ pub fn locate_in_file(file: &Path, paths: &[&[Step]]) -> Option<Position> {
     locate_first(&text, paths)
 }
 
+/// Where a definition's `dependencies:` names `app` (as `app` or `app@v2`); the list itself
+/// when no element spells it plainly.
+pub fn dependency(file: &Path, app: &str) -> Option<Position> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let list = [Step::Key("dependencies")];
+    let value: serde_yaml::Value = serde_yaml::from_str(&text).ok()?;
+    let named = value
+        .get("dependencies")
+        .and_then(serde_yaml::Value::as_sequence)
+        .and_then(|names| {
+            names.iter().position(|name| {
+                name.as_str()
+                    .is_some_and(|n| n.split('@').next().unwrap_or_default().trim() == app)
+            })
+        });
+    match named {
+        Some(index) => locate_first(&text, &[&[list[0], Step::Index(index)], &list]),
+        None => locate(&text, &list),
+    }
+}
+
 /// Where the first byte that is not UTF-8 is: 1-based line, and column in characters.
 pub fn invalid_utf8(bytes: &[u8], error: &std::str::Utf8Error) -> Position {
     let valid = &bytes[..error.valid_up_to()];
@@ -221,6 +242,17 @@ mod tests {
             locate_first(TEXT, &[&[Key("nope")], &[Key("env")]]),
             Some((4, 1))
         );
+    }
+
+    #[test]
+    fn a_dependency_in_any_spelling() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("api.yml");
+        std::fs::write(&file, "x: &db db\ndependencies:\n- cache@v2\n- *db\n").unwrap();
+        assert_eq!(dependency(&file, "cache"), Some((3, 3)));
+        // An alias is found where its anchor gives the value.
+        assert_eq!(dependency(&file, "db"), Some((1, 4)));
+        assert_eq!(dependency(&file, "other"), Some((3, 1)), "the list");
     }
 
     #[test]

@@ -286,9 +286,14 @@ fn value_position(file: &std::path::Path, key: &str, name: &str) -> Option<Posit
     let app = key
         .strip_prefix("apps.")
         .and_then(|rest| rest.strip_suffix(&format!(".env.{name}")));
+    // The value itself, else what holds it (a key spelt another way, an anchor's merge).
     match app {
-        Some(app) => locate_in_file(file, &[&[Key("apps"), Key(app), Key("env"), Key(name)]]),
-        None => locate_in_file(file, &[&[Key("env"), Key(name)]]),
+        Some(app) => {
+            let (apps, app) = (Key("apps"), Key(app));
+            let env = [apps, app, Key("env")];
+            locate_in_file(file, &[&[apps, app, env[2], Key(name)], &env, &[apps, app]])
+        }
+        None => locate_in_file(file, &[&[Key("env"), Key(name)], &[Key("env")]]),
     }
 }
 

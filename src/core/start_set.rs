@@ -73,7 +73,7 @@ impl StartSet {
                     if let Some(first) = dependents.first().and_then(|d| catalog.get(d)) {
                         diagnostic = diagnostic
                             .in_file(&first.path)
-                            .at(super::yaml_line_of(&first.path, app), None);
+                            .at_position(super::locate::dependency(&first.path, app));
                     }
                     let hint = catalog.suggest(app).unwrap_or_else(|| {
                         format!("add its definition with --apps, or provide it in {env_file}: `apps: {{{app}: {{external: {{host: …, port: …}}}}}}`")
