@@ -389,12 +389,15 @@ impl RawDefinition {
         text: &str,
         diagnostics: &mut Vec<Diagnostic>,
     ) -> AppDefinition {
-        // Each error points at the node it is about: the first of `at` the file has.
+        // Each error points at the node it is about: the first of `at` the file has. The
+        // positions are read once, at the first error.
+        let mut positions = None;
         let mut error = |message: String, at: &[&[Step]], hint: Option<&str>| {
+            let positions = positions.get_or_insert_with(|| locate::Positions::of(text));
             diagnostics.push(
                 Diagnostic::error(message)
                     .in_file(path)
-                    .at_position(locate::locate_first(text, at))
+                    .at_position(positions.first(at))
                     .with_optional_hint(hint.map(str::to_owned)),
             );
         };

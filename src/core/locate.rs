@@ -2,14 +2,18 @@
 //! for errors found after the file was read (a duplicate, a value that is not a duration, an
 //! unset `${X}`…).
 //!
-//! The parser knows every position but keeps none in the values it builds. So the file is
-//! walked again along the path, and at the node the walk fails on purpose: serde_yaml puts the
-//! node's own line and column on that error. Only done when an error is reported, so a
-//! valid file is parsed once.
+//! serde_yaml knows every position but keeps none in the values it builds, so when an error
+//! needs a place, the file's events are read once more (saphyr's parser, which gives each
+//! event its span) into an index of node positions by path. Built once per file and only
+//! when an error is reported: a valid file is parsed once, and a file with 20,000 errors
+//! costs one extra pass, not 20,000.
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 /// One step down a YAML tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,51 +27,210 @@ pub enum Step<'a> {
 /// A 1-based line and column.
 pub type Position = (usize, usize);
 
-/// The message of the deliberate error; any other error means the path is not in the file.
-const FOUND: &str = "ark-locate: found";
+/// Paths ark looks up are at most 4 steps deep; deeper nodes are not indexed, so a file
+/// nested 100,000 levels deep costs no more than a flat one.
+const MAX_DEPTH: usize = 8;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum OwnedStep {
+    Key(String),
+    Index(usize),
+}
+
+type PathKey = Vec<OwnedStep>;
+
+fn owned(path: &[Step]) -> PathKey {
+    path.iter()
+        .map(|step| match step {
+            Step::Key(key) => OwnedStep::Key((*key).to_owned()),
+            Step::Index(index) => OwnedStep::Index(*index),
+        })
+        .collect()
+}
+
+/// The positions of the nodes of a file's first document, by path.
+#[derive(Debug, Default)]
+pub struct Positions {
+    nodes: HashMap<PathKey, Position>,
+    /// List elements by their text: `(list path, text)`, where the text is also indexed by its
+    /// name part (`db@v2` under `db`, as dependencies are read).
+    elements: HashMap<(PathKey, String), Position>,
+    /// The text, kept only when the index stopped early (saphyr refused something libyaml
+    /// accepts): what it lacks is then looked up with serde_yaml's parser.
+    unread: Option<String>,
+}
+
+/// What the parser is inside of, while indexing.
+struct Frame {
+    /// `None`: too deep, or under a key that is not text — nothing below is indexed.
+    path: Option<PathKey>,
+    is_map: bool,
+    /// Elements (or keys) seen so far.
+    count: usize,
+    /// In a map, after a key: the key's text (`None` for a key that is not text).
+    key: Option<Option<String>>,
+}
+
+impl Positions {
+    /// Reads `text`'s events once. Stops at the first syntax error (keeping what came before)
+    /// or at the end of the first document.
+    pub fn of(text: &str) -> Positions {
+        use saphyr_parser::{Event, Parser};
+        let mut positions = Positions::default();
+        let mut stack: Vec<Frame> = Vec::new();
+        let mut documents = 0;
+        let mut parser = Parser::new_from_str(text);
+        loop {
+            let (event, span) = match parser.next_event() {
+                Some(Ok(next)) => next,
+                Some(Err(_)) => {
+                    positions.unread = Some(text.to_owned());
+                    break;
+                }
+                None => break,
+            };
+            let at = (span.start.line(), span.start.col() + 1);
+            let (opens, scalar) = match &event {
+                Event::DocumentStart(_) => {
+                    documents += 1;
+                    if documents > 1 {
+                        break;
+                    }
+                    continue;
+                }
+                Event::DocumentEnd | Event::StreamEnd => break,
+                Event::SequenceEnd | Event::MappingEnd => {
+                    stack.pop();
+                    continue;
+                }
+                Event::SequenceStart(..) => (Some(false), None),
+                Event::MappingStart(..) => (Some(true), None),
+                Event::Scalar(value, ..) => (None, Some(value.as_ref())),
+                Event::Alias(_) => (None, None),
+                Event::Nothing | Event::StreamStart => continue,
+            };
+            let path = positions.place(&mut stack, at, scalar);
+            if let Some(is_map) = opens {
+                stack.push(Frame {
+                    path: path.filter(|p| p.len() < MAX_DEPTH),
+                    is_map,
+                    count: 0,
+                    key: None,
+                });
+            }
+        }
+        positions
+    }
+
+    /// Records a node at `at`; returns its path (for a collection, its children's parent).
+    fn place(
+        &mut self,
+        stack: &mut [Frame],
+        at: Position,
+        scalar: Option<&str>,
+    ) -> Option<PathKey> {
+        let Some(frame) = stack.last_mut() else {
+            self.nodes.entry(Vec::new()).or_insert(at);
+            return Some(Vec::new());
+        };
+        let parent = frame.path.clone()?;
+        let mut path = parent.clone();
+        if frame.is_map {
+            match frame.key.take() {
+                None => {
+                    // A key: indexed as the map's n-th entry; its text names the value.
+                    path.push(OwnedStep::Index(frame.count));
+                    frame.count += 1;
+                    frame.key = Some(scalar.map(str::to_owned));
+                    self.nodes.entry(path).or_insert(at);
+                    return None; // nothing is looked up under a key
+                }
+                Some(key) => path.push(OwnedStep::Key(key?)),
+            }
+        } else {
+            path.push(OwnedStep::Index(frame.count));
+            frame.count += 1;
+            if let Some(text) = scalar {
+                let name = text.split('@').next().unwrap_or_default().trim();
+                for text in [text, name] {
+                    self.elements
+                        .entry((parent.clone(), text.to_owned()))
+                        .or_insert(at);
+                }
+            }
+        }
+        self.nodes.entry(path.clone()).or_insert(at);
+        Some(path)
+    }
+
+    pub fn get(&self, path: &[Step]) -> Option<Position> {
+        self.nodes
+            .get(&owned(path))
+            .copied()
+            .or_else(|| walk(self.unread.as_deref()?, path))
+    }
+
+    /// The first of `paths` found: the exact node, else a parent that holds it.
+    pub fn first(&self, paths: &[&[Step]]) -> Option<Position> {
+        paths.iter().find_map(|path| self.get(path))
+    }
+
+    /// The element of the list at `list` whose text (or name part before `@`) is `text`.
+    pub fn element(&self, list: &[Step], text: &str) -> Option<Position> {
+        self.elements.get(&(owned(list), text.to_owned())).copied()
+    }
+}
 
 /// Where the node at `path` starts in `text`, when the path exists.
 pub fn locate(text: &str, path: &[Step]) -> Option<Position> {
-    let deserializer = serde_yaml::Deserializer::from_str(text);
-    match Walk(path).deserialize(deserializer) {
-        // serde_yaml prefixes the path (`run.type: …`) and appends the position.
-        Err(error) if error.to_string().contains(FOUND) => {
-            error.location().map(|l| (l.line(), l.column()))
-        }
-        _ => None,
-    }
+    Positions::of(text).get(path)
 }
 
 /// The first of `paths` found in `text`: the exact node, else a parent that holds it.
 pub fn locate_first(text: &str, paths: &[&[Step]]) -> Option<Position> {
-    paths.iter().find_map(|path| locate(text, path))
+    Positions::of(text).first(paths)
 }
 
-/// `locate_first` in a file on disk (unreadable or not UTF-8: nowhere).
-pub fn locate_in_file(file: &Path, paths: &[&[Step]]) -> Option<Position> {
+thread_local! {
+    /// The last file indexed: errors come file by file (every missing value of one app, every
+    /// missing dependency of another), so one entry makes them one pass per file.
+    static LAST_FILE: RefCell<Option<(PathBuf, u64, Rc<Positions>)>> = const { RefCell::new(None) };
+}
+
+/// The positions in a file on disk (unreadable or not UTF-8: none).
+pub fn positions_in(file: &Path) -> Option<Rc<Positions>> {
+    // Keyed by size as well, so a file rewritten between two loads is read again.
+    let size = std::fs::metadata(file).ok()?.len();
+    let cached = LAST_FILE.with(|last| {
+        last.borrow()
+            .as_ref()
+            .filter(|(path, len, _)| path == file && *len == size)
+            .map(|(_, _, positions)| Rc::clone(positions))
+    });
+    if cached.is_some() {
+        return cached;
+    }
     let text = std::fs::read_to_string(file).ok()?;
-    locate_first(&text, paths)
+    let positions = Rc::new(Positions::of(&text));
+    LAST_FILE.with(|last| {
+        *last.borrow_mut() = Some((file.to_path_buf(), size, Rc::clone(&positions)));
+    });
+    Some(positions)
+}
+
+/// `locate_first` in a file on disk.
+pub fn locate_in_file(file: &Path, paths: &[&[Step]]) -> Option<Position> {
+    positions_in(file)?.first(paths)
 }
 
 /// Where a definition's `dependencies:` names `app` (as `app` or `app@v2`); the list itself
-/// when no element spells it plainly.
+/// when no element spells it plainly (an alias, say).
 pub fn dependency(file: &Path, app: &str) -> Option<Position> {
-    let text = std::fs::read_to_string(file).ok()?;
+    let positions = positions_in(file)?;
     let list = [Step::Key("dependencies")];
-    let value: serde_yaml::Value = serde_yaml::from_str(&text).ok()?;
-    let named = value
-        .get("dependencies")
-        .and_then(serde_yaml::Value::as_sequence)
-        .and_then(|names| {
-            names.iter().position(|name| {
-                name.as_str()
-                    .is_some_and(|n| n.split('@').next().unwrap_or_default().trim() == app)
-            })
-        });
-    match named {
-        Some(index) => locate_first(&text, &[&[list[0], Step::Index(index)], &list]),
-        None => locate(&text, &list),
-    }
+    positions
+        .element(&list, app)
+        .or_else(|| positions.get(&list))
 }
 
 /// Where the first byte that is not UTF-8 is: 1-based line, and column in characters.
@@ -99,6 +262,22 @@ pub fn second_document(text: &str) -> Option<Result<Position, serde_yaml::Error>
         }
         Err(error) => Some(Err(error)),
         Ok(()) => None,
+    }
+}
+
+/// The message of the deliberate error that makes serde_yaml say where a node is.
+const FOUND: &str = "ark-locate: found";
+
+/// Where serde_yaml's own parser puts the node at `path`: one pass per lookup, so only for
+/// what the index could not read (a file saphyr stops in and libyaml accepts).
+fn walk(text: &str, path: &[Step]) -> Option<Position> {
+    let deserializer = serde_yaml::Deserializer::from_str(text);
+    match Walk(path).deserialize(deserializer) {
+        // serde_yaml prefixes the path (`run.type: …`) and appends the position.
+        Err(error) if error.to_string().contains(FOUND) => {
+            error.location().map(|l| (l.line(), l.column()))
+        }
+        _ => None,
     }
 }
 
@@ -240,8 +419,16 @@ mod tests {
         assert_eq!(locate("x: [1\na: 2\n", &[Key("a")]), None, "not YAML");
         assert_eq!(
             locate_first(TEXT, &[&[Key("nope")], &[Key("env")]]),
-            Some((4, 1))
+            Some((4, 3))
         );
+    }
+
+    #[test]
+    fn what_the_index_cannot_read_is_found_by_serde_yaml_s_parser() {
+        // A byte-order mark inside a key: libyaml reads on, saphyr stops.
+        let text = "exp\u{feff}se: 1\nenv:\n- A\n- A\n";
+        assert!(Positions::of(text).unread.is_some());
+        assert_eq!(locate(text, &[Key("env"), Index(1)]), Some((4, 3)));
     }
 
     #[test]
@@ -250,9 +437,9 @@ mod tests {
         let file = dir.path().join("api.yml");
         std::fs::write(&file, "x: &db db\ndependencies:\n- cache@v2\n- *db\n").unwrap();
         assert_eq!(dependency(&file, "cache"), Some((3, 3)));
-        // An alias is found where its anchor gives the value.
-        assert_eq!(dependency(&file, "db"), Some((1, 4)));
-        assert_eq!(dependency(&file, "other"), Some((3, 1)), "the list");
+        // Through an alias: the list.
+        assert_eq!(dependency(&file, "db"), Some((3, 3)));
+        assert_eq!(dependency(&file, "other"), Some((3, 3)), "the list");
     }
 
     #[test]
