@@ -7,7 +7,7 @@ use crate::core::definition::RunKind;
 use crate::core::diagnostic::{Diagnostic, Diagnostics, Severity};
 use crate::core::resolved_env::{self, Layers};
 use crate::core::spec;
-use crate::core::start_set::graph_of;
+use crate::core::start_set::{self, graph_of};
 use crate::exit_code;
 use crate::failure::Failure;
 use crate::runtime::docker::endpoint::{self, EndpointError};
@@ -164,17 +164,7 @@ pub fn check(
     };
     found.extend(catalog.missing_dependencies(external));
     for cycle in graph_of(catalog).cycles() {
-        let mut error = Diagnostic::error(format!("dependency cycle: {}", cycle.path())).with_hint(
-            "an app cannot (even indirectly) depend on itself: remove one of these dependencies",
-        );
-        if let Some(first) = catalog.get(&cycle.0[0]) {
-            // At the dependency that starts the loop in the first app's file.
-            let next = cycle.0.get(1).map(String::as_str).unwrap_or_default();
-            error = error
-                .in_file(&first.path)
-                .at_position(crate::core::locate::dependency(&first.path, next));
-        }
-        found.push(error);
+        found.push(start_set::cycle_error(catalog, &cycle));
     }
 
     if let Some(bound) = environment.as_ref().and_then(load::Bound::of) {

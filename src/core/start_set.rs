@@ -5,7 +5,7 @@ use super::catalog::Catalog;
 use super::definition::RunKind;
 use super::diagnostic::{Diagnostic, Diagnostics};
 use super::environment::Environment;
-use super::graph::Graph;
+use super::graph::{Cycle, Graph};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +96,22 @@ pub fn graph_of(catalog: &Catalog) -> Graph {
     graph
 }
 
+/// A dependency cycle, at the dependency that starts the loop in the first app's file.
+pub fn cycle_error(catalog: &Catalog, cycle: &Cycle) -> Diagnostic {
+    let error = Diagnostic::error(format!("dependency cycle: {}", cycle.path())).with_hint(
+        "an app cannot (even indirectly) depend on itself: remove one of these dependencies",
+    );
+    match cycle.0.first().and_then(|app| catalog.get(app)) {
+        Some(first) => {
+            let next = cycle.0.get(1).map(String::as_str).unwrap_or_default();
+            error
+                .in_file(&first.path)
+                .at_position(super::locate::dependency(&first.path, next))
+        }
+        None => error,
+    }
+}
+
 /// Resolves the start set. Fails (exit 3) on an unknown requested app or a cycle.
 pub fn resolve(
     catalog: &Catalog,
@@ -138,16 +154,9 @@ pub fn resolve(
     } else {
         requested.iter().cloned().collect()
     };
-    let order = graph.start_order(&set).map_err(|cycle| {
-        let first = catalog.get(&cycle.0[0]);
-        let mut error = Diagnostic::error(format!("dependency cycle: {}", cycle.path())).with_hint(
-            "an app cannot (even indirectly) depend on itself: remove one of these dependencies",
-        );
-        if let Some(first) = first {
-            error = error.in_file(&first.path);
-        }
-        Diagnostics(vec![error])
-    })?;
+    let order = graph
+        .start_order(&set)
+        .map_err(|cycle| Diagnostics(vec![cycle_error(catalog, &cycle)]))?;
     let roles: BTreeMap<String, Role> = order.iter().map(|a| (a.clone(), role_of(a))).collect();
     let mut edges = Vec::new();
     for app in &order {
@@ -224,6 +233,23 @@ mod tests {
             "unknown app `wbe`: no definition in the apps folders"
         );
         assert_eq!(error.0[0].hint.as_deref(), Some("did you mean `web`?"));
+    }
+
+    #[test]
+    fn a_cycle_points_at_the_dependency_that_starts_it() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("alpha.yml"),
+            "env: []\ndependencies:\n- gamma\n- beta@v2\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("beta.yml"), "dependencies: [alpha]\n").unwrap();
+        let catalog = Catalog::load(&[dir.path().to_path_buf()]);
+        let error = &resolve(&catalog, None, &["alpha".into()], true)
+            .unwrap_err()
+            .0[0];
+        assert_eq!(error.message, "dependency cycle: alpha -> beta -> alpha");
+        assert_eq!((error.line, error.column), (Some(4), Some(3)));
     }
 
     #[test]
