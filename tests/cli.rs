@@ -65,13 +65,13 @@ fn validate_lists_every_problem_at_once() {
     assert_eq!(stdout, "");
     assert_eq!(
         stderr,
-        "error: launch/alpha.yml: dependency cycle: alpha -> beta -> alpha\n  \
+        "error: launch/alpha.yml:1:16: dependency cycle: alpha -> beta -> alpha\n  \
          hint: an app cannot (even indirectly) depend on itself: remove one of these dependencies\n\
          error: launch/broken.yml:2:15: dependencies: invalid type: integer, expected a sequence\n\
          error: other/api.yml: app `api` is defined more than once: launch/api.yml, other/api.yml\n  \
          hint: app names come from file names and must be unique: rename or remove all but one\n\
          warning: launch/api.yml:1: unknown key `dependancies` (ignored)\n  hint: did you mean `dependencies`?\n\
-         warning: launch/beta.yml:1: `beta` depends on `gamma`, which has no definition\n  \
+         warning: launch/beta.yml:1:23: `beta` depends on `gamma`, which has no definition\n  \
          hint: add a folder holding `gamma.yml` with --apps, or provide it as external in the environment\n\
          invalid: checked 4 apps: 3 errors, 2 warnings\n"
     );
@@ -83,13 +83,13 @@ fn validate_of_a_sound_catalog_exits_0_and_strict_turns_warnings_into_errors() {
     let (code, _, stderr) = run(&dir, &["validate"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(
-        stderr.starts_with("warning: launch/api.yml:1: `api` depends on `db`"),
+        stderr.starts_with("warning: launch/api.yml:1:16: `api` depends on `db`"),
         "{stderr}"
     );
     let (code, _, stderr) = run(&dir, &["validate", "--strict"]);
     assert_eq!(code, 3);
     assert!(
-        stderr.starts_with("error: launch/api.yml:1: `api` depends on `db`"),
+        stderr.starts_with("error: launch/api.yml:1:16: `api` depends on `db`"),
         "{stderr}"
     );
 }
@@ -99,8 +99,8 @@ fn validate_with_an_environment_checks_every_declared_variable() {
     let dir = project();
     let (code, _, stderr) = run(&dir, &["validate", "-e", "staging"]);
     assert_eq!(code, 3);
-    assert!(stderr.contains("error: launch/api.yml:3: `api` needs `DB_PASSWORD`, which has no value in environment `staging`"), "{stderr}");
-    assert!(stderr.contains("error: launch/web.yml:1: `web` needs `GREETING`, which has no value in environment `staging`"), "{stderr}");
+    assert!(stderr.contains("error: launch/api.yml:3:3: `api` needs `DB_PASSWORD`, which has no value in environment `staging`"), "{stderr}");
+    assert!(stderr.contains("error: launch/web.yml:1:7: `web` needs `GREETING`, which has no value in environment `staging`"), "{stderr}");
     ark()
         .current_dir(dir.path())
         .args(["validate", "-e", "dev"])

@@ -4,6 +4,7 @@ use super::load;
 use crate::cli::{ConfigArgs, ConfigFormat};
 use crate::core::diagnostic::{Diagnostic, Diagnostics};
 use crate::core::resolved_env::{self, Layers, SetValue};
+use crate::core::spec;
 use crate::exit_code;
 use crate::failure::Failure;
 use crate::settings::Settings;
@@ -37,17 +38,7 @@ pub fn run(args: &ConfigArgs, settings: &Settings) -> Result<i32, Failure> {
     };
     let (resolved, mut problems) = resolved_env::resolve(app, &layers);
     for missing in resolved.missing() {
-        problems.push(
-            Diagnostic::error(format!(
-                "`{}` needs `{}`, which has no value in environment `{name}`",
-                app.name, missing.name
-            ))
-            .in_file(&app.path)
-            .with_hint(format!(
-                "set it in an environment file, or pass --set {}.{}=…",
-                app.name, missing.name
-            )),
-        );
+        problems.push(spec::missing_value(app, &missing.name, &environment));
     }
 
     let text = match args.output {

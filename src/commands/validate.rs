@@ -2,92 +2,28 @@
 
 use super::load;
 use crate::cli::{ReportFormat, ValidateArgs};
+use crate::core::catalog::Catalog;
 use crate::core::definition::RunKind;
-use crate::core::diagnostic::{Diagnostic, Severity};
-use crate::core::line_index::LineIndex;
+use crate::core::diagnostic::{Diagnostic, Diagnostics, Severity};
 use crate::core::resolved_env::{self, Layers};
-use crate::core::start_set::graph_of;
+use crate::core::spec;
+use crate::core::start_set::{self, graph_of};
 use crate::exit_code;
 use crate::failure::Failure;
 use crate::runtime::docker::endpoint::{self, EndpointError};
 use crate::settings::Settings;
 use crate::ui::json;
 use serde_json::json;
+use std::path::Path;
 
 pub fn run(args: &ValidateArgs, settings: &Settings) -> Result<i32, Failure> {
     let printer = &settings.printer;
     let catalog = load::catalog(settings)?;
-    let mut found = catalog.diagnostics.clone();
-
-    let environment = match &args.environment {
-        None => None,
-        Some(name) => {
-            match crate::core::environment::Environment::load(&settings.environments_folder, name) {
-                Ok(environment) => {
-                    found.extend(environment.warnings.0.iter().cloned());
-                    found.extend(load::unknown_apps_in(&environment, &catalog));
-                    Some(environment)
-                }
-                Err(problems) => {
-                    found.extend(problems);
-                    None
-                }
-            }
-        }
-    };
-
-    let external = |app: &str| {
-        environment
-            .as_ref()
-            .is_some_and(|e| e.external(app).is_some())
-    };
-    found.extend(catalog.missing_dependencies(external));
-    for cycle in graph_of(&catalog).cycles() {
-        let mut error = Diagnostic::error(format!("dependency cycle: {}", cycle.path())).with_hint(
-            "an app cannot (even indirectly) depend on itself: remove one of these dependencies",
-        );
-        if let Some(first) = catalog.get(&cycle.0[0]) {
-            error = error.in_file(&first.path);
-        }
-        found.push(error);
-    }
-
-    if let Some(bound) = environment.as_ref().and_then(load::Bound::of) {
-        found.extend(target_problems(&bound));
-    }
-
-    if let Some(environment) = &environment {
-        let shell = load::shell_variable;
-        let layers = Layers {
-            catalog: &catalog,
-            environment,
-            sets: &[],
-            shell: &shell,
-        };
-        for app in catalog
-            .apps()
-            .filter(|a| a.run.kind == RunKind::Docker && !external(&a.name))
-        {
-            let (resolved, problems) = resolved_env::resolve(app, &layers);
-            found.extend(problems);
-            let lines = std::cell::OnceCell::new();
-            for missing in resolved.missing() {
-                found.push(
-                    Diagnostic::error(format!(
-                        "`{}` needs `{}`, which has no value in environment `{}`",
-                        app.name, missing.name, environment.name
-                    ))
-                    .in_file(&app.path)
-                    .at(
-                        lines
-                            .get_or_init(|| LineIndex::of_file(&app.path))
-                            .word(&missing.name),
-                        None,
-                    ),
-                );
-            }
-        }
-    }
+    let mut found = check(
+        &catalog,
+        &settings.environments_folder,
+        args.environment.as_deref(),
+    );
 
     if args.strict {
         for diagnostic in &mut found.0 {
@@ -193,4 +129,66 @@ fn target_problems(bound: &load::Bound) -> Vec<Diagnostic> {
             }
         }
     }
+}
+
+/// Every problem `ark validate` reports: the catalog's, and with `environment` that
+/// environment's and every value it leaves unset. Reads files; contacts nothing.
+pub fn check(
+    catalog: &Catalog,
+    environments_folder: &Path,
+    environment: Option<&str>,
+) -> Diagnostics {
+    let mut found = catalog.diagnostics.clone();
+
+    let environment = match environment {
+        None => None,
+        Some(name) => {
+            match crate::core::environment::Environment::load(environments_folder, name) {
+                Ok(environment) => {
+                    found.extend(environment.warnings.0.iter().cloned());
+                    found.extend(load::unknown_apps_in(&environment, catalog));
+                    Some(environment)
+                }
+                Err(problems) => {
+                    found.extend(problems);
+                    None
+                }
+            }
+        }
+    };
+
+    let external = |app: &str| {
+        environment
+            .as_ref()
+            .is_some_and(|e| e.external(app).is_some())
+    };
+    found.extend(catalog.missing_dependencies(external));
+    for cycle in graph_of(catalog).cycles() {
+        found.push(start_set::cycle_error(catalog, &cycle));
+    }
+
+    if let Some(bound) = environment.as_ref().and_then(load::Bound::of) {
+        found.extend(target_problems(&bound));
+    }
+
+    if let Some(environment) = &environment {
+        let shell = load::shell_variable;
+        let layers = Layers {
+            catalog,
+            environment,
+            sets: &[],
+            shell: &shell,
+        };
+        for app in catalog
+            .apps()
+            .filter(|a| a.run.kind == RunKind::Docker && !external(&a.name))
+        {
+            let (resolved, problems) = resolved_env::resolve(app, &layers);
+            found.extend(problems);
+            for missing in resolved.missing() {
+                found.push(spec::missing_value(app, &missing.name, environment));
+            }
+        }
+    }
+    found
 }

@@ -8,7 +8,6 @@
 use super::definition::{self, AppDefinition, LaunchFile};
 use super::diagnostic::{Diagnostic, Diagnostics};
 use super::discovery;
-use super::line_index::LineIndex;
 use super::suggest;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -176,7 +175,6 @@ impl Catalog {
     pub fn missing_dependencies(&self, provided: impl Fn(&str) -> bool) -> Vec<Diagnostic> {
         let mut found = Vec::new();
         for app in self.apps.values() {
-            let lines = std::cell::OnceCell::new();
             for dependency in &app.dependencies {
                 if self.apps.contains_key(dependency)
                     || self.broken.contains_key(dependency)
@@ -187,7 +185,7 @@ impl Catalog {
                 found.push(
                     Diagnostic::warning(format!("`{}` depends on `{dependency}`, which has no definition", app.name))
                         .in_file(&app.path)
-                        .at(lines.get_or_init(|| LineIndex::of_file(&app.path)).word(dependency), None)
+                        .at_position(super::locate::dependency(&app.path, dependency))
                         .with_hint(self.suggest(dependency).unwrap_or_else(|| {
                             format!("add a folder holding `{dependency}.yml` with --apps, or provide it as external in the environment")
                         })),
@@ -287,9 +285,9 @@ fn parse_all(files: &[PathBuf]) -> Vec<definition::ParsedFile> {
         },
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => definition::parse_file(path, &text),
-            Err(_) => definition::ParsedFile {
+            Err(error) => definition::ParsedFile {
                 file: None,
-                diagnostics: vec![Diagnostic::error("the file is not UTF-8 text").in_file(path)],
+                diagnostics: vec![Diagnostic::not_utf8(path, &error)],
             },
         },
     };

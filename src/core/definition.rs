@@ -8,7 +8,7 @@
 use super::command_line::CommandLine;
 use super::diagnostic::Diagnostic;
 use super::duration::parse_duration;
-use super::line_index::LineIndex;
+use super::locate::{self, Step};
 use super::scalar::Scalar;
 use super::variable_name::{self, NameSeed};
 use super::yaml::{self, KnownKeys};
@@ -430,15 +430,15 @@ impl RawDefinition {
                     .with_hint("production's list may hold it, but no process can be given it: fix the name"),
             );
         }
-        let lines = std::cell::OnceCell::new();
-        let mut error = |message: String, key: &str, hint: Option<&str>| {
+        // Each error points at the node it is about: the first of `at` the file has. The
+        // positions are read once, at the first error.
+        let mut positions = None;
+        let mut error = |message: String, at: &[&[Step]], hint: Option<&str>| {
+            let positions = positions.get_or_insert_with(|| locate::Positions::of(text));
             diagnostics.push(
                 Diagnostic::error(message)
                     .in_file(path)
-                    .at(
-                        lines.get_or_init(|| LineIndex::of_text(text)).key(key),
-                        None,
-                    )
+                    .at_position(positions.first(at))
                     .with_optional_hint(hint.map(str::to_owned)),
             );
         };
@@ -457,11 +457,11 @@ impl RawDefinition {
         };
 
         let mut seen_env = std::collections::BTreeSet::new();
-        for declaration in &env {
+        for (index, declaration) in env.iter().enumerate() {
             if !seen_env.insert(declaration.name.as_str()) {
                 error(
                     format!("env: `{}` is declared twice", declaration.name),
-                    &declaration.name,
+                    &[&[Step::Key("env"), Step::Index(index)]],
                     Some("remove one of the two"),
                 );
             }
@@ -470,10 +470,12 @@ impl RawDefinition {
         let mut expose = Vec::new();
         let mut expose_names = std::collections::HashSet::new();
         for (index, raw) in self.expose.unwrap_or_default().into_iter().enumerate() {
+            let entry = [Step::Key("expose"), Step::Index(index)];
+            let field = |key| [Step::Key("expose"), Step::Index(index), Step::Key(key)];
             let Some(expose_name) = raw.name.filter(|n| !n.trim().is_empty()) else {
                 error(
                     format!("expose[{index}]: missing `name`"),
-                    "expose",
+                    &[&field("name"), &entry],
                     Some("give each exposed port a name, e.g. `name: http`"),
                 );
                 continue;
@@ -485,7 +487,7 @@ impl RawDefinition {
                         "expose `{}`: not a usable name: it becomes part of `SERVICE_…` variable names",
                         expose_name.escape_debug()
                     ),
-                    "expose",
+                    &[&field("name"), &entry],
                     Some("use letters, digits, `-`, `_` and `.`"),
                 );
                 continue;
@@ -493,7 +495,7 @@ impl RawDefinition {
             let Some(port) = raw.port.filter(|p| *p != 0) else {
                 error(
                     format!("expose `{expose_name}`: missing or zero `port`"),
-                    "expose",
+                    &[&field("port"), &entry],
                     Some("set the container port, e.g. `port: 8080`"),
                 );
                 continue;
@@ -501,7 +503,7 @@ impl RawDefinition {
             if !expose_names.insert(expose_name.clone()) {
                 error(
                     format!("expose `{expose_name}` is listed twice"),
-                    "expose",
+                    &[&field("name"), &entry],
                     Some("give each exposed port its own name"),
                 );
                 continue;
@@ -509,10 +511,12 @@ impl RawDefinition {
             let health_check = match raw.health_check.map(|h| h.into_health_check()) {
                 None => None,
                 Some(Ok(check)) => Some(check),
-                Some(Err(message)) => {
+                Some(Err((message, key))) => {
+                    let check = field("health_check");
+                    let at_key = [check[0], check[1], check[2], Step::Key(key)];
                     error(
                         format!("expose `{expose_name}`: health_check: {message}"),
-                        "health_check",
+                        &[&at_key, &check],
                         None,
                     );
                     None
@@ -527,7 +531,13 @@ impl RawDefinition {
 
         let mut dependencies: Vec<String> = Vec::new();
         let mut listed = std::collections::HashSet::new();
-        for dependency in self.dependencies.unwrap_or_default() {
+        for (index, dependency) in self
+            .dependencies
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
+        {
+            let at = [Step::Key("dependencies"), Step::Index(index)];
             // Production pins versions as `name@v2`; locally there is one of each app.
             let dependency = dependency
                 .split('@')
@@ -536,11 +546,11 @@ impl RawDefinition {
                 .trim()
                 .to_owned();
             if dependency.is_empty() {
-                error("dependencies: an empty name".into(), "dependencies", None);
+                error("dependencies: an empty name".into(), &[&at], None);
             } else if dependency == name {
                 error(
                     format!("`{name}` depends on itself"),
-                    "dependencies",
+                    &[&at],
                     Some("remove it from its own dependencies"),
                 );
             } else if listed.insert(dependency.clone()) {
@@ -551,15 +561,17 @@ impl RawDefinition {
         let resources = match self.resources {
             None => Resources::default(),
             Some(raw) => {
-                for (key, value) in [
-                    ("cpu", raw.cpu),
-                    ("max_mem", raw.max_mem),
-                    ("soft_mem_limit", raw.soft_mem_limit),
+                // Production's older spellings (`mem`, `soft_limit_mem`) are where to point too.
+                for (key, old, value) in [
+                    ("cpu", "cpu", raw.cpu),
+                    ("max_mem", "mem", raw.max_mem),
+                    ("soft_mem_limit", "soft_limit_mem", raw.soft_mem_limit),
                 ] {
                     if value.is_some_and(|v| !v.is_finite() || v < 0.0) {
+                        let at = |key| [Step::Key("resources"), Step::Key(key)];
                         error(
                             format!("resources.{key} must be a positive number"),
-                            key,
+                            &[&at(key), &at(old)],
                             None,
                         );
                     }
@@ -594,7 +606,8 @@ impl RawDefinition {
 }
 
 impl RawHealthCheck {
-    fn into_health_check(self) -> Result<HealthCheck, String> {
+    /// On error: the message and the key at fault (to point at it).
+    fn into_health_check(self) -> Result<HealthCheck, (String, &'static str)> {
         // Production always writes `type`; when it is left out, the other keys say which.
         let kind = self.kind.unwrap_or(if self.command.is_some() {
             RawProbeKind::Exec
@@ -607,22 +620,23 @@ impl RawHealthCheck {
             RawProbeKind::Http => {
                 let path = self.path.unwrap_or_else(|| "/".into());
                 if !path.starts_with('/') {
-                    return Err(format!("path `{path}` must start with `/`"));
+                    return Err((format!("path `{path}` must start with `/`"), "path"));
                 }
                 Probe::Http { path }
             }
             RawProbeKind::Tcp => Probe::Tcp,
             RawProbeKind::Exec => Probe::Exec {
-                command: self
-                    .command
-                    .ok_or("type exec needs a `command` (e.g. [\"pg_isready\"])")?,
+                command: self.command.ok_or((
+                    "type exec needs a `command` (e.g. [\"pg_isready\"])".to_owned(),
+                    "type",
+                ))?,
             },
             RawProbeKind::None => Probe::None,
         };
         Ok(HealthCheck {
             probe,
-            interval: duration(self.interval, "interval")?,
-            timeout: duration(self.timeout, "timeout")?,
+            interval: duration(self.interval, "interval").map_err(|e| (e, "interval"))?,
+            timeout: duration(self.timeout, "timeout").map_err(|e| (e, "timeout"))?,
         })
     }
 }
@@ -851,6 +865,62 @@ mod tests {
                     .any(|d| d.is_error() && d.message.starts_with(expected)),
                 "{text}: {:?}",
                 parsed.diagnostics
+            );
+        }
+    }
+
+    #[test]
+    fn semantic_errors_point_at_the_node_they_are_about() {
+        for (text, expected, line, column) in [
+            ("env:\n- A\n- B\n- A\n", "env: `A` is declared twice", 4, 3),
+            ("env:\n  A: 1\n  A: 2\n", "env: `A` is declared twice", 3, 3),
+            (
+                "expose:\n- name: a\n  port: 1\n  health_check:\n    type: http\n    interval: soon\n",
+                "expose `a`: health_check: interval:",
+                6,
+                15,
+            ),
+            (
+                "expose:\n- name: a\n  port: 1\n  health_check: {path: health}\n",
+                "expose `a`: health_check: path `health` must start with `/`",
+                4,
+                24,
+            ),
+            (
+                "expose:\n- {name: a, port: 1}\n- name: b\n  port: 2\n  health_check:\n    timeout: x\n",
+                "expose `b`: health_check: timeout:",
+                6,
+                14,
+            ),
+            ("resources:\n  cpu: -1\n", "resources.cpu must be a positive number", 2, 8),
+            (
+                "resources:\n  max_mem: 1\n  soft_limit_mem: -0.5\n",
+                "resources.soft_mem_limit must be a positive number",
+                3,
+                19,
+            ),
+            ("resources:\n  mem: .nan\n", "resources.max_mem must be a positive number", 2, 8),
+            ("dependencies:\n- db\n- api@v2\n", "`api` depends on itself", 3, 3),
+            ("expose:\n- port: 80\n", "expose[0]: missing `name`", 2, 3),
+            ("expose:\n- name: a\n  port: 0\n", "expose `a`: missing or zero `port`", 3, 9),
+            (
+                "expose:\n- {name: a, port: 1}\n- {name: a, port: 2}\n",
+                "expose `a` is listed twice",
+                3,
+                10,
+            ),
+        ] {
+            let parsed = parse(text);
+            let error = parsed
+                .diagnostics
+                .iter()
+                .find(|d| d.is_error())
+                .unwrap_or_else(|| panic!("{text}: no error"));
+            assert!(error.message.starts_with(expected), "{text}: {error:?}");
+            assert_eq!(
+                (error.line, error.column),
+                (Some(line), Some(column)),
+                "{text}: {error:?}"
             );
         }
     }

@@ -54,6 +54,19 @@ impl Diagnostic {
         self
     }
 
+    /// `at` for a `(line, column)` that may be unknown.
+    pub fn at_position(self, position: Option<(usize, usize)>) -> Self {
+        self.at(position.map(|p| p.0), position.map(|p| p.1))
+    }
+
+    /// A file that is not UTF-8 text, pointing at the first byte that is not.
+    pub fn not_utf8(file: &Path, error: &std::string::FromUtf8Error) -> Self {
+        let position = super::locate::invalid_utf8(error.as_bytes(), &error.utf8_error());
+        Self::error("the file is not UTF-8 text")
+            .in_file(file)
+            .at_position(Some(position))
+    }
+
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self

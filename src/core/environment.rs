@@ -7,6 +7,7 @@
 
 use super::command_line::CommandLine;
 use super::diagnostic::{Diagnostic, Diagnostics};
+use super::locate::{self, Step};
 use super::scalar::Scalar;
 use super::suggest;
 use super::unique_map;
@@ -134,6 +135,7 @@ impl Environment {
                         visited.join(" -> ")
                     ))
                     .in_file(&chain[chain.len() - 1].path)
+                    .at_position(extends_in(&chain[chain.len() - 1].path))
                     .with_hint("remove one `extends:` to break the cycle"),
                 );
                 return Err(problems);
@@ -150,7 +152,8 @@ impl Environment {
                         if let Err(message) = check_name(parent) {
                             problems.push(
                                 Diagnostic::error(format!("extends: {message}"))
-                                    .in_file(&file.path),
+                                    .in_file(&file.path)
+                                    .at_position(extends_in(&file.path)),
                             );
                             return Err(problems);
                         }
@@ -166,13 +169,7 @@ impl Environment {
                             file_path(dir, &current).display()
                         ))
                         .in_file(&child.path)
-                        .at(
-                            yaml::find_key_line(
-                                &std::fs::read_to_string(&child.path).unwrap_or_default(),
-                                "extends",
-                            ),
-                            None,
-                        )
+                        .at_position(extends_in(&child.path))
                         .with_optional_hint(suggest::did_you_mean(
                             &current,
                             list(dir).iter().map(String::as_str),
@@ -260,6 +257,11 @@ impl Environment {
     }
 }
 
+/// Where a file's `extends:` value is, for errors about what it names.
+fn extends_in(path: &Path) -> Option<locate::Position> {
+    locate::locate_in_file(path, &[&[Step::Key("extends")]])
+}
+
 fn file_path(dir: &Path, name: &str) -> PathBuf {
     let yml = dir.join(format!("{name}.yml"));
     let yaml = dir.join(format!("{name}.yaml"));
@@ -283,8 +285,7 @@ fn read_file(
                 Diagnostic::error(format!("cannot read the file: {e}")).in_file(&path)
             ))
         }
-        Ok(bytes) => String::from_utf8(bytes)
-            .map_err(|_| one(Diagnostic::error("the file is not UTF-8 text").in_file(&path)))?,
+        Ok(bytes) => String::from_utf8(bytes).map_err(|e| one(Diagnostic::not_utf8(&path, &e)))?,
     };
     let parsed = yaml::parse::<Option<EnvironmentFile>>(&path, &text, known_keys).map_err(|e| {
         one(e.with_hint("see the environment format in the README: extends, env, apps.<app>.{env,image,command,ports,external}"))
@@ -382,6 +383,38 @@ mod tests {
             error.0[0].message,
             "environments extend each other in a cycle: a -> b -> c -> a"
         );
+    }
+
+    #[test]
+    fn errors_about_extends_point_at_its_value() {
+        let dir = dir_with(&[
+            ("a.yml", "env: {}\nextends: b\n"),
+            ("b.yml", "extends:  a\n"),
+            ("c.yml", "# c\nextends: Not_A_Name\n"),
+        ]);
+        let at = |name: &str| {
+            let error = &Environment::load(dir.path(), name).unwrap_err().0[0];
+            (error.message.clone(), error.line, error.column)
+        };
+        let (message, line, column) = at("a");
+        assert!(message.contains("in a cycle: a -> b -> a"), "{message}");
+        assert_eq!(
+            (line, column),
+            (Some(1), Some(11)),
+            "b.yml closes the cycle"
+        );
+        let (message, line, column) = at("c");
+        assert!(message.starts_with("extends: "), "{message}");
+        assert_eq!((line, column), (Some(2), Some(10)));
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_says_where() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("mine.yml"), b"env:\n  A: caf\xe9\n").unwrap();
+        let error = &Environment::load(dir.path(), "mine").unwrap_err().0[0];
+        assert_eq!(error.message, "the file is not UTF-8 text");
+        assert_eq!((error.line, error.column), (Some(2), Some(9)));
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod graph;
 pub mod input_file;
 pub mod interpolate;
 pub mod line_index;
+pub mod locate;
 pub mod plan;
 pub mod resolved_env;
 #[cfg(test)]

@@ -18,6 +18,7 @@ use super::diagnostic::Diagnostic;
 use super::discovery::discovery_for;
 use super::environment::Environment;
 use super::interpolate::{interpolate, Unset};
+use super::locate::{locate_in_file, Position};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::PathBuf;
@@ -344,8 +345,27 @@ fn interpolation_problem(unset: &Unset, name: &str, source: &Source) -> Diagnost
         .with_hint("names are letters, digits and `_`; write `$$` for a literal `$`"),
     };
     match file {
-        Some(file) => diagnostic.in_file(file),
+        Some(file) => diagnostic
+            .in_file(file)
+            .at_position(value_position(file, &key, name)),
         None => diagnostic,
+    }
+}
+
+/// Where the value at `key` (`env.NAME` or `apps.APP.env.NAME`, as `Source` spells it) is.
+fn value_position(file: &std::path::Path, key: &str, name: &str) -> Option<Position> {
+    use super::locate::Step::Key;
+    let app = key
+        .strip_prefix("apps.")
+        .and_then(|rest| rest.strip_suffix(&format!(".env.{name}")));
+    // The value itself, else what holds it (a key spelt another way, an anchor's merge).
+    match app {
+        Some(app) => {
+            let (apps, app) = (Key("apps"), Key(app));
+            let env = [apps, app, Key("env")];
+            locate_in_file(file, &[&[apps, app, env[2], Key(name)], &env, &[apps, app]])
+        }
+        None => locate_in_file(file, &[&[Key("env"), Key(name)], &[Key("env")]]),
     }
 }
 
@@ -516,6 +536,35 @@ mod tests {
         assert_eq!(
             problems[0].message,
             "env.TOKEN uses `${API_TOKEN}`, but `API_TOKEN` is not set in your shell"
+        );
+    }
+
+    #[test]
+    fn interpolation_problems_point_at_the_value() {
+        let defs = tempfile::tempdir().unwrap();
+        let definition = defs.path().join("api.yml");
+        std::fs::write(&definition, "env:\n  A: x\n  B: ${NOPE:-y\n").unwrap();
+        let catalog = Catalog::load(&[defs.path().to_path_buf()]);
+        let dir = env_dir(&[(
+            "mine.yml",
+            "env:\n  A: ${UNSET_ONE}\napps:\n  api:\n    env:\n      C:   \"${UNSET_TWO}\"\n",
+        )]);
+        let (_, problems) = resolve_with(&catalog, dir.path(), "mine", "api", &[]);
+        let found: Vec<(String, Option<usize>, Option<usize>)> = problems
+            .iter()
+            .map(|p| {
+                let file = p.file.as_ref().unwrap().file_name().unwrap();
+                (file.to_string_lossy().into_owned(), p.line, p.column)
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("api.yml".into(), Some(3), Some(6)),
+                ("mine.yml".into(), Some(2), Some(6)),
+                ("mine.yml".into(), Some(6), Some(12)),
+            ],
+            "{problems:?}"
         );
     }
 

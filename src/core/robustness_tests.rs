@@ -6,20 +6,9 @@ use super::definition::{parse_file, LaunchFile};
 use super::environment::Environment;
 use std::path::Path;
 
-/// A small deterministic generator (xorshift), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
+#[path = "../../tests/common/rng.rs"]
+mod rng;
+use rng::Rng;
 
 fn check(text: &str) {
     let parsed = parse_file(Path::new("launch/fuzz.yml"), text);
@@ -42,37 +31,33 @@ fn check(text: &str) {
     }
 }
 
-fn corpus_texts() -> Vec<String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/clever-launch/repos");
+#[path = "../../tests/common/corpus_location.rs"]
+mod corpus_location;
+
+/// The text of every `.yml` file in `<root>/repos/*/launch/` and `<root>/variants/`.
+fn launch_texts(root: &Path) -> Vec<String> {
+    let mut folders: Vec<_> = std::fs::read_dir(root.join("repos"))
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
+        .map(|repo| repo.unwrap().path().join("launch"))
+        .collect();
+    folders.push(root.join("variants"));
     let mut texts = Vec::new();
-    for repo in std::fs::read_dir(&root).expect("the corpus is beside the repository") {
-        for file in std::fs::read_dir(repo.unwrap().path().join("launch")).unwrap() {
+    for folder in folders {
+        for file in std::fs::read_dir(folder).unwrap() {
             texts.push(std::fs::read_to_string(file.unwrap().path()).unwrap());
         }
     }
     texts
 }
 
-#[test]
-fn random_bytes() {
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    for _ in 0..2000 {
-        let len = rng.below(300);
-        let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
-        check(&String::from_utf8_lossy(&bytes));
-        // YAML-ish noise: the characters that make the parser branch.
-        let alphabet = b"-:[]{}#&*!|>'\"%@` \n\t\\?,abcenrvxy0123456789";
-        let noise: Vec<u8> = (0..len)
-            .map(|_| alphabet[rng.below(alphabet.len())])
-            .collect();
-        check(&String::from_utf8_lossy(&noise));
-    }
+/// ark's own fixtures: every shape of production's files, always here.
+fn fixture_texts() -> Vec<String> {
+    launch_texts(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/launch-shapes"))
 }
 
-#[test]
-fn real_files_truncated_and_mutated() {
+fn truncate_and_mutate(texts: Vec<String>) {
     let mut rng = Rng(42);
-    for text in corpus_texts() {
+    for text in texts {
         let chars: Vec<char> = text.chars().collect();
         for _ in 0..30 {
             let cut = rng.below(chars.len() + 1);
@@ -86,6 +71,22 @@ fn real_files_truncated_and_mutated() {
             }
             check(&mutated.iter().collect::<String>());
         }
+    }
+}
+
+#[test]
+fn fixture_files_truncated_and_mutated() {
+    let texts = fixture_texts();
+    assert!(texts.len() >= 20, "the fixtures are all here");
+    truncate_and_mutate(texts);
+}
+
+/// The production corpus, when it is beside the repository or `ARK_CORPUS` names it.
+#[test]
+fn production_files_truncated_and_mutated() {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if let Some(corpus) = corpus_location::production_corpus(manifest) {
+        truncate_and_mutate(launch_texts(&corpus));
     }
 }
 

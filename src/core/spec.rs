@@ -6,6 +6,7 @@ use super::definition::{AppDefinition, HealthCheck, Probe, Resources};
 use super::diagnostic::Diagnostic;
 use super::environment::Environment;
 use super::fingerprint_key::{FingerprintKey, KEY_FIELD};
+use super::locate::{self, Step};
 use super::resolved_env::{self, Layers, ResolvedEnv};
 use super::start_set::{Role, StartSet};
 use sha2::{Digest, Sha256};
@@ -264,7 +265,13 @@ pub fn repository_of(definition: &AppDefinition) -> Option<PathBuf> {
     })
 }
 
-fn missing_value(definition: &AppDefinition, name: &str, environment: &Environment) -> Diagnostic {
+/// A variable the app declares that nothing gives a value: at its declaration, with where to
+/// set it. One message for `validate -e`, `config`, `plan` and `start`.
+pub fn missing_value(
+    definition: &AppDefinition,
+    name: &str,
+    environment: &Environment,
+) -> Diagnostic {
     let app = &definition.name;
     let where_to = match environment.chain.last().filter(|_| environment.has_file) {
         Some(file) => format!(
@@ -276,12 +283,22 @@ fn missing_value(definition: &AppDefinition, name: &str, environment: &Environme
             environment.name
         ),
     };
-    Diagnostic::error(format!(
+    let error = Diagnostic::error(format!(
         "`{app}` needs `{name}`, which has no value in environment `{}`",
         environment.name
     ))
     .in_file(&definition.path)
-    .with_hint(format!("{where_to}, or pass --set {app}.{name}=…"))
+    .with_hint(format!("{where_to}, or pass --set {app}.{name}=…"));
+    let declared = definition.env.iter().position(|d| d.name == name);
+    let at = declared.map(|index| [Step::Key("env"), Step::Index(index)]);
+    match at.and_then(|at| locate::locate_in_file(&definition.path, &[&at])) {
+        Some(position) => error.at_position(Some(position)),
+        // Not declared by the definition (an environment adds it): the first mention.
+        None => error.at(
+            super::line_index::LineIndex::of_file(&definition.path).word(name),
+            None,
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -5,10 +5,8 @@ use super::catalog::Catalog;
 use super::definition::RunKind;
 use super::diagnostic::{Diagnostic, Diagnostics};
 use super::environment::Environment;
-use super::graph::Graph;
-use super::line_index::LineIndex;
+use super::graph::{Cycle, Graph};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Role {
@@ -56,7 +54,6 @@ impl StartSet {
         for (from, to) in &self.edges {
             dependents_of.entry(to).or_default().push(from);
         }
-        let mut lines: BTreeMap<&Path, LineIndex> = BTreeMap::new();
         for app in &self.order {
             match self.role(app) {
                 Role::Broken => {
@@ -73,11 +70,9 @@ impl StartSet {
                         dependents.join("`, `")
                     ));
                     if let Some(first) = dependents.first().and_then(|d| catalog.get(d)) {
-                        let line = lines
-                            .entry(&first.path)
-                            .or_insert_with(|| LineIndex::of_file(&first.path))
-                            .word(app);
-                        diagnostic = diagnostic.in_file(&first.path).at(line, None);
+                        diagnostic = diagnostic
+                            .in_file(&first.path)
+                            .at_position(super::locate::dependency(&first.path, app));
                     }
                     let hint = catalog.suggest(app).unwrap_or_else(|| {
                         format!("add its definition with --apps, or provide it in {env_file}: `apps: {{{app}: {{external: {{host: …, port: …}}}}}}`")
@@ -98,6 +93,22 @@ pub fn graph_of(catalog: &Catalog) -> Graph {
         graph.add(&app.name, app.dependencies.iter().cloned());
     }
     graph
+}
+
+/// A dependency cycle, at the dependency that starts the loop in the first app's file.
+pub fn cycle_error(catalog: &Catalog, cycle: &Cycle) -> Diagnostic {
+    let error = Diagnostic::error(format!("dependency cycle: {}", cycle.path())).with_hint(
+        "an app cannot (even indirectly) depend on itself: remove one of these dependencies",
+    );
+    match cycle.0.first().and_then(|app| catalog.get(app)) {
+        Some(first) => {
+            let next = cycle.0.get(1).map(String::as_str).unwrap_or_default();
+            error
+                .in_file(&first.path)
+                .at_position(super::locate::dependency(&first.path, next))
+        }
+        None => error,
+    }
 }
 
 /// Resolves the start set. Fails (exit 3) on an unknown requested app or a cycle.
@@ -142,16 +153,9 @@ pub fn resolve(
     } else {
         requested.iter().cloned().collect()
     };
-    let order = graph.start_order(&set).map_err(|cycle| {
-        let first = catalog.get(&cycle.0[0]);
-        let mut error = Diagnostic::error(format!("dependency cycle: {}", cycle.path())).with_hint(
-            "an app cannot (even indirectly) depend on itself: remove one of these dependencies",
-        );
-        if let Some(first) = first {
-            error = error.in_file(&first.path);
-        }
-        Diagnostics(vec![error])
-    })?;
+    let order = graph
+        .start_order(&set)
+        .map_err(|cycle| Diagnostics(vec![cycle_error(catalog, &cycle)]))?;
     let roles: BTreeMap<String, Role> = order.iter().map(|a| (a.clone(), role_of(a))).collect();
     let mut edges = Vec::new();
     for app in &order {
@@ -228,6 +232,23 @@ mod tests {
             "unknown app `wbe`: no definition in the apps folders"
         );
         assert_eq!(error.0[0].hint.as_deref(), Some("did you mean `web`?"));
+    }
+
+    #[test]
+    fn a_cycle_points_at_the_dependency_that_starts_it() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("alpha.yml"),
+            "env: []\ndependencies:\n- gamma\n- beta@v2\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("beta.yml"), "dependencies: [alpha]\n").unwrap();
+        let catalog = Catalog::load(&[dir.path().to_path_buf()]);
+        let error = &resolve(&catalog, None, &["alpha".into()], true)
+            .unwrap_err()
+            .0[0];
+        assert_eq!(error.message, "dependency cycle: alpha -> beta -> alpha");
+        assert_eq!((error.line, error.column), (Some(4), Some(3)));
     }
 
     #[test]

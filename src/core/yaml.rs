@@ -30,7 +30,19 @@ pub fn parse<T: DeserializeOwned>(
     let value: T = serde_ignored::deserialize(deserializer, |ignored| {
         unknown.push(key_path(&ignored));
     })
-    .map_err(|e| error_at(path, &e))?;
+    .map_err(|e| {
+        let error = error_at(path, &e);
+        // serde_yaml refuses a second document without saying where it starts, and says
+        // the same of some syntax errors: say where, and which.
+        if error.line.is_some() || !error.message.contains("more than one document") {
+            return error;
+        }
+        match super::locate::second_document(text) {
+            Some(Ok(position)) => error.at_position(Some(position)),
+            Some(Err(syntax)) => error_at(path, &syntax),
+            None => error,
+        }
+    })?;
 
     let mut warnings = Vec::new();
     let lines = std::cell::OnceCell::new();
@@ -218,6 +230,28 @@ mod tests {
         // Brackets inside quotes and comments are text, not nesting.
         let text = format!("a: '{0}'\nb: \"{0}\"\n# {0}\nc: [[1]]\n", "[".repeat(1000));
         assert!(parse::<serde_yaml::Value>(Path::new("f.yml"), &text, |_| None).is_ok());
+    }
+
+    #[test]
+    fn a_second_document_is_refused_where_it_starts() {
+        let error = parse::<serde_yaml::Value>(Path::new("f.yml"), "a: 1\n---\nb: 2\n", |_| None)
+            .unwrap_err();
+        assert!(
+            error.message.contains("more than one document"),
+            "{error:?}"
+        );
+        assert_eq!((error.line, error.column), (Some(3), Some(1)));
+    }
+
+    #[test]
+    fn a_line_less_indented_than_the_first_is_a_syntax_error_not_a_second_document() {
+        let error =
+            parse::<serde_yaml::Value>(Path::new("f.yml"), "  a: 1\nb: 2\n", |_| None).unwrap_err();
+        assert!(
+            !error.message.contains("more than one document"),
+            "{error:?}"
+        );
+        assert_eq!((error.line, error.column), (Some(2), Some(1)));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Helpers for running the real `ark` binary in tests, isolated from the user's own config.
 #![allow(dead_code)]
 
+pub mod corpus_location;
 pub mod engine;
 pub mod own_engine;
 pub mod ssh;
@@ -46,15 +47,14 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The production corpus, beside the repository (`../shared/corpus/clever-launch`).
-pub fn corpus() -> PathBuf {
-    let path = repo().join("../shared/corpus/clever-launch");
-    assert!(
-        path.is_dir(),
-        "the corpus is missing at {}: it ships beside the repository",
-        path.display()
-    );
-    path
+/// The production corpus, when it is here (see `corpus_location`): `None` means skip.
+pub fn corpus() -> Option<PathBuf> {
+    corpus_location::production_corpus(&repo())
+}
+
+/// ark's own fixtures with every shape the production corpus has (laid out the same way).
+pub fn launch_shapes() -> PathBuf {
+    repo().join("tests/fixtures/launch-shapes")
 }
 
 /// A scratch folder with the given files (paths relative to it).
