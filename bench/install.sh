@@ -20,6 +20,8 @@ cargo fetch --locked >/dev/null 2>&1 || true   # crates in the cache: the build 
 seconds() { local start=$SECONDS; "$@" >"$work/log" 2>&1 || { cat "$work/log" >&2; exit 1; }; echo $((SECONDS - start)); }
 
 export CARGO_TARGET_DIR="$work/target"
+# A throwaway HOME for install.sh's completions; the toolchain stays the real one.
+export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
 install_run() { HOME="$work/home" SHELL=/bin/bash ./install.sh --prefix "$work/prefix"; }
 clean=$(seconds install_run)
 again=$(seconds install_run)
