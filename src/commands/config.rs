@@ -37,9 +37,11 @@ pub fn run(args: &ConfigArgs, settings: &Settings) -> Result<i32, Failure> {
         shell: &shell,
     };
     let (resolved, mut problems) = resolved_env::resolve(app, &layers);
-    for missing in resolved.missing() {
-        problems.push(spec::missing_value(app, &missing.name, &environment));
-    }
+    problems.extend(spec::missing_values(
+        app,
+        resolved.missing().map(|m| m.name.as_str()),
+        &environment,
+    ));
 
     let text = match args.output {
         ConfigFormat::Json => json::to_pretty(&json!({

@@ -185,9 +185,11 @@ pub fn check(
         {
             let (resolved, problems) = resolved_env::resolve(app, &layers);
             found.extend(problems);
-            for missing in resolved.missing() {
-                found.push(spec::missing_value(app, &missing.name, environment));
-            }
+            found.extend(spec::missing_values(
+                app,
+                resolved.missing().map(|m| m.name.as_str()),
+                environment,
+            ));
         }
     }
     found

@@ -159,9 +159,11 @@ pub fn build_specs(start_set: &StartSet, layers: &Layers) -> (Vec<AppSpec>, Vec<
         };
         let (env, env_problems) = resolved_env::resolve(definition, layers);
         problems.extend(env_problems);
-        for missing in env.missing() {
-            problems.push(missing_value(definition, &missing.name, layers.environment));
-        }
+        problems.extend(missing_values(
+            definition,
+            env.missing().map(|m| m.name.as_str()),
+            layers.environment,
+        ));
         specs.push(spec_of(definition, env, layers.environment, start_set));
     }
     (specs, problems)
@@ -272,6 +274,36 @@ pub fn missing_value(
     name: &str,
     environment: &Environment,
 ) -> Diagnostic {
+    let declared = definition.env.iter().position(|d| d.name == name);
+    missing_value_at(definition, name, declared, environment)
+}
+
+/// [`missing_value`] for each of `names`, finding every declaration in one pass (an app may
+/// declare thousands of variables: one scan each would be quadratic).
+pub fn missing_values<'a>(
+    definition: &AppDefinition,
+    names: impl IntoIterator<Item = &'a str>,
+    environment: &Environment,
+) -> Vec<Diagnostic> {
+    let index: std::collections::HashMap<&str, usize> = definition
+        .env
+        .iter()
+        .enumerate()
+        .map(|(at, d)| (d.name.as_str(), at))
+        .rev() // the first declaration wins, as `position` finds it
+        .collect();
+    names
+        .into_iter()
+        .map(|name| missing_value_at(definition, name, index.get(name).copied(), environment))
+        .collect()
+}
+
+fn missing_value_at(
+    definition: &AppDefinition,
+    name: &str,
+    declared: Option<usize>,
+    environment: &Environment,
+) -> Diagnostic {
     let app = &definition.name;
     let where_to = match environment.chain.last().filter(|_| environment.has_file) {
         Some(file) => format!(
@@ -289,7 +321,6 @@ pub fn missing_value(
     ))
     .in_file(&definition.path)
     .with_hint(format!("{where_to}, or pass --set {app}.{name}=…"));
-    let declared = definition.env.iter().position(|d| d.name == name);
     let at = declared.map(|index| [Step::Key("env"), Step::Index(index)]);
     match at.and_then(|at| locate::locate_in_file(&definition.path, &[&at])) {
         Some(position) => error.at_position(Some(position)),
