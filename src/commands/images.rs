@@ -106,8 +106,12 @@ pub async fn decide<R: Runtime>(
                     ImageSupply::Present(tag)
                 }
                 None => {
-                    // Unreadable here means the build reports it; nothing to check before.
-                    let text = std::fs::read_to_string(dir.join(&dockerfile)).unwrap_or_default();
+                    // Read like every other input (a regular file, size-limited: a Dockerfile
+                    // linked to /dev/zero must not hang here). Unreadable here means the build
+                    // reports it; nothing to check before.
+                    let bytes =
+                        crate::core::input_file::read(&dir.join(&dockerfile)).unwrap_or_default();
+                    let text = String::from_utf8_lossy(&bytes);
                     bases.insert(app.clone(), dockerfile_text::base_images(&text));
                     ImageSupply::Build {
                         tag,
