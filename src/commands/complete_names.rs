@@ -8,9 +8,7 @@ use super::load;
 use crate::cli::{Cli, GlobalArgs};
 use crate::core::catalog::Catalog;
 use crate::core::environment;
-use crate::runtime::api::Runtime;
-use crate::runtime::docker::endpoint;
-use crate::runtime::docker::engine::DockerRuntime;
+use crate::runtime::connect;
 use crate::settings::Settings;
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
 use std::collections::BTreeSet;
@@ -75,7 +73,7 @@ impl Names {
         names.extend(
             self.ask_engine(None, |runtime| async move {
                 let (containers, networks) =
-                    futures_util::join!(runtime.list(None), runtime.networks(None));
+                    futures_util::join!(runtime.list(None), runtime.environments(None));
                 let mut running: Vec<String> = containers
                     .ok()?
                     .into_iter()
@@ -115,14 +113,14 @@ impl Names {
 
     /// Docker contexts (`--context`).
     pub fn contexts(&self) -> Vec<String> {
-        endpoint::context_names(&|name| std::env::var(name).ok())
+        connect::context_names(&|name| std::env::var(name).ok())
     }
 
     /// Asks the engine `environment` runs on (the settings' without one), giving up after
     /// `engine_deadline()`. An ssh engine is not asked: its login alone takes longer.
     fn ask_engine<F, Fut>(&self, environment: Option<&str>, ask: F) -> Option<Vec<String>>
     where
-        F: FnOnce(DockerRuntime) -> Fut,
+        F: FnOnce(Box<dyn crate::runtime::api::Runtime>) -> Fut,
         Fut: Future<Output = Option<Vec<String>>>,
     {
         let settings = self.settings.as_ref()?;
@@ -131,12 +129,12 @@ impl Names {
             None => None,
         };
         let endpoint = engine::resolve(settings, bound.as_ref()).ok()?.endpoint;
-        if endpoint.url.starts_with("ssh://") {
+        if connect::needs_login(&endpoint) {
             return None;
         }
         let answer = block_on(async {
             let asked = async {
-                let runtime = DockerRuntime::connect(endpoint).await.ok()?;
+                let runtime = connect::connect(endpoint).await.ok()?;
                 ask(runtime).await
             };
             tokio::time::timeout(engine_deadline(), asked).await

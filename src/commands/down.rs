@@ -9,7 +9,7 @@ use crate::exec::event::Phase;
 use crate::exec::walk::Walked;
 use crate::exit_code;
 use crate::failure::Failure;
-use crate::runtime::api::{Endpoint, Runtime};
+use crate::runtime::api::Endpoint;
 use crate::settings::Settings;
 use crate::ui::progress::Progress;
 use crate::ui::prompt;
@@ -19,8 +19,9 @@ use std::collections::BTreeSet;
 pub fn run(args: &DownArgs, settings: &Settings) -> Result<i32, Failure> {
     let name = super::pick::environment(settings, args.environment.name.as_deref())?;
     block_on(async {
-        let runtime = connect(settings, Some(&name)).await?;
-        let containers = on_engine::containers(&runtime, &name).await?;
+        let engine = connect(settings, Some(&name)).await?;
+        let runtime = &*engine;
+        let containers = on_engine::containers(runtime, &name).await?;
         let all: BTreeSet<String> = containers.keys().cloned().collect();
         let endpoint = runtime.endpoint();
         let question = format!(
@@ -37,10 +38,10 @@ pub fn run(args: &DownArgs, settings: &Settings) -> Result<i32, Failure> {
         // Stop order matters (dependents first); removal order does not, so every removal
         // runs at once after the stops instead of lengthening each step of the walk.
         let work = async {
-            let stopped = stop_all(&runtime, &containers, &all, &progress).await;
+            let stopped = stop_all(runtime, &containers, &all, &progress).await;
             let removals = stopped.into_iter().map(|(app, walked)| {
                 let container = containers.get(&app).cloned();
-                let (runtime, emit) = (&runtime, &emit);
+                let (runtime, emit) = (runtime, &emit);
                 async move {
                     if walked != Walked::Done {
                         return (app, walked);
@@ -49,7 +50,7 @@ pub fn run(args: &DownArgs, settings: &Settings) -> Result<i32, Failure> {
                         return (app, Walked::Done);
                     };
                     emit(&app, Phase::Removing);
-                    match runtime.remove(&container.id).await {
+                    match runtime.remove(&container.handle).await {
                         Ok(()) => {
                             emit(&app, Phase::Removed);
                             (app, Walked::Done)
@@ -71,7 +72,7 @@ pub fn run(args: &DownArgs, settings: &Settings) -> Result<i32, Failure> {
             return Ok(code);
         }
         runtime
-            .remove_network(&name)
+            .remove_environment(&name)
             .await
             .map_err(engine_failure)?;
         if args.volumes {

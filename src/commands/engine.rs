@@ -6,8 +6,7 @@ use super::load::{self, Bound};
 use crate::core::diagnostic::{Diagnostic, Diagnostics};
 use crate::failure::Failure;
 use crate::runtime::api::{Endpoint, EngineError, Runtime};
-use crate::runtime::docker::endpoint::{self, EndpointError, Resolved};
-use crate::runtime::docker::engine::DockerRuntime;
+use crate::runtime::connect::{self as door, EndpointError, Resolved};
 use crate::settings::Settings;
 use std::future::Future;
 
@@ -30,7 +29,7 @@ pub fn block_on<F: Future>(future: F) -> Result<F::Output, Failure> {
 pub async fn connect(
     settings: &Settings,
     environment: Option<&str>,
-) -> Result<DockerRuntime, Failure> {
+) -> Result<Box<dyn Runtime>, Failure> {
     let bound = match environment {
         Some(name) => load::target(settings, name)?,
         None => None,
@@ -49,7 +48,7 @@ pub async fn connect(
 /// and `--context` and the process's variables. An unusable target is the environment's
 /// error (exit 3, naming its file); any other resolution error leaves the engine unreachable.
 pub fn resolve(settings: &Settings, bound: Option<&Bound>) -> Result<Resolved, Failure> {
-    endpoint::resolve(
+    door::resolve(
         settings.engine_host.as_deref(),
         settings.engine_context.as_deref(),
         bound.map(|b| (b.environment.as_str(), b.target.as_str())),
@@ -76,12 +75,17 @@ pub fn target_problem(bound: &Bound, error: &EndpointError) -> Diagnostic {
 }
 
 /// Opens a connection to `endpoint` and checks the engine answers.
-pub async fn open(settings: &Settings, endpoint: Endpoint) -> Result<DockerRuntime, EngineError> {
+pub async fn open(
+    settings: &Settings,
+    endpoint: Endpoint,
+) -> Result<Box<dyn Runtime>, EngineError> {
     settings.printer.detail(&format!("engine: {endpoint}"));
-    let runtime = DockerRuntime::connect(endpoint).await?;
+    let runtime = door::connect(endpoint).await?;
+    let can = runtime.capabilities();
     settings
         .printer
-        .detail(&format!("readiness probes go to {}", runtime.port_reach()));
+        .detail(&format!("readiness probes go to {}", can.reach));
+    settings.printer.detail(&format!("images: {}", can.images));
     Ok(runtime)
 }
 

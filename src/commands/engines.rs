@@ -6,7 +6,7 @@
 use super::engine::{self, open};
 use super::load::{self, Bound};
 use crate::failure::Failure;
-use crate::runtime::api::{AppContainer, Endpoint, EngineError, NetworkInfo, Runtime};
+use crate::runtime::api::{Endpoint, EngineError, EnvironmentInfo, Instance, Runtime};
 use crate::settings::Settings;
 use futures_util::future::join_all;
 use std::collections::BTreeMap;
@@ -125,7 +125,7 @@ impl Engines {
             let runtime = open(settings, endpoint)
                 .await
                 .map_err(engine::engine_failure)?;
-            Seen::read(&runtime).await.map_err(engine::engine_failure)
+            Seen::read(&*runtime).await.map_err(engine::engine_failure)
         }))
         .await
     }
@@ -134,14 +134,14 @@ impl Engines {
 /// What ark has on one engine.
 #[derive(Debug)]
 pub struct Seen {
-    pub containers: Vec<AppContainer>,
-    pub networks: Vec<NetworkInfo>,
+    pub containers: Vec<Instance>,
+    pub networks: Vec<EnvironmentInfo>,
 }
 
 /// One environment on an engine, as `Seen::environments` sums it up.
 #[derive(Debug, Default)]
 pub struct Present<'a> {
-    pub apps: Vec<&'a AppContainer>,
+    pub apps: Vec<&'a Instance>,
     /// Where it was meant to run: its network's target label.
     pub target: Option<&'a str>,
 }
@@ -170,9 +170,9 @@ impl Seen {
         by_env
     }
 
-    async fn read<R: Runtime>(runtime: &R) -> Result<Seen, EngineError> {
+    async fn read(runtime: &dyn Runtime) -> Result<Seen, EngineError> {
         let (containers, networks) =
-            futures_util::future::join(runtime.list(None), runtime.networks(None)).await;
+            futures_util::future::join(runtime.list(None), runtime.environments(None)).await;
         Ok(Seen {
             containers: containers?,
             networks: networks?,

@@ -5,15 +5,16 @@ use super::engine::{block_on, connect, engine_failure};
 use super::on_engine;
 use crate::cli::ExecArgs;
 use crate::failure::Failure;
-use crate::runtime::api::Runtime;
+
 use crate::settings::Settings;
 use crate::ui::terminal;
 
 pub fn run(args: &ExecArgs, settings: &Settings) -> Result<i32, Failure> {
     let name = settings.environment(args.environment.name.as_deref())?;
     block_on(async {
-        let runtime = connect(settings, Some(&name)).await?;
-        let containers = on_engine::containers(&runtime, &name).await?;
+        let engine = connect(settings, Some(&name)).await?;
+        let runtime = &*engine;
+        let containers = on_engine::containers(runtime, &name).await?;
         let app = on_engine::select(std::slice::from_ref(&args.app), &containers, &name)?;
         let container = app
             .iter()
@@ -31,7 +32,7 @@ pub fn run(args: &ExecArgs, settings: &Settings) -> Result<i32, Failure> {
         let tty = terminal::interactive().then(|| terminal::size().unwrap_or((80, 24)));
         let raw = tty.and_then(|_| terminal::RawMode::enable());
         let code = runtime
-            .exec_attached(&container.id, &args.command, tty)
+            .exec_attached(&container.handle, &args.command, tty)
             .await
             .map_err(engine_failure);
         drop(raw);

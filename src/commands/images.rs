@@ -6,8 +6,8 @@ use crate::core::spec::AppSpec;
 use crate::exec::start::ImageSupply;
 use crate::failure::Failure;
 use crate::runtime::api::Runtime;
-use crate::runtime::docker::{build_context, dockerfile as dockerfile_text};
 use crate::runtime::labels;
+use crate::runtime::{build_context, dockerfile as dockerfile_text};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -48,8 +48,8 @@ pub struct Decided {
     pub bases: BTreeMap<String, Vec<String>>,
 }
 
-pub async fn decide<R: Runtime>(
-    runtime: &R,
+pub async fn decide(
+    runtime: &dyn Runtime,
     specs: &mut [AppSpec],
     local: &LocalBuilds,
 ) -> Result<Decided, Failure> {
@@ -133,8 +133,8 @@ pub async fn decide<R: Runtime>(
 }
 
 /// The engine's id for an image, asking once per reference.
-async fn image_id_cached<R: Runtime>(
-    runtime: &R,
+async fn image_id_cached(
+    runtime: &dyn Runtime,
     cache: &mut BTreeMap<String, Option<String>>,
     reference: &str,
 ) -> Result<Option<String>, Failure> {

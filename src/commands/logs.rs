@@ -3,40 +3,17 @@
 //! recreations and apps joining (`logs_follow`). A reader that goes away (`| head`) and
 //! Ctrl-C both end it quietly with success: for a log viewer that is the normal way out.
 
-use super::engine::{block_on, connect, engine_failure};
+use super::engine::{block_on, connect};
+use super::log_end::End;
 use super::{logs_follow, logs_history, on_engine};
 use crate::cli::{LogsArgs, ReportFormat};
 use crate::exit_code;
 use crate::failure::Failure;
 use crate::logs::filter::LineFilter;
 use crate::logs::timestamp::Timestamp;
-use crate::runtime::api::{EngineError, LogOptions};
+use crate::runtime::api::LogOptions;
 use crate::settings::Settings;
 use crate::ui::log_view::{LogFormat, LogView};
-use std::io;
-
-/// Why the output stopped before the lines ran out.
-pub enum End {
-    /// The reader went away: not an error.
-    Closed,
-    Failed(Failure),
-}
-
-impl From<io::Error> for End {
-    fn from(error: io::Error) -> End {
-        if error.kind() == io::ErrorKind::BrokenPipe {
-            End::Closed
-        } else {
-            End::Failed(Failure::Failed(format!("cannot write the logs: {error}")))
-        }
-    }
-}
-
-impl From<EngineError> for End {
-    fn from(error: EngineError) -> End {
-        End::Failed(engine_failure(error))
-    }
-}
 
 pub fn run(args: &LogsArgs, settings: &Settings) -> Result<i32, Failure> {
     let name = super::pick::environment(settings, args.environment.name.as_deref())?;
@@ -67,15 +44,16 @@ pub fn run(args: &LogsArgs, settings: &Settings) -> Result<i32, Failure> {
     };
     let mut view = LogView::new(settings.printer.out_styles, format);
     block_on(async {
-        let runtime = connect(settings, Some(&name)).await?;
-        let containers = on_engine::containers(&runtime, &name).await?;
+        let engine = connect(settings, Some(&name)).await?;
+        let runtime = &*engine;
+        let containers = on_engine::containers(runtime, &name).await?;
         let selected = on_engine::select(&args.apps, &containers, &name)?;
         let mut out = settings.printer.data_writer();
         let result = if args.follow {
             // Named apps stay the selection; without names, apps that join are shown too.
             let only = (!args.apps.is_empty()).then_some(&selected);
             let watch = logs_follow::Watch {
-                runtime: &runtime,
+                runtime,
                 environment: &name,
                 only,
                 options,
@@ -88,10 +66,10 @@ pub fn run(args: &LogsArgs, settings: &Settings) -> Result<i32, Failure> {
                 .filter_map(|app| containers.get(app))
                 .map(|c| {
                     view.add_app(&c.app);
-                    c.id.clone()
+                    c.handle.clone()
                 })
                 .collect::<Vec<_>>();
-            logs_history::print(&runtime, &apps, options, &filter, &view, &mut out).await
+            logs_history::print(runtime, &apps, options, &filter, &view, &mut out).await
         };
         match result {
             Ok(()) | Err(End::Closed) => Ok(exit_code::OK),

@@ -4,10 +4,10 @@
 //! container from the last time it printed and drops lines at or before it, so nothing is
 //! lost or shown twice across the switch. Apps that join the environment get a follower.
 
-use super::logs::End;
+use super::log_end::End;
 use crate::logs::filter::LineFilter;
 use crate::logs::timestamp::Timestamp;
-use crate::runtime::api::{AppContainer, LogLine, LogOptions, Output, Runtime};
+use crate::runtime::api::{Handle, Instance, LogLine, LogOptions, Output, Runtime};
 use crate::ui::log_view::LogView;
 use futures_util::stream::FuturesUnordered;
 use futures_util::StreamExt;
@@ -21,8 +21,8 @@ use tokio::sync::mpsc;
 const POLL: Duration = Duration::from_secs(1);
 
 /// What to follow and how.
-pub struct Watch<'a, R> {
-    pub runtime: &'a R,
+pub struct Watch<'a> {
+    pub runtime: &'a dyn Runtime,
     pub environment: &'a str,
     /// The named apps; `None` follows every app, including ones that join.
     pub only: Option<&'a BTreeSet<String>>,
@@ -33,13 +33,13 @@ pub struct Watch<'a, R> {
 /// The environment as last listed; `generation` counts the listings.
 #[derive(Default)]
 struct Snapshot {
-    containers: BTreeMap<String, AppContainer>,
+    containers: BTreeMap<String, Instance>,
     generation: u64,
 }
 
-pub async fn follow<R: Runtime>(
-    watch: &Watch<'_, R>,
-    containers: BTreeMap<String, AppContainer>,
+pub async fn follow(
+    watch: &Watch<'_>,
+    containers: BTreeMap<String, Instance>,
     view: &mut LogView,
     out: &mut impl Write,
 ) -> Result<(), End> {
@@ -93,8 +93,8 @@ pub async fn follow<R: Runtime>(
 
 /// Follows one app for as long as ark runs: its current container while it runs, then the
 /// next one (the same container restarted, or a new one), resuming after the last line seen.
-async fn follow_app<R: Runtime>(
-    watch: &Watch<'_, R>,
+async fn follow_app(
+    watch: &Watch<'_>,
     snapshot: &RefCell<Snapshot>,
     index: usize,
     app: String,
@@ -103,12 +103,12 @@ async fn follow_app<R: Runtime>(
     // Per stream: the engine stamps stdout and stderr in separate readers, so one app's
     // lines do not arrive in time order across its two streams, only within each.
     let mut last: [Option<Timestamp>; 2] = [None, None];
-    let mut followed_id: Option<String> = None;
+    let mut followed: Option<Handle> = None;
     let mut tail = watch.options.tail;
     loop {
         let container = snapshot.borrow().containers.get(&app).cloned();
         // A stopped container we already read has nothing new; a new one may have.
-        let open = container.filter(|c| c.is_running() || followed_id.as_deref() != Some(&c.id));
+        let open = container.filter(|c| c.is_running() || followed.as_ref() != Some(&c.handle));
         if let Some(container) = open {
             let options = LogOptions {
                 follow: true,
@@ -119,8 +119,8 @@ async fn follow_app<R: Runtime>(
                 until: watch.options.until,
                 tail: tail.take(),
             };
-            let mut lines = watch.runtime.logs(&container.id, options);
-            followed_id = Some(container.id);
+            let mut lines = watch.runtime.logs(&container.handle, options);
+            followed = Some(container.handle);
             // An error (the container went away mid-read) ends this read like a stop does.
             while let Some(Ok(line)) = lines.next().await {
                 let seen = &mut last[usize::from(line.output == Output::Stderr)];

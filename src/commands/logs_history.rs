@@ -2,10 +2,10 @@
 //! a few batches buffered per app) and merged by timestamp as they arrive, so memory stays
 //! bounded however long the logs are.
 
-use super::logs::End;
+use super::log_end::End;
 use crate::logs::filter::LineFilter;
 use crate::logs::merge::Merge;
-use crate::runtime::api::{EngineError, LogLine, LogOptions, Runtime};
+use crate::runtime::api::{EngineError, Handle, LogLine, LogOptions, Runtime};
 use crate::ui::log_view::LogView;
 use futures_util::future::join_all;
 use futures_util::StreamExt;
@@ -20,9 +20,9 @@ const AHEAD: usize = 4;
 type Batch = Result<Vec<LogLine>, EngineError>;
 
 /// Prints the containers' lines (`ids[i]` is app `i` of `view`) in time order.
-pub async fn print<R: Runtime>(
-    runtime: &R,
-    ids: &[String],
+pub async fn print(
+    runtime: &dyn Runtime,
+    ids: &[Handle],
     options: LogOptions,
     filter: &LineFilter,
     view: &LogView,

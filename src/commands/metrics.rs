@@ -7,11 +7,10 @@ use super::on_engine;
 use crate::cli::{MetricsArgs, TableFormat};
 use crate::exit_code;
 use crate::failure::Failure;
-use crate::runtime::api::{EngineError, Runtime, Sample};
+use crate::runtime::api::{EngineError, Handle, Runtime, Usage};
 use crate::settings::Settings;
 use crate::ui::metrics_view::{self, Redraw, Row};
 use crate::ui::time::now_rfc3339;
-use crate::ui::usage::{self, Usage};
 use futures_util::stream::{self, AbortHandle, LocalBoxStream, SelectAll, StreamExt};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::IsTerminal;
@@ -45,12 +44,13 @@ pub fn run(args: &MetricsArgs, settings: &Settings) -> Result<i32, Failure> {
         (TableFormat::Table, false) => Output::Lines,
     };
     block_on(async {
-        let runtime = connect(settings, Some(&name)).await?;
-        let containers = on_engine::containers(&runtime, &name).await?;
+        let engine = connect(settings, Some(&name)).await?;
+        let runtime = &*engine;
+        let containers = on_engine::containers(runtime, &name).await?;
         let selected = on_engine::select(&args.apps, &containers, &name)?;
         // Named apps narrow the watch; otherwise apps created after it began count too.
         let apps = (!args.apps.is_empty()).then_some(selected);
-        let mut watch = Watch::new(&runtime, &name, apps, output, settings);
+        let mut watch = Watch::new(runtime, &name, apps, output, settings);
         let watched = if args.no_stream {
             tokio::select! {
                 done = watch.snapshot() => done,
@@ -68,8 +68,8 @@ pub fn run(args: &MetricsArgs, settings: &Settings) -> Result<i32, Failure> {
     })?
 }
 
-/// A stats stream's items, tagged with the container id; `None` once the stream ended.
-type Tagged = (String, Option<Result<Sample, EngineError>>);
+/// A usage stream's items, tagged with the instance's handle; `None` once the stream ended.
+type Tagged = (Handle, Option<Result<Usage, EngineError>>);
 
 /// The latest usage of one container.
 struct Reading {
@@ -80,23 +80,23 @@ struct Reading {
     fresh: bool,
 }
 
-struct Watch<'a, R: Runtime> {
-    runtime: &'a R,
+struct Watch<'a> {
+    runtime: &'a dyn Runtime,
     environment: &'a str,
     /// The apps to watch; `None`: every app of the environment.
     apps: Option<BTreeSet<String>>,
     output: Output,
     settings: &'a Settings,
-    /// container id → (app, how to stop its stream).
-    watched: BTreeMap<String, (String, AbortHandle)>,
+    /// instance → (app, how to stop its stream).
+    watched: BTreeMap<Handle, (String, AbortHandle)>,
     streams: SelectAll<LocalBoxStream<'static, Tagged>>,
-    readings: BTreeMap<String, Reading>,
+    readings: BTreeMap<Handle, Reading>,
     redraw: Redraw,
 }
 
-impl<'a, R: Runtime> Watch<'a, R> {
+impl<'a> Watch<'a> {
     fn new(
-        runtime: &'a R,
+        runtime: &'a dyn Runtime,
         environment: &'a str,
         apps: Option<BTreeSet<String>>,
         output: Output,
@@ -151,15 +151,15 @@ impl<'a, R: Runtime> Watch<'a, R> {
 
     /// Starts a stream for each running app not yet watched; stops those that went away.
     async fn relist(&mut self) -> Result<(), EngineError> {
-        let running: BTreeMap<String, String> = self
+        let running: BTreeMap<Handle, String> = self
             .runtime
             .list(Some(self.environment))
             .await?
             .into_iter()
             .filter(|c| c.is_running() && self.apps.as_ref().is_none_or(|a| a.contains(&c.app)))
-            .map(|c| (c.id, c.app))
+            .map(|c| (c.handle, c.app))
             .collect();
-        let gone: Vec<String> = self
+        let gone: Vec<Handle> = self
             .watched
             .keys()
             .filter(|id| !running.contains_key(*id))
@@ -172,7 +172,7 @@ impl<'a, R: Runtime> Watch<'a, R> {
             if self.watched.contains_key(&id) {
                 continue;
             }
-            let (samples, abort) = stream::abortable(self.runtime.stats(&id));
+            let (samples, abort) = stream::abortable(self.runtime.usage(&id));
             self.watched.insert(id.clone(), (app, abort));
             let tag = id.clone();
             let tagged = samples
@@ -184,7 +184,7 @@ impl<'a, R: Runtime> Watch<'a, R> {
         Ok(())
     }
 
-    fn forget(&mut self, id: &str) {
+    fn forget(&mut self, id: &Handle) {
         if let Some((_, abort)) = self.watched.remove(id) {
             abort.abort();
         }
@@ -196,18 +196,17 @@ impl<'a, R: Runtime> Watch<'a, R> {
             return;
         };
         match item {
-            Some(Ok(sample)) if usage::has_cpu_baseline(&sample) => {
+            Some(Ok(usage)) => {
                 self.readings.insert(
                     id,
                     Reading {
                         app,
                         ts: now_rfc3339(),
-                        usage: Usage::of(&sample),
+                        usage,
                         fresh: true,
                     },
                 );
             }
-            Some(Ok(_)) => {}
             Some(Err(error)) => {
                 self.settings
                     .printer

@@ -13,6 +13,7 @@ pub mod envs;
 pub mod exec;
 pub mod images;
 pub mod load;
+pub mod log_end;
 pub mod logs;
 pub mod logs_follow;
 pub mod logs_history;

@@ -9,7 +9,7 @@ use crate::exec::event::Phase;
 use crate::exec::start::ImageSupply;
 use crate::failure::Failure;
 use crate::runtime::api::{EngineError, ImageProgress, Runtime, SeedError};
-use crate::runtime::docker::dockerfile::canonical;
+use crate::runtime::dockerfile::canonical;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -80,8 +80,8 @@ pub fn needed<'a>(
 
 /// Gets what `plan` needs onto the engine. Prebuilt images pulled here are marked present
 /// in `supplies`, so the executor does not pull them again.
-pub async fn ensure<R: Runtime>(
-    runtime: &R,
+pub async fn ensure(
+    runtime: &dyn Runtime,
     plan: &Plan,
     supplies: &mut BTreeMap<String, ImageSupply>,
     bases: &BTreeMap<String, Vec<String>>,
@@ -155,8 +155,8 @@ pub async fn ensure<R: Runtime>(
 }
 
 /// Pulls once, showing progress on the first app that needs the image.
-async fn pull<R: Runtime>(
-    runtime: &R,
+async fn pull(
+    runtime: &dyn Runtime,
     need: &Needed,
     emit: &dyn Fn(&str, Phase),
 ) -> Result<(), EngineError> {
@@ -190,7 +190,7 @@ mod tests {
     fn build() -> ImageSupply {
         ImageSupply::Build {
             tag: "ark-local/x:1".into(),
-            context: Rc::new(crate::runtime::docker::build_context::BuildContext {
+            context: Rc::new(crate::runtime::build_context::BuildContext {
                 dir: "apps/x".into(),
                 dockerfile: "Dockerfile".into(),
                 content_hash: "0123456789ab".into(),

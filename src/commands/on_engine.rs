@@ -4,22 +4,22 @@
 use crate::core::diagnostic::{Diagnostic, Diagnostics};
 use crate::core::suggest;
 use crate::failure::Failure;
-use crate::runtime::api::{AppContainer, Runtime};
+use crate::runtime::api::{Instance, Runtime};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The environment's containers by app. An environment with nothing on the engine is an
 /// error (exit 3) that names the environments that do exist.
-pub async fn containers<R: Runtime>(
-    runtime: &R,
+pub async fn containers(
+    runtime: &dyn Runtime,
     environment: &str,
-) -> Result<BTreeMap<String, AppContainer>, Failure> {
+) -> Result<BTreeMap<String, Instance>, Failure> {
     let found = runtime
         .list(Some(environment))
         .await
         .map_err(super::engine::engine_failure)?;
     if found.is_empty()
         && runtime
-            .networks(Some(environment))
+            .environments(Some(environment))
             .await
             .map_err(super::engine::engine_failure)?
             .is_empty()
@@ -54,7 +54,7 @@ pub async fn containers<R: Runtime>(
 /// The named apps (all when none are named); an unknown one is an error with a suggestion.
 pub fn select(
     requested: &[String],
-    containers: &BTreeMap<String, AppContainer>,
+    containers: &BTreeMap<String, Instance>,
     environment: &str,
 ) -> Result<BTreeSet<String>, Failure> {
     if requested.is_empty() {
@@ -82,7 +82,7 @@ pub fn select(
 /// `apps` plus every app of the environment that depends on them, transitively.
 pub fn with_dependents(
     apps: &BTreeSet<String>,
-    containers: &BTreeMap<String, AppContainer>,
+    containers: &BTreeMap<String, Instance>,
 ) -> BTreeSet<String> {
     let mut all = apps.clone();
     loop {
@@ -101,7 +101,7 @@ pub fn with_dependents(
 /// app → its dependencies, as the labels record them, for the apps in `selected`.
 pub fn dependency_map(
     selected: &BTreeSet<String>,
-    containers: &BTreeMap<String, AppContainer>,
+    containers: &BTreeMap<String, Instance>,
 ) -> BTreeMap<String, Vec<String>> {
     selected
         .iter()

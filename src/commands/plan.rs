@@ -58,7 +58,7 @@ fn against_engine(
     block_on(async {
         match connect(settings, Some(name)).await {
             Ok(runtime) => Ok(
-                plan_on_engine(&runtime, name, specs, &LocalBuilds::default())
+                plan_on_engine(&*runtime, name, specs, &LocalBuilds::default())
                     .await?
                     .plan,
             ),

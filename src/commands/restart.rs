@@ -10,24 +10,25 @@ use crate::exec::readiness;
 use crate::exec::walk::{walk, Direction};
 use crate::exit_code;
 use crate::failure::Failure;
-use crate::runtime::api::Runtime;
+
 use crate::settings::Settings;
 use crate::ui::progress::Progress;
 
 pub fn run(args: &RestartArgs, settings: &Settings) -> Result<i32, Failure> {
     let name = settings.environment(args.environment.name.as_deref())?;
     block_on(async {
-        let runtime = connect(settings, Some(&name)).await?;
-        let containers = on_engine::containers(&runtime, &name).await?;
+        let engine = connect(settings, Some(&name)).await?;
+        let runtime = &*engine;
+        let containers = on_engine::containers(runtime, &name).await?;
         let selected = on_engine::with_dependents(
             &on_engine::select(&args.apps, &containers, &name)?,
             &containers,
         );
         let progress = Progress::for_apps(args.progress, &settings.printer, &selected);
-        let route = runtime.port_reach();
+        let route = runtime.capabilities().reach;
         let emit = progress.reporter();
         let work = async {
-            let stopped = stop_all(&runtime, &containers, &selected, &progress).await;
+            let stopped = stop_all(runtime, &containers, &selected, &progress).await;
             let code = summarize(settings, "stopped", &name, &stopped);
             if code != exit_code::OK {
                 return code;
@@ -36,12 +37,11 @@ pub fn run(args: &RestartArgs, settings: &Settings) -> Result<i32, Failure> {
                 &on_engine::dependency_map(&selected, &containers),
                 Direction::DependenciesFirst,
                 |app| {
-                    let id = containers
-                        .get(&app)
-                        .map(|c| c.id.clone())
-                        .unwrap_or_default();
-                    let (runtime, route, emit) = (&runtime, &route, &emit);
+                    let handle = containers.get(&app).map(|c| c.handle.clone());
+                    let (runtime, route, emit) = (runtime, &route, &emit);
                     async move {
+                        // The map comes from the same containers: every app has one.
+                        let id = handle.ok_or_else(|| format!("`{app}` has no container"))?;
                         emit(&app, Phase::Starting);
                         runtime.start(&id).await.map_err(|e| e.to_string())?;
                         let result =

@@ -13,7 +13,7 @@ use crate::core::start_set;
 use crate::exec::start::{self as executor, Outcome, StartRequest};
 use crate::exit_code;
 use crate::failure::Failure;
-use crate::runtime::api::{AppContainer, Placement, Runtime};
+use crate::runtime::api::{Instance, Placement, Runtime};
 use crate::settings::Settings;
 use crate::ui::missing_images;
 use crate::ui::picker;
@@ -53,12 +53,13 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
     let began = Instant::now();
 
     block_on(async {
-        let runtime = connect(settings, Some(&name)).await?;
+        let engine = connect(settings, Some(&name)).await?;
+        let runtime = &*engine;
         let Planned {
             mut plan,
             mut decided,
             observed_by_app,
-        } = plan_on_engine(&runtime, &name, specs, &local).await?;
+        } = plan_on_engine(runtime, &name, specs, &local).await?;
 
         if args.dry_run {
             printer.out(&plan_view::render_text(&plan, &set, &environment));
@@ -70,7 +71,7 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
         // Before anything is created: an image that cannot be had fails the start once, not
         // once per app that needs it.
         let checked = until_interrupted(needed_images::ensure(
-            &runtime,
+            runtime,
             &plan,
             &mut decided.supplies,
             &decided.bases,
@@ -106,7 +107,7 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
             .map(|s| s.spec.fingerprint_key.clone())
             .unwrap_or_default();
         let key = match runtime
-            .ensure_network(&name, &placement, &planned_key)
+            .prepare_environment(&name, &placement, &planned_key)
             .await
         {
             Ok(key) => key,
@@ -130,7 +131,7 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
             observed: &observed_by_app,
             timeout: args.timeout,
         };
-        let outcomes = until_interrupted(executor::run(&runtime, &request, &|event| {
+        let outcomes = until_interrupted(executor::run(runtime, &request, &|event| {
             progress.event(&event)
         }))
         .await;
@@ -144,12 +145,12 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
 pub struct Planned {
     pub plan: Plan,
     pub decided: images::Decided,
-    pub observed_by_app: BTreeMap<String, AppContainer>,
+    pub observed_by_app: BTreeMap<String, Instance>,
 }
 
 /// Decides images, reads what the engine has for the environment, and plans.
-pub async fn plan_on_engine<R: Runtime>(
-    runtime: &R,
+pub async fn plan_on_engine(
+    runtime: &dyn Runtime,
     environment: &str,
     mut specs: Vec<crate::core::spec::AppSpec>,
     local: &LocalBuilds,
@@ -158,16 +159,15 @@ pub async fn plan_on_engine<R: Runtime>(
     let (decided, containers, networks) = futures_util::future::join3(
         images::decide(runtime, &mut specs, local),
         runtime.list(Some(environment)),
-        runtime.networks(Some(environment)),
+        runtime.environments(Some(environment)),
     )
     .await;
     let decided = decided?;
     let containers = containers.map_err(engine::engine_failure)?;
-    let network = crate::runtime::labels::network_name(environment);
     let key = match networks
         .map_err(engine::engine_failure)?
         .into_iter()
-        .find(|n| n.name == network)
+        .find(|n| n.environment == environment)
     {
         Some(existing) => existing.fingerprint_key,
         None => fresh_key()?,
@@ -175,7 +175,7 @@ pub async fn plan_on_engine<R: Runtime>(
     for spec in &mut specs {
         spec.fingerprint_key = key.clone();
     }
-    let observed_by_app: BTreeMap<String, AppContainer> =
+    let observed_by_app: BTreeMap<String, Instance> =
         containers.into_iter().map(|c| (c.app.clone(), c)).collect();
     let plan = Plan::new(environment, specs, &observe(&observed_by_app, &decided.ids));
     Ok(Planned {
@@ -196,7 +196,7 @@ fn fresh_key() -> Result<FingerprintKey, Failure> {
 /// What the engine has, as the planner needs it: fingerprints, running, and whether the
 /// image a container runs is still what its image name points to.
 fn observe(
-    containers: &BTreeMap<String, AppContainer>,
+    containers: &BTreeMap<String, Instance>,
     image_ids: &BTreeMap<String, String>,
 ) -> Observed {
     let apps = containers
@@ -222,10 +222,7 @@ fn observe(
 }
 
 /// A pinned host port already in use is reported before anything is created.
-fn check_pinned_ports(
-    plan: &Plan,
-    observed: &BTreeMap<String, AppContainer>,
-) -> Result<(), Failure> {
+fn check_pinned_ports(plan: &Plan, observed: &BTreeMap<String, Instance>) -> Result<(), Failure> {
     let mut busy = Vec::new();
     for step in plan
         .steps

@@ -11,7 +11,7 @@ use crate::exec::readiness::{self, NotReady};
 use crate::exit_code;
 use crate::failure::Failure;
 use crate::logs::timestamp::Timestamp;
-use crate::runtime::api::{AppContainer, Runtime};
+use crate::runtime::api::{Instance, Runtime};
 use crate::settings::Settings;
 use crate::ui::json;
 use crate::ui::table::Table;
@@ -26,7 +26,7 @@ pub fn run(args: &StatusArgs, settings: &Settings) -> Result<i32, Failure> {
             None => all_environments(args, settings).await,
             Some(name) => {
                 let runtime = connect(settings, Some(name)).await?;
-                one_environment(&runtime, name, args, settings).await
+                one_environment(&*runtime, name, args, settings).await
             }
         }
     })?
@@ -143,16 +143,19 @@ fn environments_table(rows: &[Value]) -> String {
     table.render()
 }
 
-async fn one_environment<R: Runtime>(
-    runtime: &R,
+async fn one_environment(
+    runtime: &dyn Runtime,
     name: &str,
     args: &StatusArgs,
     settings: &Settings,
 ) -> Result<i32, Failure> {
     let containers = on_engine::containers(runtime, name).await?;
-    let route = runtime.port_reach();
+    let route = runtime.capabilities().reach;
     let inspected = join_all(containers.values().map(|c| async {
-        let detail = runtime.inspect(&c.id).await.unwrap_or_else(|_| c.clone());
+        let detail = runtime
+            .inspect(&c.handle)
+            .await
+            .unwrap_or_else(|_| c.clone());
         let ready =
             readiness::check_now(runtime, &detail, &route, Duration::from_millis(500)).await;
         (detail, ready)
@@ -268,8 +271,8 @@ fn url_host(bound: &str, engine_host: &str) -> String {
 /// `http://127.0.0.1:49153` for an http expose, `tcp://…` otherwise, per published port, on
 /// the engine host's name. A port bound to a remote host's loopback is not reachable from
 /// here as is: `reach` then says how (an `ssh -L` line).
-fn urls<R: Runtime>(runtime: &R, container: &AppContainer) -> Vec<Value> {
-    let reach = runtime.port_reach();
+fn urls(runtime: &dyn Runtime, container: &Instance) -> Vec<Value> {
+    let reach = runtime.capabilities().reach;
     container
         .exposes
         .iter()

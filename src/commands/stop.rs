@@ -7,7 +7,7 @@ use crate::exec::event::Phase;
 use crate::exec::walk::{walk, Direction, Walked};
 use crate::exit_code;
 use crate::failure::Failure;
-use crate::runtime::api::{AppContainer, Runtime};
+use crate::runtime::api::{Instance, Runtime};
 use crate::settings::Settings;
 use crate::ui::progress::Progress;
 use std::collections::{BTreeMap, BTreeSet};
@@ -19,14 +19,14 @@ pub const GRACE: Duration = Duration::from_secs(10);
 pub fn run(args: &StopArgs, settings: &Settings) -> Result<i32, Failure> {
     let name = settings.environment(args.environment.name.as_deref())?;
     block_on(async {
-        let runtime = connect(settings, Some(&name)).await?;
-        let containers = on_engine::containers(&runtime, &name).await?;
+        let engine = connect(settings, Some(&name)).await?;
+        let runtime = &*engine;
+        let containers = on_engine::containers(runtime, &name).await?;
         let selected = on_engine::select(&args.apps, &containers, &name)?;
         // Stopping an app stops what depends on it first: they cannot work without it.
         let selected = on_engine::with_dependents(&selected, &containers);
         let progress = Progress::for_apps(args.progress, &settings.printer, &selected);
-        let results =
-            until_interrupted(stop_all(&runtime, &containers, &selected, &progress)).await;
+        let results = until_interrupted(stop_all(runtime, &containers, &selected, &progress)).await;
         progress.finish();
         let results = results?;
         Ok(summarize(settings, "stopped", &name, &results))
@@ -34,9 +34,9 @@ pub fn run(args: &StopArgs, settings: &Settings) -> Result<i32, Failure> {
 }
 
 /// Stops `selected` (dependents first); stopped containers are left alone.
-pub async fn stop_all<R: Runtime>(
-    runtime: &R,
-    containers: &BTreeMap<String, AppContainer>,
+pub async fn stop_all(
+    runtime: &dyn Runtime,
+    containers: &BTreeMap<String, Instance>,
     selected: &BTreeSet<String>,
     progress: &Progress,
 ) -> BTreeMap<String, Walked> {
@@ -60,15 +60,15 @@ pub async fn stop_all<R: Runtime>(
 }
 
 /// Stops one app's container when it runs (with the grace period), saying so.
-pub async fn stop_one<R: Runtime>(
-    runtime: &R,
-    container: &AppContainer,
+pub async fn stop_one(
+    runtime: &dyn Runtime,
+    container: &Instance,
     emit: &dyn Fn(&str, Phase),
 ) -> Result<(), String> {
     if container.is_running() {
         emit(&container.app, Phase::Stopping);
         runtime
-            .stop(&container.id, GRACE)
+            .stop(&container.handle, GRACE)
             .await
             .map_err(|e| e.to_string())?;
     }

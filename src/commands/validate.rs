@@ -10,7 +10,7 @@ use crate::core::spec;
 use crate::core::start_set::{self, graph_of};
 use crate::exit_code;
 use crate::failure::Failure;
-use crate::runtime::docker::endpoint::{self, EndpointError};
+use crate::runtime::connect::{self, EndpointError};
 use crate::settings::Settings;
 use crate::ui::json;
 use serde_json::json;
@@ -99,7 +99,7 @@ fn summary(
 /// Whether the environment's `target:` names an engine ark can reach in principle: a docker
 /// context that exists, or a URL of a kind ark speaks. Nothing is contacted.
 fn target_problems(bound: &load::Bound) -> Vec<Diagnostic> {
-    let resolved = endpoint::resolve(
+    let resolved = connect::resolve(
         None,
         None,
         Some((bound.environment.as_str(), bound.target.as_str())),
@@ -115,8 +115,7 @@ fn target_problems(bound: &load::Bound) -> Vec<Diagnostic> {
         }
         Ok(resolved) => {
             let url = resolved.endpoint.url;
-            let known = ["unix://", "tcp://", "ssh://", "http://", "https://"];
-            if known.iter().any(|scheme| url.starts_with(scheme)) {
+            if connect::is_known_address(&url) {
                 Vec::new()
             } else {
                 let text = std::fs::read_to_string(&bound.file).unwrap_or_default();

@@ -58,6 +58,41 @@ impl Action {
     pub fn changes_anything(&self) -> bool {
         *self != Action::Leave
     }
+
+    /// Whether the step makes a new instance, and so needs the app's image on the engine
+    /// (an instance that exists already has its image).
+    pub fn makes_instance(&self) -> bool {
+        matches!(self, Action::Create | Action::Recreate(_))
+    }
+}
+
+/// What a start does when the app's instance name turns out to be held already.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Adoption {
+    /// The same app of the same environment with the planned config: a concurrent ark made
+    /// it a moment ago. Use it.
+    Adopt,
+    /// Something that is not this app of this environment: never touched.
+    NotOurs,
+    /// This app, but with another config: another ark is changing it right now.
+    ChangedByAnother,
+}
+
+/// Decides about an instance found holding the name of `spec`'s, by what its labels record.
+pub fn adoption(
+    environment: &str,
+    spec: &AppSpec,
+    holder_environment: &str,
+    holder_app: &str,
+    holder_fingerprint: &BTreeMap<String, String>,
+) -> Adoption {
+    if holder_environment != environment || holder_app != spec.name {
+        Adoption::NotOurs
+    } else if *holder_fingerprint == spec.fingerprint() {
+        Adoption::Adopt
+    } else {
+        Adoption::ChangedByAnother
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -4,8 +4,8 @@
 //! HEALTHCHECK, else running. Probes start fast (20 ms) and back off (to 200 ms; 500 ms for exec probes).
 
 use crate::runtime::api::{
-    is_loopback_host, is_unspecified_ip, AppContainer, CheckLabel, PortReach, PortStream, Runtime,
-    State,
+    is_loopback_host, is_unspecified_ip, CheckLabel, Handle, Instance, PortReach, PortStream,
+    Runtime, State,
 };
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -49,8 +49,8 @@ enum Dial {
     InContainer(u16),
 }
 
-fn dial(route: &Route, container: &AppContainer, port: u16) -> Result<Dial, String> {
-    if *route == Route::ContainerIp {
+fn dial(route: &Route, container: &Instance, port: u16) -> Result<Dial, String> {
+    if *route == Route::InstanceIp {
         return container
             .ip
             .clone()
@@ -95,9 +95,9 @@ fn in_container_probe(check: &CheckLabel, port: u16) -> Vec<String> {
 }
 
 /// One probe of one check.
-pub async fn probe<R: Runtime>(
-    runtime: &R,
-    container: &AppContainer,
+pub async fn probe(
+    runtime: &dyn Runtime,
+    container: &Instance,
     check: &CheckLabel,
     route: &Route,
     timeout: Duration,
@@ -116,7 +116,7 @@ pub async fn probe<R: Runtime>(
     };
     match tokio::time::timeout(
         timeout.max(Duration::from_secs(2)),
-        runtime.exec(&container.id, &command),
+        runtime.exec(&container.handle, &command),
     )
     .await
     {
@@ -128,8 +128,8 @@ pub async fn probe<R: Runtime>(
 }
 
 /// An http or tcp probe over a connection from here (direct or tunnelled).
-async fn probe_port<R: Runtime>(
-    runtime: &R,
+async fn probe_port(
+    runtime: &dyn Runtime,
     kind: &str,
     route: &Route,
     (host, port, tunnelled): (String, u16, bool),
@@ -162,7 +162,7 @@ async fn probe_port<R: Runtime>(
             timeout,
         )
         .await
-    } else if *route != Route::ContainerIp {
+    } else if *route != Route::InstanceIp {
         // Docker's port proxy (and an ssh forward) accepts even when nothing listens in
         // the container, then hangs up: an immediate end of stream is not "ready".
         let mut byte = [0u8; 1];
@@ -223,9 +223,9 @@ async fn http_get(
 }
 
 /// One look at whether the container is ready now.
-pub async fn check_now<R: Runtime>(
-    runtime: &R,
-    container: &AppContainer,
+pub async fn check_now(
+    runtime: &dyn Runtime,
+    container: &Instance,
     route: &Route,
     timeout: Duration,
 ) -> Result<(), NotReady> {
@@ -253,20 +253,20 @@ pub async fn check_now<R: Runtime>(
 
 /// Waits until the container is ready, it exits, or `timeout` passes. `on_probe` hears each
 /// new probe result (for progress).
-pub async fn wait_ready<R: Runtime>(
-    runtime: &R,
-    id: &str,
+pub async fn wait_ready(
+    runtime: &dyn Runtime,
+    handle: &Handle,
     route: &Route,
     timeout: Duration,
     on_probe: &dyn Fn(&str),
 ) -> Result<(), WaitFailure> {
     let started = Instant::now();
-    let has_exec = |c: &AppContainer| c.checks.iter().any(|k| k.kind == "exec");
+    let has_exec = |c: &Instance| c.checks.iter().any(|k| k.kind == "exec");
     let mut delay = Duration::from_millis(20);
     let mut last: Option<String> = None;
     loop {
         let container = runtime
-            .inspect(id)
+            .inspect(handle)
             .await
             .map_err(|e| WaitFailure::Gone(e.to_string()))?;
         let probe_timeout = Duration::from_millis(500).max(delay);
@@ -319,9 +319,9 @@ mod tests {
     use super::*;
     use crate::runtime::api::Published;
 
-    fn container(bound: &str) -> AppContainer {
-        AppContainer {
-            id: "c1".into(),
+    fn container(bound: &str) -> Instance {
+        Instance {
+            handle: Handle::new("c1"),
             name: "ark_e_web".into(),
             environment: "e".into(),
             app: "web".into(),
@@ -352,7 +352,7 @@ mod tests {
     fn each_engine_is_probed_the_way_it_can_be_reached() {
         let local = container("127.0.0.1");
         assert_eq!(
-            dial(&Route::ContainerIp, &local, 8080),
+            dial(&Route::InstanceIp, &local, 8080),
             Ok(Dial::Direct("172.18.0.5".into(), 8080)),
             "a local engine: the container itself"
         );

@@ -1,18 +1,17 @@
-//! Carries out a start plan against a runtime. Makes no decisions of its own beyond what
-//! the plan says: every app starts the moment its own dependencies are ready (no waves), an
-//! app whose dependency failed is not started, and independent apps go on.
+//! Carries out a start plan against a runtime. Makes no decisions of its own: the plan says
+//! what each app needs, `core::plan::adoption` what to do with a name already held. Every
+//! app starts the moment its own dependencies are ready (no waves; the one traversal in
+//! `walk`), an app whose dependency failed is not started, and independent apps go on.
 
 use super::event::{Event, Phase};
 use super::readiness::{self, Route, WaitFailure};
-use crate::core::plan::{Action, Plan, Step};
-use crate::runtime::api::{AppContainer, EngineError, ImageProgress, Runtime};
-use crate::runtime::labels;
+use super::walk::{walk_gated, Direction, Finished, Gate};
+use crate::core::plan::{adoption, Action, Adoption, Plan, Step};
+use crate::runtime::api::{Created, Handle, ImageProgress, Instance, Runtime};
 use crate::units::binary_bytes;
-use futures_util::stream::{FuturesUnordered, StreamExt};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
-use tokio::sync::watch;
 
 /// How each app's image is obtained; decided before the plan (the tag is part of the
 /// fingerprint, so a changed checkout recreates its app).
@@ -24,7 +23,7 @@ pub enum ImageSupply {
     Build {
         tag: String,
         /// The folder to build, hashed (its archive is streamed when it is built).
-        context: std::rc::Rc<crate::runtime::docker::build_context::BuildContext>,
+        context: std::rc::Rc<crate::runtime::build_context::BuildContext>,
     },
 }
 
@@ -64,22 +63,13 @@ pub struct StartRequest<'a> {
     pub plan: &'a Plan,
     pub images: &'a BTreeMap<String, ImageSupply>,
     /// What the engine had for each app (for recreate / start / leave).
-    pub observed: &'a BTreeMap<String, AppContainer>,
+    pub observed: &'a BTreeMap<String, Instance>,
     pub timeout: Duration,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Status {
-    Pending,
-    Ready,
-    Failed,
-    /// Not started (its own dependency did not become ready).
-    Skipped,
-}
-
 /// Runs the plan. The returned outcomes are in plan order.
-pub async fn run<R: Runtime>(
-    runtime: &R,
+pub async fn run(
+    runtime: &dyn Runtime,
     request: &StartRequest<'_>,
     on_event: &dyn Fn(Event),
 ) -> Vec<(String, Outcome)> {
@@ -91,43 +81,35 @@ pub async fn run<R: Runtime>(
             elapsed: began.elapsed(),
         })
     };
-    let route = runtime.port_reach();
-    let channels: BTreeMap<&str, (watch::Sender<Status>, watch::Receiver<Status>)> = request
+    let route = runtime.capabilities().reach;
+    let steps: BTreeMap<&str, &Step> = request
         .plan
         .steps
         .iter()
-        .map(|s| (s.spec.name.as_str(), watch::channel(Status::Pending)))
+        .map(|s| (s.spec.name.as_str(), s))
+        .collect();
+    let dependencies: BTreeMap<String, Vec<String>> = request
+        .plan
+        .steps
+        .iter()
+        .map(|s| (s.spec.name.clone(), s.spec.waits_for.clone()))
         .collect();
     // One pull or build per image, shared by every app that uses it.
     let supplied: Shared = RefCell::default();
-
-    let mut running: FuturesUnordered<_> = request
-        .plan
-        .steps
-        .iter()
-        .map(|step| {
-            let channels = &channels;
-            let supplied = &supplied;
-            let route = &route;
-            let emit = &emit;
-            async move {
-                let app = step.spec.name.as_str();
-                let outcome =
-                    start_one(runtime, request, step, channels, supplied, route, emit).await;
-                let status = match outcome {
-                    Outcome::Ready { .. } => Status::Ready,
-                    Outcome::Failed(_) => Status::Failed,
-                    Outcome::NotStarted { .. } => Status::Skipped,
-                };
-                let _ = channels[app].0.send(status);
-                (app.to_owned(), outcome)
-            }
-        })
-        .collect();
-    let mut outcomes = BTreeMap::new();
-    while let Some((app, outcome)) = running.next().await {
-        outcomes.insert(app, outcome);
-    }
+    let mut outcomes = walk_gated(&dependencies, Direction::DependenciesFirst, |app, gate| {
+        let step = steps[app.as_str()];
+        let (supplied, route, emit) = (&supplied, &route, &emit);
+        async move {
+            let outcome = start_one(runtime, request, step, gate, supplied, route, emit).await;
+            let finished = match outcome {
+                Outcome::Ready { .. } => Finished::Done,
+                Outcome::Failed(_) => Finished::Failed,
+                Outcome::NotStarted { .. } => Finished::Skipped,
+            };
+            (outcome, finished)
+        }
+    })
+    .await;
     request
         .plan
         .steps
@@ -138,11 +120,11 @@ pub async fn run<R: Runtime>(
 
 type Shared = RefCell<BTreeMap<String, std::rc::Rc<tokio::sync::OnceCell<Result<(), String>>>>>;
 
-async fn start_one<R: Runtime>(
-    runtime: &R,
+async fn start_one(
+    runtime: &dyn Runtime,
     request: &StartRequest<'_>,
     step: &Step,
-    channels: &BTreeMap<&str, (watch::Sender<Status>, watch::Receiver<Status>)>,
+    gate: Gate,
     supplied: &Shared,
     route: &Route,
     emit: &dyn Fn(&str, Phase),
@@ -169,7 +151,7 @@ async fn start_one<R: Runtime>(
             return fail(message, message.to_owned(), false);
         }
     };
-    if step.action != Action::Leave && step.action != Action::Start {
+    if step.action.makes_instance() {
         if let Err(message) = supply_image(runtime, &image, supplied, app, emit).await {
             let brief = match image {
                 ImageSupply::Build { .. } => "build failed",
@@ -182,13 +164,13 @@ async fn start_one<R: Runtime>(
     // Creating a container costs the engine more than starting it, and needs nothing from
     // the dependencies: create now, and let only the start wait for them.
     let observed = request.observed.get(app);
-    let (id, needs_start) = match (&step.action, observed) {
-        (Action::Leave, Some(current)) => (current.id.clone(), false),
-        (Action::Start, Some(current)) => (current.id.clone(), true),
+    let (handle, needs_start) = match (&step.action, observed) {
+        (Action::Leave, Some(current)) => (current.handle.clone(), false),
+        (Action::Start, Some(current)) => (current.handle.clone(), true),
         (action, current) => {
             if let (Action::Recreate(reasons), Some(current)) = (action, current) {
                 emit(app, Phase::Recreating(reasons.join(", ")));
-                if let Err(e) = runtime.remove(&current.id).await {
+                if let Err(e) = runtime.remove(&current.handle).await {
                     let brief = "cannot remove the old container";
                     return fail(brief, format!("{brief}: {e}"), true);
                 }
@@ -196,7 +178,7 @@ async fn start_one<R: Runtime>(
                 emit(app, Phase::Creating);
             }
             match create_or_adopt(runtime, request.environment, step, image.reference()).await {
-                Ok(id) => (id, true),
+                Ok(handle) => (handle, true),
                 Err(message) => return fail("cannot create", message, false),
             }
         }
@@ -204,49 +186,30 @@ async fn start_one<R: Runtime>(
 
     // Then its dependencies, each the moment it is ready. An app left as it is only has
     // its readiness confirmed: it already runs against its dependencies, so it need not wait.
-    let mut waiting: Vec<String> = if needs_start {
-        spec.waits_for.clone()
-    } else {
-        Vec::new()
-    };
-    if !waiting.is_empty() {
-        emit(app, Phase::Waiting(waiting.clone()));
-    }
-    while let Some(dependency) = waiting.first().cloned() {
-        let Some((_, receiver)) = channels.get(dependency.as_str()) else {
-            waiting.remove(0);
-            continue;
-        };
-        let mut receiver = receiver.clone();
-        // A closed channel cannot happen (senders live as long as the run); count it as failed.
-        let status = receiver
-            .wait_for(|s| *s != Status::Pending)
-            .await
-            .map_or(Status::Failed, |s| *s);
-        if status != Status::Ready {
-            // Its container stays created, not started: the next start starts it.
-            let because = if status == Status::Skipped {
-                format!("its dependency {dependency} was not started")
+    if needs_start {
+        let waited = gate
+            .pass(&|pending| emit(app, Phase::Waiting(pending.to_vec())))
+            .await;
+        if let Err(blocked) = waited {
+            // Its instance stays created, not started: the next start starts it.
+            let because = if blocked.how == Finished::Skipped {
+                format!("its dependency {} was not started", blocked.by)
             } else {
-                format!("its dependency {dependency} failed")
+                format!("its dependency {} failed", blocked.by)
             };
             emit(app, Phase::NotStarted(because.clone()));
             return Outcome::NotStarted { because };
-        }
-        waiting.remove(0);
-        if !waiting.is_empty() {
-            emit(app, Phase::Waiting(waiting.clone()));
         }
     }
 
     if needs_start {
         emit(app, Phase::Starting);
-        if let Err(e) = runtime.start(&id).await {
+        if let Err(e) = runtime.start(&handle).await {
             return fail("cannot start", format!("cannot start: {e}"), true);
         }
     }
 
-    let waited = readiness::wait_ready(runtime, &id, route, request.timeout, &|probe| {
+    let waited = readiness::wait_ready(runtime, &handle, route, request.timeout, &|probe| {
         emit(app, Phase::Probing(probe.to_owned()))
     })
     .await;
@@ -265,7 +228,7 @@ async fn start_one<R: Runtime>(
             }
         }
         Err(failure) => {
-            let logs = runtime.logs_tail(&id, 20).await.unwrap_or_default();
+            let logs = runtime.logs_tail(&handle, 20).await.unwrap_or_default();
             let (message, exit_code, last_probe) = match failure {
                 WaitFailure::Exited { code, last_probe } => {
                     (format!("exited with code {code}"), Some(code), last_probe)
@@ -290,47 +253,43 @@ async fn start_one<R: Runtime>(
     }
 }
 
-/// Creates the container; when another ark created the same one a moment ago (the name is
-/// taken by a container with the same config), uses that one instead.
-async fn create_or_adopt<R: Runtime>(
-    runtime: &R,
+/// Creates the instance; when its name is taken, uses what holds it if the plan's rule
+/// says so (a concurrent ark made the same one a moment ago).
+async fn create_or_adopt(
+    runtime: &dyn Runtime,
     environment: &str,
     step: &Step,
     image: &str,
-) -> Result<String, String> {
-    match runtime.create(environment, &step.spec, image).await {
-        Ok(id) => Ok(id),
-        Err(EngineError::Conflict(message)) => {
-            let name = labels::container_name(environment, &step.spec.name);
-            // The engine reserves the name a moment before the other ark's container can be
-            // inspected: look again briefly before giving up.
-            let mut existing = runtime.inspect(&name).await;
-            for _ in 0..40 {
-                if existing.is_ok() {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                existing = runtime.inspect(&name).await;
-            }
-            let existing = existing
-                .map_err(|e| format!("cannot create: {message} (and cannot inspect it: {e})"))?;
-            if existing.environment != environment || existing.app != step.spec.name {
-                return Err(format!(
-                    "a container named `{name}` exists and is not ark's: ark will not touch it (rename or remove it yourself)"
-                ));
-            }
-            if existing.fingerprint == step.spec.fingerprint() {
-                Ok(existing.id)
-            } else {
-                Err(format!("another ark is changing `{}` right now with a different config: run start again", step.spec.name))
-            }
-        }
-        Err(e) => Err(format!("cannot create: {e}")),
+) -> Result<Handle, String> {
+    let created = runtime
+        .create(environment, &step.spec, image)
+        .await
+        .map_err(|e| format!("cannot create: {e}"))?;
+    let holder = match created {
+        Created::New(handle) => return Ok(handle),
+        Created::Taken(holder) => holder.map_err(|why| format!("cannot create: {why}"))?,
+    };
+    match adoption(
+        environment,
+        &step.spec,
+        &holder.environment,
+        &holder.app,
+        &holder.fingerprint,
+    ) {
+        Adoption::Adopt => Ok(holder.handle),
+        Adoption::NotOurs => Err(format!(
+            "a container named `{}` exists and is not ark's: ark will not touch it (rename or remove it yourself)",
+            holder.name
+        )),
+        Adoption::ChangedByAnother => Err(format!(
+            "another ark is changing `{}` right now with a different config: run start again",
+            step.spec.name
+        )),
     }
 }
 
-async fn supply_image<R: Runtime>(
-    runtime: &R,
+async fn supply_image(
+    runtime: &dyn Runtime,
     image: &ImageSupply,
     supplied: &Shared,
     app: &str,

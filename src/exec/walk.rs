@@ -1,14 +1,28 @@
-//! Running one action per app in dependency order — dependencies first (start) or
-//! dependents first (stop) — each app as soon as the apps it must follow are done, in
-//! parallel otherwise. An app whose predecessor failed is skipped.
+//! The one graph traversal: each app's action runs in dependency order — dependencies first
+//! (start) or dependents first (stop, restart, down) — each app as soon as the apps it must
+//! follow are done, in parallel otherwise. An app whose predecessor did not finish is not
+//! attempted. The action decides when to pass its `Gate`: start does its own preparation
+//! (image, create) first, then waits; stop waits at once.
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use tokio::sync::watch;
 
-/// Each app says when it is done: `Some(true)` done, `Some(false)` failed or skipped.
-type Channel = (watch::Sender<Option<bool>>, watch::Receiver<Option<bool>>);
+/// How an app's part ended, for those that must follow it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finished {
+    Done,
+    Failed,
+    /// Not attempted: one of its own predecessors did not finish.
+    Skipped,
+}
+
+/// Each app says when it is finished, and how.
+type Channel = (
+    watch::Sender<Option<Finished>>,
+    watch::Receiver<Option<Finished>>,
+);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -18,23 +32,60 @@ pub enum Direction {
     DependentsFirst,
 }
 
+/// Why a gate stayed shut: the predecessor that did not finish, and how it ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Walked {
-    Done,
-    Failed(String),
-    /// Not attempted: this predecessor did not finish.
-    Skipped(String),
+pub struct Blocked {
+    pub by: String,
+    pub how: Finished,
 }
 
-/// `dependencies`: app → the apps it depends on (only those in the map take part).
-pub async fn walk<F, Fut>(
+/// The apps one app must follow, to be waited for when the action is ready to go on.
+pub struct Gate {
+    predecessors: Vec<(String, watch::Receiver<Option<Finished>>)>,
+}
+
+impl Gate {
+    /// The apps still to be waited for, in order.
+    pub fn pending(&self) -> Vec<String> {
+        self.predecessors
+            .iter()
+            .map(|(app, _)| app.clone())
+            .collect()
+    }
+
+    /// Waits for each predecessor in turn; `on_wait` hears, before each wait, which are still
+    /// awaited. Shut (with who and how) as soon as one did not finish.
+    pub async fn pass(self, on_wait: &dyn Fn(&[String])) -> Result<(), Blocked> {
+        let mut remaining = self.predecessors;
+        while !remaining.is_empty() {
+            let names: Vec<String> = remaining.iter().map(|(app, _)| app.clone()).collect();
+            on_wait(&names);
+            let (app, mut receiver) = remaining.remove(0);
+            // A closed channel cannot happen (senders live as long as the walk): count it
+            // as failed.
+            let how = receiver
+                .wait_for(Option::is_some)
+                .await
+                .map_or(Finished::Failed, |v| v.unwrap_or(Finished::Failed));
+            if how != Finished::Done {
+                return Err(Blocked { by: app, how });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Walks the apps of `dependencies` (app → the apps it depends on; only those in the map
+/// take part). `action` gets each app with its gate and says what it made of it and how it
+/// finished. Results come keyed by app.
+pub async fn walk_gated<T, F, Fut>(
     dependencies: &BTreeMap<String, Vec<String>>,
     direction: Direction,
     action: F,
-) -> BTreeMap<String, Walked>
+) -> BTreeMap<String, T>
 where
-    F: Fn(String) -> Fut,
-    Fut: Future<Output = Result<(), String>>,
+    F: Fn(String, Gate) -> Fut,
+    Fut: Future<Output = (T, Finished)>,
 {
     let apps: BTreeSet<&str> = dependencies.keys().map(String::as_str).collect();
     let mut before: BTreeMap<&str, Vec<&str>> = apps.iter().map(|a| (*a, Vec::new())).collect();
@@ -55,28 +106,16 @@ where
     let mut running: FuturesUnordered<_> = apps
         .iter()
         .map(|app| {
-            let (channels, before, action) = (&channels, &before, &action);
+            let gate = Gate {
+                predecessors: before[app]
+                    .iter()
+                    .map(|p| ((*p).to_owned(), channels[p].1.clone()))
+                    .collect(),
+            };
+            let (channels, action) = (&channels, &action);
             async move {
-                let mut outcome = None;
-                for predecessor in &before[app] {
-                    let mut receiver = channels[predecessor].1.clone();
-                    let ok = receiver
-                        .wait_for(Option::is_some)
-                        .await
-                        .is_ok_and(|v| *v == Some(true));
-                    if !ok {
-                        outcome = Some(Walked::Skipped((*predecessor).to_owned()));
-                        break;
-                    }
-                }
-                let outcome = match outcome {
-                    Some(skipped) => skipped,
-                    None => match action((*app).to_owned()).await {
-                        Ok(()) => Walked::Done,
-                        Err(message) => Walked::Failed(message),
-                    },
-                };
-                let _ = channels[app].0.send(Some(outcome == Walked::Done));
+                let (outcome, how) = action((*app).to_owned(), gate).await;
+                let _ = channels[app].0.send(Some(how));
                 ((*app).to_owned(), outcome)
             }
         })
@@ -86,6 +125,39 @@ where
         results.insert(app, outcome);
     }
     results
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Walked {
+    Done,
+    Failed(String),
+    /// Not attempted: this predecessor did not finish.
+    Skipped(String),
+}
+
+/// The walk for actions that simply wait their turn (stop, restart, down).
+pub async fn walk<F, Fut>(
+    dependencies: &BTreeMap<String, Vec<String>>,
+    direction: Direction,
+    action: F,
+) -> BTreeMap<String, Walked>
+where
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = Result<(), String>>,
+{
+    walk_gated(dependencies, direction, |app, gate| {
+        let action = &action;
+        async move {
+            if let Err(blocked) = gate.pass(&|_| {}).await {
+                return (Walked::Skipped(blocked.by), Finished::Skipped);
+            }
+            match action(app).await {
+                Ok(()) => (Walked::Done, Finished::Done),
+                Err(message) => (Walked::Failed(message), Finished::Failed),
+            }
+        }
+    })
+    .await
 }
 
 #[cfg(test)]

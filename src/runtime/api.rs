@@ -1,88 +1,19 @@
-//! The engine interface: small and shaped by what ark does, not by any engine's API.
-//! Docker implements it (`docker/`); a cluster engine is meant to be a second backend, so
-//! nothing Docker-specific appears here.
+//! The engine seam: small and shaped by what ark does, not by any engine's API. It speaks
+//! of environments, their apps and one opaque `Handle` per app instance; what differs
+//! between backends is declared in `Capabilities`, never asked with an `if docker`.
+//! Backends live in private folders (`docker/`); `connect` is the only code that names one.
 
+pub use super::capabilities::{Capabilities, ImageDelivery, PortReach};
+pub use super::endpoint::{Endpoint, TlsFiles};
+pub use super::labels::{CheckLabel, ExposeLabel};
+pub use super::usage::Usage;
+use crate::core::fingerprint_key::FingerprintKey;
 use crate::core::spec::AppSpec;
-use crate::logs::timestamp::Timestamp;
+pub use crate::logs::line::{LogLine, LogOptions, Output};
 use futures_util::stream::LocalBoxStream;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
-
-/// Where the engine is, and what said so (for messages: "tried X (from DOCKER_HOST)").
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Endpoint {
-    pub url: String,
-    pub source: String,
-    /// The files to reach it over TLS with; `None` means no TLS. Boxed: errors carry endpoints.
-    pub tls: Option<Box<TlsFiles>>,
-}
-
-impl Endpoint {
-    /// Whether the engine is elsewhere: anything but a local `unix://` socket (a `tcp://`
-    /// to 127.0.0.1 counts as remote: ark cannot tell what is behind it). Removing an
-    /// environment there asks first.
-    pub fn is_remote(&self) -> bool {
-        !self.url.starts_with("unix://")
-    }
-
-    /// An endpoint without TLS.
-    pub fn plain(url: impl Into<String>, source: impl Into<String>) -> Endpoint {
-        Endpoint {
-            url: url.into(),
-            source: source.into(),
-            tls: None,
-        }
-    }
-}
-
-impl std::fmt::Display for Endpoint {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} (from {})", self.url, self.source)?;
-        match &self.tls {
-            Some(tls) => write!(f, ", TLS with {tls}"),
-            None => Ok(()),
-        }
-    }
-}
-
-/// The TLS material for an endpoint: the CA the engine's certificate must verify against,
-/// and the client certificate and key shown to the engine (these two may be absent on disk:
-/// then none is shown, as the docker CLI does).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TlsFiles {
-    pub ca: PathBuf,
-    pub cert: PathBuf,
-    pub key: PathBuf,
-    /// What asked for TLS and chose the files ("DOCKER_TLS_VERIFY, DOCKER_CERT_PATH").
-    pub source: String,
-}
-
-impl std::fmt::Display for TlsFiles {
-    /// `ca.pem, cert.pem, key.pem in /certs (from …)` when they share a folder.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let files = [&self.ca, &self.cert, &self.key];
-        let shared = (self.ca.parent())
-            .filter(|folder| files.iter().all(|file| file.parent() == Some(*folder)));
-        match shared {
-            Some(folder) => {
-                let names: Vec<_> = files
-                    .iter()
-                    .map(|file| file.file_name().unwrap_or_default().to_string_lossy())
-                    .collect();
-                write!(f, "{} in {}", names.join(", "), folder.display())?;
-            }
-            None => {
-                let paths: Vec<_> = files
-                    .iter()
-                    .map(|file| file.display().to_string())
-                    .collect();
-                write!(f, "{}", paths.join(", "))?;
-            }
-        }
-        write!(f, " (from {})", self.source)
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -147,31 +78,28 @@ pub struct Published {
     pub host_port: u16,
 }
 
-/// One expose as recorded on the container.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ExposeLabel {
-    pub name: String,
-    pub port: u16,
-    pub proto: String,
-}
+/// How a backend finds one app instance again (a container id on Docker): opaque to
+/// everything above the seam, which only hands it back.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Handle(String);
 
-/// One readiness check as recorded on the container.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct CheckLabel {
-    pub expose: String,
-    pub port: u16,
-    #[serde(rename = "type")]
-    pub kind: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub command: Option<Vec<String>>,
+impl Handle {
+    /// Only backends make handles, from their own ids.
+    pub(crate) fn new(id: impl Into<String>) -> Handle {
+        Handle(id.into())
+    }
+
+    /// The backend's own id, for the backend that made it.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 /// What the engine has for one app of an environment, read from ark's labels and its state.
 #[derive(Debug, Clone)]
-pub struct AppContainer {
-    pub id: String,
+pub struct Instance {
+    pub handle: Handle,
+    /// The engine's name for it (`ark_<env>_<app>`), for people and `status`.
     pub name: String,
     pub environment: String,
     pub app: String,
@@ -179,7 +107,8 @@ pub struct AppContainer {
     pub image: String,
     pub image_id: String,
     pub state: State,
-    /// The engine's own health status, when the image has a HEALTHCHECK.
+    /// The engine's own verdict on the instance's health, when the image declares a check
+    /// of its own ("starting", "healthy", "unhealthy").
     pub health: Option<String>,
     /// Unix seconds.
     pub created: i64,
@@ -192,23 +121,23 @@ pub struct AppContainer {
     pub exposes: Vec<ExposeLabel>,
 }
 
-impl AppContainer {
+impl Instance {
     pub fn is_running(&self) -> bool {
         self.state == State::Running
     }
 }
 
-/// An environment's network as the engine has it.
+/// An environment's space on the engine (its network), as the engine has it.
 #[derive(Debug, Clone)]
-pub struct NetworkInfo {
+pub struct EnvironmentInfo {
     pub id: String,
     pub name: String,
     pub environment: String,
     pub created: String,
     /// Where the environment was meant to run, as its labels record it.
     pub placement: Placement,
-    /// The key of the fingerprints of the environment's containers (see `labels`).
-    pub fingerprint_key: crate::core::fingerprint_key::FingerprintKey,
+    /// The key of the fingerprints of the environment's instances (see `labels`).
+    pub fingerprint_key: FingerprintKey,
 }
 
 /// Where an environment runs, recorded on its network when it is created: the target its
@@ -230,105 +159,10 @@ pub enum ImageProgress {
     ContextSent { sent: u64, total: u64 },
 }
 
-/// One resource-usage reading of a container: the engine's raw counters, no arithmetic.
-/// CPU % and memory without page cache are computed from these in `ui::usage`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Sample {
-    /// Nanoseconds of CPU the container used, now and at the engine's previous reading.
-    pub cpu_total: u64,
-    pub precpu_total: u64,
-    /// Nanoseconds of CPU the whole host used, now and at the previous reading (0 when the
-    /// engine had no previous reading yet: the first sample of a stream).
-    pub system: u64,
-    pub presystem: u64,
-    pub online_cpus: u32,
-    pub mem_usage: u64,
-    /// Inactive page cache as a cgroup v1 engine reports it (`total_inactive_file`).
-    pub mem_v1_inactive_file: Option<u64>,
-    /// Inactive page cache as a cgroup v2 engine reports it (`inactive_file`).
-    pub mem_inactive_file: Option<u64>,
-    pub mem_limit: u64,
-    /// Summed over the container's interfaces.
-    pub net_rx: u64,
-    pub net_tx: u64,
-    /// Summed over devices.
-    pub blk_read: u64,
-    pub blk_write: u64,
-    pub pids: u64,
-}
-
-/// Samples of one container, about one a second, until it stops or the stream is dropped.
-pub type SampleStream = futures_util::stream::LocalBoxStream<'static, Result<Sample, EngineError>>;
-/// Which of a container's output streams a line came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Output {
-    Stdout,
-    Stderr,
-}
-
-/// One whole line of a container's output (without its newline), as the engine stamped it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogLine {
-    pub ts: Timestamp,
-    pub output: Output,
-    /// Raw bytes: a container may print anything; the view decides how to show it.
-    pub text: Vec<u8>,
-}
-
-/// Which lines to read.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct LogOptions {
-    /// Keep the stream open and deliver lines as they are written, until the container stops.
-    pub follow: bool,
-    /// Only lines stamped at or after this time (the engine may deliver a little more).
-    pub since: Option<Timestamp>,
-    /// Only lines stamped before this time (the engine may deliver a little more).
-    pub until: Option<Timestamp>,
-    /// Only the last N lines (of both streams together).
-    pub tail: Option<usize>,
-}
-
+/// Usage of one instance, about once a second, until it stops or the stream is dropped.
+pub type UsageStream = LocalBoxStream<'static, Result<Usage, EngineError>>;
 /// A container's lines, in the order it wrote them.
 pub type LogLines<'a> = LocalBoxStream<'a, Result<LogLine, EngineError>>;
-
-/// How this machine reaches the ports of the engine's containers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PortReach {
-    /// The containers' own IPs are routable from here (a local engine on Linux): exact, no
-    /// proxy in between.
-    ContainerIp,
-    /// Through ports published on `host` (Docker Desktop, an engine over TCP). A port bound
-    /// to the loopback of a host that is not this one cannot be reached this way.
-    Published { host: String },
-    /// Through the engine connection itself (`Runtime::open_port`), to ports published on
-    /// the engine host `host` (an engine over ssh: forwards on the one login).
-    Tunnel { host: String },
-}
-
-impl PortReach {
-    /// The engine host's name, for URLs.
-    pub fn host(&self) -> &str {
-        match self {
-            PortReach::ContainerIp => "127.0.0.1",
-            PortReach::Published { host } | PortReach::Tunnel { host } => host,
-        }
-    }
-}
-
-impl std::fmt::Display for PortReach {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            PortReach::ContainerIp => write!(f, "container IPs (local engine)"),
-            PortReach::Published { host } => write!(f, "published ports on {host}"),
-            PortReach::Tunnel { host } => {
-                write!(
-                    f,
-                    "published ports on {host}, through the engine connection"
-                )
-            }
-        }
-    }
-}
 
 /// `localhost`, `127.0.0.1`, `::1`: names of this machine, whoever resolves them.
 pub fn is_loopback_host(host: &str) -> bool {
@@ -351,16 +185,26 @@ pub trait PortIo: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin {}
 impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin> PortIo for T {}
 pub type PortStream = Box<dyn PortIo>;
 
-/// The engine, as ark uses it.
+/// What `Runtime::create` found: a new instance, or the app's name already taken.
+#[derive(Debug, Clone)]
+pub enum Created {
+    New(Handle),
+    /// The name is held: by what (read back from the engine), or why that could not be read.
+    /// Whether to use it is the caller's decision (`core::plan::adoption`).
+    Taken(Result<Box<Instance>, String>),
+}
+
+/// The engine, as ark uses it: an object (`&dyn Runtime`), so commands and the executor
+/// never know which backend they drive.
 ///
 /// The executor drives every app's future in one task (structured concurrency), so these
 /// futures need not be `Send`.
-#[allow(async_fn_in_trait)]
+#[async_trait::async_trait(?Send)]
 pub trait Runtime {
     fn endpoint(&self) -> &Endpoint;
 
-    /// How this machine reaches the ports of the engine's containers (for probes and URLs).
-    fn port_reach(&self) -> PortReach;
+    /// What this engine can do; fixed for the connection.
+    fn capabilities(&self) -> Capabilities;
 
     /// How a user on this machine reaches a port bound to `ip` (a loopback address) on the
     /// engine host: `None` when that host is this machine.
@@ -370,24 +214,29 @@ pub trait Runtime {
     /// (only for `PortReach::Tunnel`).
     async fn open_port(&self, ip: &str, port: u16) -> Result<PortStream, EngineError>;
 
-    /// Every container ark made, for one environment or all.
-    async fn list(&self, environment: Option<&str>) -> Result<Vec<AppContainer>, EngineError>;
+    /// Every instance ark made, for one environment or all.
+    async fn list(&self, environment: Option<&str>) -> Result<Vec<Instance>, EngineError>;
 
-    async fn inspect(&self, id: &str) -> Result<AppContainer, EngineError>;
+    /// One instance as it is now.
+    async fn inspect(&self, handle: &Handle) -> Result<Instance, EngineError>;
 
-    async fn networks(&self, environment: Option<&str>) -> Result<Vec<NetworkInfo>, EngineError>;
+    /// The environments ark made here, one or all.
+    async fn environments(
+        &self,
+        environment: Option<&str>,
+    ) -> Result<Vec<EnvironmentInfo>, EngineError>;
 
-    /// Creates the environment's network unless it exists (safe against a concurrent ark),
-    /// recording `placement` and `key` on it. Returns the key of the network in use: `key`,
-    /// or the one an existing (or a concurrent ark's) network holds.
-    async fn ensure_network(
+    /// Makes the environment's space (its network) unless it exists (safe against a
+    /// concurrent ark), recording `placement` and `key` on it. Returns the key in use: `key`,
+    /// or the one an existing (or a concurrent ark's) environment holds.
+    async fn prepare_environment(
         &self,
         environment: &str,
         placement: &Placement,
-        key: &crate::core::fingerprint_key::FingerprintKey,
-    ) -> Result<crate::core::fingerprint_key::FingerprintKey, EngineError>;
+        key: &FingerprintKey,
+    ) -> Result<FingerprintKey, EngineError>;
 
-    async fn remove_network(&self, environment: &str) -> Result<(), EngineError>;
+    async fn remove_environment(&self, environment: &str) -> Result<(), EngineError>;
 
     /// The image's id, or `None` when the engine does not have it.
     async fn image_id(&self, image: &str) -> Result<Option<String>, EngineError>;
@@ -403,64 +252,50 @@ pub trait Runtime {
     /// is read again and streamed, never held in memory.
     async fn build(
         &self,
-        context: &crate::runtime::docker::build_context::BuildContext,
+        context: &crate::runtime::build_context::BuildContext,
         tag: &str,
         progress: &dyn Fn(ImageProgress),
     ) -> Result<(), EngineError>;
 
-    /// Creates the app's container (labelled, on the environment's network, reachable by the
-    /// app's name). `Conflict` when the name is taken.
+    /// Creates the app's instance (labelled, in the environment, reachable by the app's
+    /// name), not started.
     async fn create(
         &self,
         environment: &str,
         spec: &AppSpec,
         image: &str,
-    ) -> Result<String, EngineError>;
+    ) -> Result<Created, EngineError>;
 
-    async fn start(&self, id: &str) -> Result<(), EngineError>;
+    async fn start(&self, handle: &Handle) -> Result<(), EngineError>;
 
-    async fn stop(&self, id: &str, grace: Duration) -> Result<(), EngineError>;
+    async fn stop(&self, handle: &Handle, grace: Duration) -> Result<(), EngineError>;
 
-    /// Removes a container (and its anonymous volumes).
-    async fn remove(&self, id: &str) -> Result<(), EngineError>;
+    /// Removes an instance (and its anonymous volumes).
+    async fn remove(&self, handle: &Handle) -> Result<(), EngineError>;
 
-    /// Runs `command` in the container; its exit code.
-    async fn exec(&self, id: &str, command: &[String]) -> Result<i64, EngineError>;
+    /// Runs `command` in the instance; its exit code.
+    async fn exec(&self, handle: &Handle, command: &[String]) -> Result<i64, EngineError>;
 
-    /// Runs `command` in the container attached to this process's stdin, stdout and stderr
+    /// Runs `command` in the instance attached to this process's stdin, stdout and stderr
     /// (one stream with a TTY, sized `tty_size`); its exit code.
     async fn exec_attached(
         &self,
-        id: &str,
+        handle: &Handle,
         command: &[String],
         tty_size: Option<(u16, u16)>,
     ) -> Result<i64, EngineError>;
 
-    /// The last `lines` lines of the container's output (both streams, in order).
-    async fn logs_tail(&self, id: &str, lines: usize) -> Result<Vec<String>, EngineError>;
+    /// The last `lines` lines of the instance's output (both streams, in order).
+    async fn logs_tail(&self, handle: &Handle, lines: usize) -> Result<Vec<String>, EngineError>;
 
-    /// The container's resource usage as a stream (one long request, not one per sample).
-    /// Owns what it needs, so callers can hold many and drop any.
-    fn stats(&self, id: &str) -> SampleStream;
-    /// The container's output, both streams, line by line (a long line arrives whole).
-    fn logs(&self, id: &str, options: LogOptions) -> LogLines<'_>;
+    /// The instance's resource usage, computed by the backend, as a stream (one long
+    /// request, not one per reading). Owns what it needs, so callers can hold many and
+    /// drop any.
+    fn usage(&self, handle: &Handle) -> UsageStream;
+
+    /// The instance's output, both streams, line by line (a long line arrives whole).
+    fn logs(&self, handle: &Handle, options: LogOptions) -> LogLines<'_>;
 
     /// Removes the named volumes labelled with the environment; how many.
     async fn remove_volumes(&self, environment: &str) -> Result<usize, EngineError>;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_a_unix_socket_is_local() {
-        let at = |url: &str| Endpoint::plain(url, "test");
-        assert!(!at("unix:///var/run/docker.sock").is_remote());
-        assert!(!at("unix:///home/me/.docker/run/docker.sock").is_remote());
-        assert!(at("tcp://127.0.0.1:2375").is_remote());
-        assert!(at("tcp://build-box:2376").is_remote());
-        assert!(at("ssh://me@build-box").is_remote());
-        assert!(at("http://10.0.0.5:2375").is_remote());
-    }
 }

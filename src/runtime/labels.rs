@@ -1,8 +1,13 @@
 //! ark's labels: the only state. Everything ark creates carries them; ark never touches
 //! anything without them. Any machine that reaches the engine sees the same environments.
+//! One schema for every backend: written and read here, whatever an engine puts them on
+//! (a container, a service, a network).
 
+use crate::core::definition::Probe;
+use crate::core::fingerprint_key::FingerprintKey;
+use crate::core::spec::{AppSpec, ReadinessCheck};
 use crate::runtime::api::Placement;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// The environment a container or network belongs to.
 pub const ENVIRONMENT: &str = "dev.ark.environment";
@@ -34,13 +39,163 @@ pub const ENGINE: &str = "dev.ark.engine";
 /// network, not on containers, whose labels are what monitoring stacks export.
 pub const FINGERPRINT_KEY: &str = "dev.ark.fingerprint-key";
 
+/// One expose as recorded on an instance.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ExposeLabel {
+    pub name: String,
+    pub port: u16,
+    pub proto: String,
+}
+
+/// One readiness check as recorded on an instance.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CheckLabel {
+    pub expose: String,
+    pub port: u16,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<Vec<String>>,
+}
+
+/// What an app instance's labels record: enough for every command but `start` to work
+/// without the definitions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recorded {
+    pub environment: String,
+    pub app: String,
+    pub fingerprint: BTreeMap<String, String>,
+    pub image: String,
+    pub depends_on: Vec<String>,
+    pub checks: Vec<CheckLabel>,
+    pub exposes: Vec<ExposeLabel>,
+}
+
+/// The labels of the instance of `spec` in `environment`, made from `image`. Empty values
+/// are left out.
+pub fn of_instance(environment: &str, spec: &AppSpec, image: &str) -> HashMap<String, String> {
+    let checks: Vec<CheckLabel> = spec.checks.iter().map(check_label).collect();
+    let exposes: Vec<ExposeLabel> = spec
+        .ports
+        .iter()
+        .map(|p| {
+            let http = spec
+                .checks
+                .iter()
+                .any(|c| c.expose == p.expose && c.check.probe.kind() == "http");
+            ExposeLabel {
+                name: p.expose.clone(),
+                port: p.container_port,
+                proto: if http { "http" } else { "tcp" }.into(),
+            }
+        })
+        .collect();
+    let mut labels = HashMap::from([
+        (ENVIRONMENT.to_owned(), environment.to_owned()),
+        (APP.to_owned(), spec.name.clone()),
+        (VERSION.to_owned(), env!("CARGO_PKG_VERSION").to_owned()),
+        (CONFIG_HASH.to_owned(), spec.config_hash()),
+        (FINGERPRINT.to_owned(), to_json(&spec.fingerprint())),
+        (IMAGE.to_owned(), image.to_owned()),
+        (DEPENDS_ON.to_owned(), spec.waits_for.join(",")),
+        (CHECKS.to_owned(), to_json(&checks)),
+        (EXPOSES.to_owned(), to_json(&exposes)),
+    ]);
+    labels.retain(|_, v| !v.is_empty());
+    labels
+}
+
+/// The labels of an environment's space (its network): whose it is, where it was meant to
+/// run, and the key its instances' fingerprints are made with.
+pub fn of_environment(
+    environment: &str,
+    placement: &Placement,
+    key: &FingerprintKey,
+) -> HashMap<String, String> {
+    [
+        (ENVIRONMENT.to_owned(), environment.to_owned()),
+        (VERSION.to_owned(), env!("CARGO_PKG_VERSION").to_owned()),
+    ]
+    .into_iter()
+    .chain(placement_labels(placement))
+    .chain([(FINGERPRINT_KEY.to_owned(), key.to_hex())])
+    .collect()
+}
+
+/// The labels of an image ark built: only the version that built it.
+pub fn of_built_image() -> HashMap<String, String> {
+    HashMap::from([(VERSION.to_owned(), env!("CARGO_PKG_VERSION").to_owned())])
+}
+
+/// What an instance's labels record; a missing or damaged label reads as empty.
+pub fn read_instance(labels: &HashMap<String, String>) -> Recorded {
+    let text = |key: &str| labels.get(key).cloned().unwrap_or_default();
+    Recorded {
+        environment: text(ENVIRONMENT),
+        app: text(APP),
+        fingerprint: parse_json(labels, FINGERPRINT),
+        image: text(IMAGE),
+        depends_on: labels
+            .get(DEPENDS_ON)
+            .map(|d| {
+                d.split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        checks: parse_json(labels, CHECKS),
+        exposes: parse_json(labels, EXPOSES),
+    }
+}
+
+/// The environment an object belongs to, from its labels.
+pub fn environment_of(labels: &HashMap<String, String>) -> String {
+    labels.get(ENVIRONMENT).cloned().unwrap_or_default()
+}
+
+/// The engine-side filter for ark's objects: all of them, or one environment's.
+pub fn filter(environment: Option<&str>) -> String {
+    match environment {
+        Some(env) => format!("{ENVIRONMENT}={env}"),
+        None => ENVIRONMENT.to_owned(),
+    }
+}
+
+fn to_json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+fn parse_json<T: serde::de::DeserializeOwned + Default>(
+    labels: &HashMap<String, String>,
+    key: &str,
+) -> T {
+    labels
+        .get(key)
+        .and_then(|text| serde_json::from_str(text).ok())
+        .unwrap_or_default()
+}
+
+fn check_label(check: &ReadinessCheck) -> CheckLabel {
+    let (path, command) = match &check.check.probe {
+        Probe::Http { path } => (Some(path.clone()), None),
+        Probe::Exec { command } => (None, Some(command.0.clone())),
+        _ => (None, None),
+    };
+    CheckLabel {
+        expose: check.expose.clone(),
+        port: check.port,
+        kind: check.check.probe.kind().into(),
+        path,
+        command,
+    }
+}
+
 /// A network's fingerprint key: its label, or for a network made before keys existed (or
 /// with a damaged label) one derived from the random id the engine gave it.
-pub fn fingerprint_key_of(
-    labels: &HashMap<String, String>,
-    network_id: &str,
-) -> crate::core::fingerprint_key::FingerprintKey {
-    use crate::core::fingerprint_key::FingerprintKey;
+pub fn fingerprint_key_of(labels: &HashMap<String, String>, network_id: &str) -> FingerprintKey {
     labels
         .get(FINGERPRINT_KEY)
         .and_then(|hex| FingerprintKey::from_hex(hex))
@@ -69,15 +224,15 @@ pub fn placement_of(labels: &HashMap<String, String>) -> Placement {
     }
 }
 
-/// The network of an environment: one per environment.
-pub fn network_name(environment: &str) -> String {
+/// The name of an environment's space (its network): one per environment.
+pub fn environment_name(environment: &str) -> String {
     format!("ark_{environment}")
 }
 
-/// Deterministic container names: the engine itself refuses a second `ark_<env>_<app>`,
+/// Deterministic instance names: the engine itself refuses a second `ark_<env>_<app>`,
 /// so two concurrent starts never create two of an app. Environment names have no `_`, so
 /// the name is unambiguous.
-pub fn container_name(environment: &str, app: &str) -> String {
+pub fn instance_name(environment: &str, app: &str) -> String {
     format!("ark_{environment}_{app}")
 }
 
@@ -94,9 +249,9 @@ mod tests {
     #[test]
     fn names_cannot_collide_across_environments() {
         // `a-b` + `c` and `a` + `b-c` would collide with `-` between them.
-        assert_ne!(container_name("a-b", "c"), container_name("a", "b-c"));
-        assert_eq!(container_name("eng1-env", "api"), "ark_eng1-env_api");
-        assert_eq!(network_name("eng1-env"), "ark_eng1-env");
+        assert_ne!(instance_name("a-b", "c"), instance_name("a", "b-c"));
+        assert_eq!(instance_name("eng1-env", "api"), "ark_eng1-env_api");
+        assert_eq!(environment_name("eng1-env"), "ark_eng1-env");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use super::style::Styles;
 use super::table::Table;
-use super::usage::Usage;
+use crate::runtime::usage::Usage;
 pub use crate::units::{binary_bytes, decimal_bytes};
 use serde_json::json;
 

@@ -13,4 +13,3 @@ pub mod style;
 pub mod table;
 pub mod terminal;
 pub mod time;
-pub mod usage;

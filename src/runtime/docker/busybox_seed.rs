@@ -122,7 +122,7 @@ impl Busybox {
 /// Imports the root filesystem of `busybox` as `image` (`name:tag`) into the engine.
 pub async fn import(docker: &Docker, image: &str, busybox: &Path) -> Result<Seeded, SeedError> {
     let busybox = Busybox::inspect(busybox).map_err(SeedError::NoBusybox)?;
-    let (repo, tag) = super::engine::split_tag(image);
+    let (repo, tag) = super::images::split_tag(image);
     let options = q::CreateImageOptions {
         from_src: Some("-".to_owned()),
         repo: Some(repo.to_owned()),

@@ -1,13 +1,19 @@
-//! The Docker backend: the only code that knows about Docker (bollard, tar, contexts).
+//! The Docker backend: the only code that knows about Docker (bollard, contexts, the
+//! daemon's API). Private: `runtime::connect` is the one door in.
 
 pub mod build_context;
 mod busybox_seed;
+mod connect;
+mod containers;
 pub mod dockerfile;
-pub mod endpoint;
-pub mod engine;
-pub mod log_lines;
+pub(super) mod endpoint;
+pub(super) mod engine;
+mod images;
+mod log_lines;
+mod networks;
 mod pooled;
-pub mod ssh;
+mod ssh;
 mod ssh_mux;
-pub mod stats;
-pub mod tls;
+mod stats;
+mod streams;
+mod tls;

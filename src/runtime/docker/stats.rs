@@ -1,10 +1,11 @@
-//! Docker's stats payload → `Sample`: only picking counters out, so the arithmetic stays
-//! engine-neutral in `ui::usage`. cgroup v1 and v2 engines fill different fields.
+//! Docker's stats payload → `Usage`, computed exactly as the docker CLI computes it
+//! (`cli/command/container/stats_helpers.go`), so both tools agree. cgroup v1 and v2
+//! engines fill different fields.
 
-use crate::runtime::api::Sample;
+use crate::runtime::usage::{percent, Usage};
 use bollard::models::{ContainerCpuStats, ContainerStatsResponse};
 
-pub fn sample_from(stats: &ContainerStatsResponse) -> Sample {
+pub(super) fn sample_from(stats: &ContainerStatsResponse) -> Sample {
     let cpu = |c: &Option<ContainerCpuStats>| {
         let c = c.as_ref();
         (
@@ -79,10 +80,80 @@ pub fn sample_from(stats: &ContainerStatsResponse) -> Sample {
     }
 }
 
+/// One stats reading of a container: Docker's raw counters, before any arithmetic.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct Sample {
+    /// Nanoseconds of CPU the container used, now and at the engine's previous reading.
+    pub cpu_total: u64,
+    pub precpu_total: u64,
+    /// Nanoseconds of CPU the whole host used, now and at the previous reading (0 when the
+    /// engine had no previous reading yet: the first sample of a stream).
+    pub system: u64,
+    pub presystem: u64,
+    pub online_cpus: u32,
+    pub mem_usage: u64,
+    /// Inactive page cache as a cgroup v1 engine reports it (`total_inactive_file`).
+    pub mem_v1_inactive_file: Option<u64>,
+    /// Inactive page cache as a cgroup v2 engine reports it (`inactive_file`).
+    pub mem_inactive_file: Option<u64>,
+    pub mem_limit: u64,
+    /// Summed over the container's interfaces.
+    pub net_rx: u64,
+    pub net_tx: u64,
+    /// Summed over devices.
+    pub blk_read: u64,
+    pub blk_write: u64,
+    pub pids: u64,
+}
+
+/// Whether the sample carries the engine's previous reading. The first sample of a stream
+/// does not (API 1.41), and a CPU % from it would be a made-up 0.
+pub(super) fn has_cpu_baseline(sample: &Sample) -> bool {
+    sample.presystem > 0
+}
+
+/// What the sample says, as ark shows it.
+pub(super) fn usage_of(sample: &Sample) -> Usage {
+    let mem_bytes = mem_without_cache(sample);
+    Usage {
+        cpu_percent: cpu_percent(sample),
+        mem_bytes,
+        mem_limit_bytes: sample.mem_limit,
+        mem_percent: percent(mem_bytes, sample.mem_limit),
+        net_rx_bytes: sample.net_rx,
+        net_tx_bytes: sample.net_tx,
+        block_read_bytes: sample.blk_read,
+        block_write_bytes: sample.blk_write,
+        pids: sample.pids,
+    }
+}
+
+/// Δcontainer CPU / Δhost CPU × CPUs × 100; 0 unless both moved forward.
+fn cpu_percent(sample: &Sample) -> f64 {
+    let cpu_delta = sample.cpu_total as f64 - sample.precpu_total as f64;
+    let system_delta = sample.system as f64 - sample.presystem as f64;
+    if has_cpu_baseline(sample) && cpu_delta > 0.0 && system_delta > 0.0 {
+        cpu_delta / system_delta * f64::from(sample.online_cpus) * 100.0
+    } else {
+        0.0
+    }
+}
+
+/// Usage minus inactive page cache: `total_inactive_file` on cgroup v1 when it is below
+/// usage, else `inactive_file` (cgroup v2) when below usage, else usage — the docker CLI's
+/// `calculateMemUsageUnixNoCache`, so page cache a container could drop does not count.
+fn mem_without_cache(sample: &Sample) -> u64 {
+    let usage = sample.mem_usage;
+    match (sample.mem_v1_inactive_file, sample.mem_inactive_file) {
+        (Some(v1), _) if v1 < usage => usage - v1,
+        (_, v2) if v2.unwrap_or(0) < usage => usage - v2.unwrap_or(0),
+        _ => usage,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ui::usage::Usage;
 
     fn fixture(text: &str) -> Sample {
         sample_from(&serde_json::from_str(text).expect("fixture parses as bollard's type"))
@@ -97,7 +168,7 @@ mod tests {
         assert_eq!(sample.mem_limit, 67_108_864);
         assert_eq!((sample.net_rx, sample.net_tx), (736, 0));
         assert_eq!((sample.blk_read, sample.blk_write, sample.pids), (0, 0, 1));
-        let usage = Usage::of(&sample);
+        let usage = usage_of(&sample);
         // Δcpu 126049656 / Δsystem 2660000000 × 2 CPUs × 100.
         assert!((usage.cpu_percent - 9.477_417_7).abs() < 1e-4, "{usage:?}");
         assert_eq!(usage.mem_bytes, 10_485_760 - 10_117_120);
@@ -117,7 +188,7 @@ mod tests {
             (4_096_000 + 4096, 1_048_576 + 8192)
         );
         assert_eq!(sample.pids, 5);
-        let usage = Usage::of(&sample);
+        let usage = usage_of(&sample);
         // Δcpu 400000000 / Δsystem 4000000000 × 4 CPUs × 100.
         assert!((usage.cpu_percent - 40.0).abs() < 1e-9, "{usage:?}");
         assert_eq!(usage.mem_bytes, 41_156_608 - 6_430_720);
@@ -127,5 +198,65 @@ mod tests {
     #[test]
     fn an_empty_payload_is_all_zero() {
         assert_eq!(fixture("{}"), Sample::default());
+    }
+
+    fn sample(cpu: (u64, u64), system: (u64, u64), cpus: u32) -> Sample {
+        Sample {
+            precpu_total: cpu.0,
+            cpu_total: cpu.1,
+            presystem: system.0,
+            system: system.1,
+            online_cpus: cpus,
+            ..Sample::default()
+        }
+    }
+
+    #[test]
+    fn cpu_percent_follows_dockers_formula() {
+        // (cpu before, after), (system before, after), CPUs → %
+        let cases = [
+            ((0, 50), (1000, 2000), 2, 10.0),
+            ((100, 600), (1000, 2000), 1, 50.0),
+            ((100, 600), (1000, 2000), 4, 200.0),
+            // The first sample of a stream: no previous reading, no CPU % yet.
+            ((0, 600), (0, 2000), 2, 0.0),
+            // Counters that did not move, or went backwards (a restart): 0, never negative.
+            ((600, 600), (1000, 2000), 2, 0.0),
+            ((900, 600), (1000, 2000), 2, 0.0),
+            ((100, 600), (2000, 2000), 2, 0.0),
+        ];
+        for (cpu, system, cpus, expected) in cases {
+            let got = usage_of(&sample(cpu, system, cpus)).cpu_percent;
+            assert!(
+                (got - expected).abs() < 1e-9,
+                "{cpu:?} {system:?} {cpus}: {got}"
+            );
+        }
+    }
+
+    #[test]
+    fn memory_leaves_out_inactive_page_cache_as_docker_does() {
+        // usage, v1 total_inactive_file, inactive_file → used
+        let cases = [
+            (1000, Some(300), Some(200), 700),  // cgroup v1
+            (1000, Some(1200), Some(200), 800), // v1 key too big: docker falls back to v2's
+            (1000, None, Some(400), 600),       // cgroup v2
+            (1000, None, Some(1000), 1000),     // not below usage: usage
+            (1000, None, None, 1000),           // nothing reported
+            (0, None, None, 0),
+        ];
+        for (usage, v1, v2, expected) in cases {
+            let s = Sample {
+                mem_usage: usage,
+                mem_v1_inactive_file: v1,
+                mem_inactive_file: v2,
+                mem_limit: 4000,
+                ..Sample::default()
+            };
+            let got = usage_of(&s);
+            assert_eq!(got.mem_bytes, expected, "{usage} {v1:?} {v2:?}");
+            assert!((got.mem_percent - expected as f64 / 40.0).abs() < 1e-9);
+        }
+        assert_eq!(usage_of(&Sample::default()).mem_percent, 0.0);
     }
 }

@@ -1,0 +1,69 @@
+//! What a backend can do, declared once when it connects: callers ask these, never which
+//! backend they talk to (as Nomad's task drivers answer `Capabilities()`).
+
+/// What one connected engine can do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Capabilities {
+    /// How this machine reaches the ports of the engine's instances (probes and URLs).
+    pub reach: PortReach,
+    /// Commands can run inside an instance (`ark exec`, exec readiness checks).
+    pub exec: bool,
+    /// The engine reports each instance's resource usage (`ark metrics`).
+    pub usage: bool,
+    /// How an image gets to where instances run.
+    pub images: ImageDelivery,
+}
+
+/// How an image gets to where the engine runs instances.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageDelivery {
+    /// Pulled and built by the engine itself, into the store its instances start from.
+    EngineStore,
+}
+
+impl std::fmt::Display for ImageDelivery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ImageDelivery::EngineStore => write!(f, "pulled and built by the engine"),
+        }
+    }
+}
+
+/// How this machine reaches the ports of the engine's containers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PortReach {
+    /// The instances' own IPs are routable from here (a local engine on Linux): exact, no
+    /// proxy in between.
+    InstanceIp,
+    /// Through ports published on `host` (Docker Desktop, an engine over TCP). A port bound
+    /// to the loopback of a host that is not this one cannot be reached this way.
+    Published { host: String },
+    /// Through the engine connection itself (`Runtime::open_port`), to ports published on
+    /// the engine host `host` (an engine over ssh: forwards on the one login).
+    Tunnel { host: String },
+}
+
+impl PortReach {
+    /// The engine host's name, for URLs.
+    pub fn host(&self) -> &str {
+        match self {
+            PortReach::InstanceIp => "127.0.0.1",
+            PortReach::Published { host } | PortReach::Tunnel { host } => host,
+        }
+    }
+}
+
+impl std::fmt::Display for PortReach {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PortReach::InstanceIp => write!(f, "container IPs (local engine)"),
+            PortReach::Published { host } => write!(f, "published ports on {host}"),
+            PortReach::Tunnel { host } => {
+                write!(
+                    f,
+                    "published ports on {host}, through the engine connection"
+                )
+            }
+        }
+    }
+}

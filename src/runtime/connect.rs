@@ -1,0 +1,44 @@
+//! The one door to an engine: settings (`-H`, contexts, an environment's `target:`) are
+//! resolved into an endpoint, and an endpoint into a connected backend. The only code that
+//! names a backend; everything else holds a `&dyn Runtime`.
+
+use super::api::{Endpoint, EngineError, Runtime};
+use super::docker;
+
+pub use docker::endpoint::{EndpointError, Resolved, Target};
+
+/// Which engine a command talks to, decided as the docker CLI decides it, the
+/// environment's `target:` first when it has one. `var` reads environment variables.
+pub fn resolve(
+    host: Option<&str>,
+    context: Option<&str>,
+    target: Option<Target<'_>>,
+    var: &dyn Fn(&str) -> Option<String>,
+) -> Result<Resolved, EndpointError> {
+    docker::endpoint::resolve(host, context, target, var)
+}
+
+/// The names of the docker contexts on this machine (for completions).
+pub fn context_names(var: &dyn Fn(&str) -> Option<String>) -> Vec<String> {
+    docker::endpoint::context_names(var)
+}
+
+/// The kinds of engine address ark can connect to, as URL schemes.
+pub const KNOWN_SCHEMES: [&str; 5] = ["unix://", "tcp://", "ssh://", "http://", "https://"];
+
+/// Whether ark knows how to reach an engine at `url`.
+pub fn is_known_address(url: &str) -> bool {
+    KNOWN_SCHEMES.iter().any(|scheme| url.starts_with(scheme))
+}
+
+/// Whether reaching `endpoint` costs a login first (an ssh engine): callers that must
+/// answer at once (completions) do not ask such an engine.
+pub fn needs_login(endpoint: &Endpoint) -> bool {
+    endpoint.url.starts_with("ssh://")
+}
+
+/// Connects to the engine at `endpoint` and checks that it answers.
+pub async fn connect(endpoint: Endpoint) -> Result<Box<dyn Runtime>, EngineError> {
+    let engine = docker::engine::DockerRuntime::connect(endpoint).await?;
+    Ok(Box::new(engine))
+}

@@ -1,0 +1,459 @@
+//! An app's instance on Docker: a container named `ark_<env>_<app>`, labelled with ark's
+//! schema (`runtime::labels`), on the environment's network.
+
+use super::connect::OPERATION_TIMEOUT;
+use super::engine::{failed, DockerRuntime};
+use crate::core::spec::AppSpec;
+use crate::runtime::api::{Created, EngineError, Handle, Instance, Published, State};
+use crate::runtime::labels;
+use bollard::errors::Error as BollardError;
+use bollard::models::{
+    ContainerCreateBody, EndpointSettings, HostConfig, NetworkingConfig, PortBinding,
+};
+use bollard::query_parameters as q;
+use futures_util::StreamExt;
+use std::collections::HashMap;
+use std::time::Duration;
+
+impl DockerRuntime {
+    pub(super) async fn list_instances(
+        &self,
+        environment: Option<&str>,
+    ) -> Result<Vec<Instance>, EngineError> {
+        let options = q::ListContainersOptions {
+            all: true,
+            filters: Some(Self::filters(environment)),
+            ..Default::default()
+        };
+        let summaries = self
+            .docker
+            .list_containers(Some(options))
+            .await
+            .map_err(|e| failed("list containers", e))?;
+        Ok(summaries
+            .into_iter()
+            .map(|s| {
+                let labels_map = s.labels.clone().unwrap_or_default();
+                let name = s
+                    .names
+                    .as_ref()
+                    .and_then(|n| n.first().cloned())
+                    .unwrap_or_default();
+                let mut app = from_labels(s.id.clone().unwrap_or_default(), name, &labels_map);
+                app.image_id = s.image_id.clone().unwrap_or_default();
+                let status = s.state.map(|st| st.to_string()).unwrap_or_default();
+                let exit_code = s
+                    .status
+                    .as_deref()
+                    .and_then(exit_code_from_status)
+                    .unwrap_or(0);
+                app.state = state_of(&status, exit_code);
+                app.created = s.created.unwrap_or(0);
+                app.ports = s
+                    .ports
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|p| {
+                        Some(Published {
+                            container_port: p.private_port,
+                            host_ip: p.ip.unwrap_or_default(),
+                            host_port: p.public_port?,
+                        })
+                    })
+                    .collect();
+                app.ip = s
+                    .network_settings
+                    .and_then(|n| n.networks)
+                    .and_then(|n| {
+                        n.get(&labels::environment_name(&app.environment))
+                            .and_then(|e| e.ip_address.clone())
+                    })
+                    .filter(|ip| !ip.is_empty());
+                app
+            })
+            .collect())
+    }
+
+    pub(super) async fn inspect_named(&self, id: &str) -> Result<Instance, EngineError> {
+        let c = self
+            .docker
+            .inspect_container(id, None::<q::InspectContainerOptions>)
+            .await
+            .map_err(|e| failed("inspect container", e))?;
+        let labels_map = c
+            .config
+            .as_ref()
+            .and_then(|cfg| cfg.labels.clone())
+            .unwrap_or_default();
+        let mut app = from_labels(
+            c.id.clone().unwrap_or_default(),
+            c.name.clone().unwrap_or_default(),
+            &labels_map,
+        );
+        app.image_id = c.image.clone().unwrap_or_default();
+        app.created = c.created.as_deref().map(rfc3339_to_unix).unwrap_or(0);
+        if let Some(state) = &c.state {
+            let status = state.status.map(|s| s.to_string()).unwrap_or_default();
+            app.state = state_of(&status, state.exit_code.unwrap_or(0));
+            app.health = state
+                .health
+                .as_ref()
+                .and_then(|h| h.status)
+                .map(|s| s.to_string())
+                .filter(|s| !s.is_empty() && s != "none");
+            app.started_at = state
+                .started_at
+                .clone()
+                .filter(|_| app.state == State::Running);
+        }
+        if let Some(settings) = &c.network_settings {
+            app.ip = settings
+                .networks
+                .as_ref()
+                .and_then(|n| n.get(&labels::environment_name(&app.environment)))
+                .and_then(|e| e.ip_address.clone())
+                .filter(|ip| !ip.is_empty());
+            for (port, bindings) in settings.ports.clone().unwrap_or_default() {
+                let container_port = port
+                    .split('/')
+                    .next()
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or(0);
+                for binding in bindings.unwrap_or_default() {
+                    if let Some(host_port) = binding.host_port.and_then(|p| p.parse().ok()) {
+                        app.ports.push(Published {
+                            container_port,
+                            host_ip: binding.host_ip.unwrap_or_default(),
+                            host_port,
+                        });
+                    }
+                }
+            }
+            app.ports
+                .sort_by_key(|p| (p.container_port, p.host_ip.clone()));
+        }
+        Ok(app)
+    }
+
+    pub(super) async fn create_container(
+        &self,
+        environment: &str,
+        spec: &AppSpec,
+        image: &str,
+    ) -> Result<Created, EngineError> {
+        if spec.fingerprint_key.is_placeholder() {
+            // A label hashed without the environment's key could be checked against guesses.
+            return Err(EngineError::Failed(format!(
+                "`{}` has no fingerprint key yet: it must be planned against the engine first",
+                spec.name
+            )));
+        }
+        let name = labels::instance_name(environment, &spec.name);
+        let mut port_bindings = HashMap::new();
+        for port in &spec.ports {
+            let binding = PortBinding {
+                host_ip: Some(port.bind.clone()),
+                host_port: Some(port.host_port.map(|p| p.to_string()).unwrap_or_default()),
+            };
+            port_bindings.insert(format!("{}/tcp", port.container_port), Some(vec![binding]));
+        }
+        let env: Vec<String> = spec
+            .env
+            .vars
+            .iter()
+            .filter_map(|v| v.value.as_ref().map(|value| format!("{}={value}", v.name)))
+            .collect();
+        let body = ContainerCreateBody {
+            image: Some(image.to_owned()),
+            cmd: spec.command.as_ref().map(|c| c.0.clone()),
+            env: Some(env),
+            labels: Some(labels::of_instance(environment, spec, image)),
+            exposed_ports: Some(
+                spec.ports
+                    .iter()
+                    .map(|p| format!("{}/tcp", p.container_port))
+                    .collect(),
+            ),
+            host_config: Some(HostConfig {
+                port_bindings: Some(port_bindings),
+                init: Some(spec.init),
+                nano_cpus: spec.nano_cpus(),
+                memory: spec.memory_bytes(),
+                memory_reservation: spec.memory_reservation_bytes(),
+                ..Default::default()
+            }),
+            networking_config: Some(NetworkingConfig {
+                endpoints_config: Some(HashMap::from([(
+                    self.network_id
+                        .borrow()
+                        .clone()
+                        .unwrap_or_else(|| labels::environment_name(environment)),
+                    EndpointSettings {
+                        aliases: Some(vec![spec.name.clone()]),
+                        ..Default::default()
+                    },
+                )])),
+            }),
+            ..Default::default()
+        };
+        let options = q::CreateContainerOptions {
+            name: Some(name.clone()),
+            ..Default::default()
+        };
+        match self.docker.create_container(Some(options), body).await {
+            Ok(created) => Ok(Created::New(Handle::new(created.id))),
+            Err(BollardError::DockerResponseServerError {
+                status_code: 409,
+                message,
+            }) => Ok(Created::Taken(self.holder_of(&name, &message).await)),
+            Err(e) => Err(failed("create container", e)),
+        }
+    }
+
+    /// What holds the container name `name`. The engine reserves a name a moment before
+    /// the container that took it (a concurrent ark's) can be inspected: look again
+    /// briefly before giving up.
+    async fn holder_of(&self, name: &str, conflict: &str) -> Result<Box<Instance>, String> {
+        let mut existing = self.inspect_named(name).await;
+        for _ in 0..40 {
+            if existing.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            existing = self.inspect_named(name).await;
+        }
+        existing
+            .map(Box::new)
+            .map_err(|e| format!("{conflict} (and cannot inspect it: {e})"))
+    }
+
+    pub(super) async fn start_container(&self, id: &str) -> Result<(), EngineError> {
+        match self
+            .docker
+            .start_container(id, None::<q::StartContainerOptions>)
+            .await
+        {
+            Ok(()) => Ok(()),
+            // 304: already running — another ark started it.
+            Err(BollardError::DockerResponseServerError {
+                status_code: 304, ..
+            }) => Ok(()),
+            Err(e) => Err(failed("start container", e)),
+        }
+    }
+
+    pub(super) async fn stop_container(
+        &self,
+        id: &str,
+        grace: Duration,
+    ) -> Result<(), EngineError> {
+        let options = q::StopContainerOptions {
+            t: Some(grace.as_secs() as i32),
+            ..Default::default()
+        };
+        let docker = self.docker.clone().with_timeout(grace + OPERATION_TIMEOUT);
+        match docker.stop_container(id, Some(options)).await {
+            Ok(()) => Ok(()),
+            Err(BollardError::DockerResponseServerError {
+                status_code: 304 | 404,
+                ..
+            }) => Ok(()),
+            Err(e) => Err(failed("stop container", e)),
+        }
+    }
+
+    pub(super) async fn remove_container(&self, id: &str) -> Result<(), EngineError> {
+        let options = q::RemoveContainerOptions {
+            force: true,
+            v: true,
+            ..Default::default()
+        };
+        match self.docker.remove_container(id, Some(options)).await {
+            Ok(()) => Ok(()),
+            Err(BollardError::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(()),
+            Err(e) => Err(failed("remove container", e)),
+        }
+    }
+
+    pub(super) async fn exec_in(&self, id: &str, command: &[String]) -> Result<i64, EngineError> {
+        let exec_id = self.create_exec(id, command, None, false).await?;
+        if let bollard::exec::StartExecResults::Attached { mut output, .. } = self
+            .docker
+            .start_exec(&exec_id, None)
+            .await
+            .map_err(|e| failed("exec", e))?
+        {
+            while output.next().await.is_some() {}
+        }
+        self.exit_code_of(&exec_id).await
+    }
+
+    pub(super) async fn exec_attached_in(
+        &self,
+        id: &str,
+        command: &[String],
+        tty_size: Option<(u16, u16)>,
+    ) -> Result<i64, EngineError> {
+        use tokio::io::AsyncWriteExt;
+        let exec_id = self.create_exec(id, command, tty_size, true).await?;
+        let options = bollard::exec::StartExecOptions {
+            detach: false,
+            tty: tty_size.is_some(),
+            output_capacity: None,
+        };
+        // An interactive session may last hours: no request timeout.
+        let docker = self.patient();
+        let started = docker
+            .start_exec(&exec_id, Some(options))
+            .await
+            .map_err(|e| failed("exec", e))?;
+        if let Some((width, height)) = tty_size {
+            let resize = bollard::exec::ResizeExecOptions { width, height };
+            let _ = docker.resize_exec(&exec_id, resize).await;
+        }
+        if let bollard::exec::StartExecResults::Attached {
+            mut output,
+            mut input,
+        } = started
+        {
+            let forward_stdin = tokio::spawn(async move {
+                let mut stdin = tokio::io::stdin();
+                let _ = tokio::io::copy(&mut stdin, &mut input).await;
+                let _ = input.shutdown().await;
+            });
+            let (mut stdout, mut stderr) = (tokio::io::stdout(), tokio::io::stderr());
+            while let Some(chunk) = output.next().await {
+                let written = match chunk.map_err(|e| failed("exec", e))? {
+                    bollard::container::LogOutput::StdErr { message } => {
+                        stderr.write_all(&message).await.and(stderr.flush().await)
+                    }
+                    other => stdout
+                        .write_all(&other.into_bytes())
+                        .await
+                        .and(stdout.flush().await),
+                };
+                if written.is_err() {
+                    break;
+                }
+            }
+            forward_stdin.abort();
+        }
+        self.exit_code_of(&exec_id).await
+    }
+
+    pub(super) async fn tail_of(&self, id: &str, lines: usize) -> Result<Vec<String>, EngineError> {
+        let options = q::LogsOptions {
+            stdout: true,
+            stderr: true,
+            tail: lines.to_string(),
+            ..Default::default()
+        };
+        let mut stream = self.docker.logs(id, Some(options));
+        let mut text = Vec::new();
+        while let Some(item) = stream.next().await {
+            let chunk = item.map_err(|e| failed("logs", e))?;
+            text.extend_from_slice(&chunk.into_bytes());
+        }
+        Ok(String::from_utf8_lossy(&text)
+            .lines()
+            .map(str::to_owned)
+            .collect())
+    }
+
+    /// Sets up `command` to run in container `id`, its output attached (and stdin, with a
+    /// terminal of `tty_size`, when `interactive`); the exec's id.
+    async fn create_exec(
+        &self,
+        id: &str,
+        command: &[String],
+        tty_size: Option<(u16, u16)>,
+        interactive: bool,
+    ) -> Result<String, EngineError> {
+        let config = bollard::exec::CreateExecOptions::<String> {
+            cmd: Some(command.to_vec()),
+            attach_stdin: Some(interactive),
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            tty: Some(tty_size.is_some()),
+            ..Default::default()
+        };
+        let created = self
+            .docker
+            .create_exec(id, config)
+            .await
+            .map_err(|e| failed("exec", e))?;
+        Ok(created.id)
+    }
+
+    /// How a finished exec exited (-1 when the engine does not say).
+    async fn exit_code_of(&self, exec_id: &str) -> Result<i64, EngineError> {
+        let inspect = self
+            .docker
+            .inspect_exec(exec_id)
+            .await
+            .map_err(|e| failed("exec", e))?;
+        Ok(inspect.exit_code.unwrap_or(-1))
+    }
+}
+
+fn from_labels(id: String, name: String, labels_map: &HashMap<String, String>) -> Instance {
+    let recorded = labels::read_instance(labels_map);
+    Instance {
+        handle: Handle::new(id),
+        name: name.trim_start_matches('/').to_owned(),
+        environment: recorded.environment,
+        app: recorded.app,
+        fingerprint: recorded.fingerprint,
+        image: recorded.image,
+        image_id: String::new(),
+        state: State::Other("unknown".into()),
+        health: None,
+        created: 0,
+        started_at: None,
+        ip: None,
+        ports: Vec::new(),
+        depends_on: recorded.depends_on,
+        checks: recorded.checks,
+        exposes: recorded.exposes,
+    }
+}
+
+fn state_of(status: &str, exit_code: i64) -> State {
+    match status {
+        "created" => State::Created,
+        "running" => State::Running,
+        "restarting" => State::Restarting,
+        "paused" => State::Paused,
+        "exited" => State::Exited(exit_code),
+        "dead" => State::Dead,
+        other => State::Other(other.to_owned()),
+    }
+}
+
+/// `2024-05-01T10:00:00.123Z` → unix seconds (0 when unparseable): enough for ages.
+pub fn rfc3339_to_unix(text: &str) -> i64 {
+    crate::logs::timestamp::Timestamp::parse_prefix(text.as_bytes()).map_or(0, |(ts, _)| ts.secs)
+}
+
+/// `Exited (3) 2 minutes ago` → 3.
+fn exit_code_from_status(status: &str) -> Option<i64> {
+    let start = status.find('(')? + 1;
+    let end = status[start..].find(')')? + start;
+    status[start..end].parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_and_times_parse() {
+        assert_eq!(exit_code_from_status("Exited (3) 2 minutes ago"), Some(3));
+        assert_eq!(exit_code_from_status("Up 5 seconds"), None);
+        assert_eq!(rfc3339_to_unix("1970-01-02T00:00:01.5Z"), 86_401);
+        assert_eq!(rfc3339_to_unix("2024-03-01T00:00:00Z"), 1_709_251_200);
+        assert_eq!(rfc3339_to_unix("garbage"), 0);
+    }
+}

@@ -1,0 +1,143 @@
+//! An environment's space on Docker: one bridge network `ark_<env>` (safe against a
+//! concurrent ark), and the named volumes labelled with the environment.
+
+use super::engine::{failed, DockerRuntime};
+use crate::core::fingerprint_key::FingerprintKey;
+use crate::runtime::api::{EngineError, EnvironmentInfo, Placement};
+use crate::runtime::labels;
+use bollard::errors::Error as BollardError;
+use bollard::models::NetworkCreateRequest;
+use bollard::query_parameters as q;
+use std::time::Duration;
+
+impl DockerRuntime {
+    pub(super) async fn networks(
+        &self,
+        environment: Option<&str>,
+    ) -> Result<Vec<EnvironmentInfo>, EngineError> {
+        let options = q::ListNetworksOptions {
+            filters: Some(Self::filters(environment)),
+        };
+        let networks = self
+            .docker
+            .list_networks(Some(options))
+            .await
+            .map_err(|e| failed("list networks", e))?;
+        let mut found: Vec<EnvironmentInfo> = networks
+            .into_iter()
+            .map(|n| {
+                let labels_map = n.labels.unwrap_or_default();
+                let id = n.id.unwrap_or_default();
+                EnvironmentInfo {
+                    fingerprint_key: labels::fingerprint_key_of(&labels_map, &id),
+                    id,
+                    name: n.name.unwrap_or_default(),
+                    environment: labels::environment_of(&labels_map),
+                    created: n.created.unwrap_or_default(),
+                    placement: labels::placement_of(&labels_map),
+                }
+            })
+            .collect();
+        found.sort_by(|a, b| a.created.cmp(&b.created));
+        Ok(found)
+    }
+
+    pub(super) async fn ensure_network(
+        &self,
+        environment: &str,
+        placement: &Placement,
+        key: &FingerprintKey,
+    ) -> Result<FingerprintKey, EngineError> {
+        let name = labels::environment_name(environment);
+        let named = |all: Vec<EnvironmentInfo>| -> Vec<EnvironmentInfo> {
+            all.into_iter().filter(|n| n.name == name).collect()
+        };
+        let mut existing = named(self.networks(Some(environment)).await?);
+        let mut created = None;
+        if existing.is_empty() {
+            let request = NetworkCreateRequest {
+                name: name.clone(),
+                driver: Some("bridge".into()),
+                labels: Some(labels::of_environment(environment, placement, key)),
+                ..Default::default()
+            };
+            let response = self
+                .docker
+                .create_network(request)
+                .await
+                .map_err(|e| failed("create network", e))?;
+            created = Some(response.id);
+            existing = named(self.networks(Some(environment)).await?);
+        }
+        // Docker allows two networks with one name. When two ark runs raced, each picks the
+        // same one (the first by creation time, then id) and attaches by id, so the name is
+        // never ambiguous for them; the loser removes the network it made.
+        // By time, not text: the engine trims trailing zeros from nanoseconds, so `.12Z`
+        // sorts before `.1Z` as text, and two racers could each think they won.
+        let created_at = |n: &EnvironmentInfo| {
+            crate::logs::timestamp::Timestamp::parse_prefix(n.created.as_bytes())
+                .map(|(ts, _)| (ts.secs, ts.nanos))
+        };
+        existing.sort_by(|a, b| (created_at(a), &a.id).cmp(&(created_at(b), &b.id)));
+        let (winner, winner_key) = existing
+            .first()
+            .map(|n| (n.id.clone(), n.fingerprint_key.clone()))
+            .ok_or_else(|| EngineError::Failed(format!("network {name} vanished")))?;
+        if let Some(mine) = created.filter(|mine| *mine != winner) {
+            // The engine may still be settling the network it just made: try a few times.
+            for _ in 0..20 {
+                match self.docker.remove_network(&mine).await {
+                    Ok(())
+                    | Err(BollardError::DockerResponseServerError {
+                        status_code: 404, ..
+                    }) => break,
+                    Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+                }
+            }
+        }
+        *self.network_id.borrow_mut() = Some(winner);
+        Ok(winner_key)
+    }
+
+    pub(super) async fn remove_network(&self, environment: &str) -> Result<(), EngineError> {
+        let name = labels::environment_name(environment);
+        for network in self
+            .networks(Some(environment))
+            .await?
+            .into_iter()
+            .filter(|n| n.name == name)
+        {
+            match self.docker.remove_network(&network.id).await {
+                Ok(())
+                | Err(BollardError::DockerResponseServerError {
+                    status_code: 404, ..
+                }) => {}
+                Err(e) => return Err(failed("remove network", e)),
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) async fn remove_labelled_volumes(
+        &self,
+        environment: &str,
+    ) -> Result<usize, EngineError> {
+        let options = q::ListVolumesOptions {
+            filters: Some(Self::filters(Some(environment))),
+        };
+        let listed = self
+            .docker
+            .list_volumes(Some(options))
+            .await
+            .map_err(|e| failed("list volumes", e))?;
+        let mut removed = 0;
+        for volume in listed.volumes.unwrap_or_default() {
+            self.docker
+                .remove_volume(&volume.name, None::<q::RemoveVolumeOptions>)
+                .await
+                .map_err(|e| failed("remove volume", e))?;
+            removed += 1;
+        }
+        Ok(removed)
+    }
+}
