@@ -1,56 +1,86 @@
 #!/usr/bin/env bash
-# Benchmark `ark start` against docker-compose (v1) and against the ideal, on the same engine.
+# Benchmark `ark start` against the engine floor, docker-compose (v1) and the ideal, on the same
+# engine, at several sizes, and optionally two ark binaries (before/after a change) side by side.
 #
 #   bench/start.sh                  # cargo build --release, then benchmark target/release/ark
 #   ARK=path/to/ark bench/start.sh  # benchmark an existing binary (no build)
+#   ARK=new/ark ARK_BEFORE=old/ark bench/start.sh
+#                                   # both binaries in the same run: before/after columns + ratio
 #   BENCH_BUILD=0 bench/start.sh    # no build: use target/release/ark as it is
-#   BENCH_SKIP_ARK=1 bench/start.sh # only docker-compose and the ideal
+#   BENCH_SKIP_ARK=1 bench/start.sh # only the floor, docker-compose and the ideal
 #
-# A catalog of BENCH_APPS (20) busybox-httpd apps in BENCH_DEPTH (4) layers with http checks,
-# and the equivalent compose file, come from bench/gen_dag.py (seed BENCH_SEED, 1). Both tools
-# run the same image, ark-bench-http:latest, built here from an inline Dockerfile. Each of
-# BENCH_RUNS (3) runs, fresh and cleaned up after, measures:
+# Sizes: BENCH_SIZES ("20 50 100") app counts; BENCH_APPS=N still works and means the one size N
+# (BENCH_SIZES wins when both are set). For each size, bench/gen_dag.py makes a catalog of that many
+# busybox-httpd apps in BENCH_DEPTH (4) layers with http checks, and the equivalent compose file
+# (seed BENCH_SEED, 1). Every tool runs the same image, ark-bench-http:latest, built here from an
+# inline Dockerfile. For each size, each of BENCH_RUNS (3) runs, fresh and cleaned up after, and
+# in an order that rotates per run, measures:
 #
 #   cold   nothing -> every app healthy.
-#            ark:     `ark start -e ENV top` (it returns when every app is ready)
+#            ark, ark before: `ark start -e ENV top` (it returns when every app is ready)
 #            compose: `docker-compose up -d`, then `docker inspect` of the project's containers
 #                     every 100 ms until all of them are healthy
+#            floor:   bench/engine_floor.py: the same N containers (same image, command, `init`,
+#                     127.0.0.1 port, one bridge network, as ark creates them) created and started
+#                     all at once straight through the Engine API (unix socket, v1.41, a thread
+#                     each, no ordering between apps), timed until each answers GET /_health on
+#                     its container IP, polled from the host every 15 ms (as ark probes on a local
+#                     engine): what any orchestrator pays this engine for N apps, ordering aside
 #   no-op  the same command again (`ark start`; `docker-compose up -d`)
-#   down   `ark down -e ENV`; `docker-compose down`
+#   down   `ark down -e ENV`; `docker-compose down`; floor: every container stopped (grace 10 s)
+#          and removed at once through the API, then the network
 #   ideal  one app: `docker run -d --init` -> its health URL answering (polled from the host
 #          every 15 ms on a port published up front); median of BENCH_IDEAL_SAMPLES (5)
 #          starts, times the depth. Also, for information, "layer-parallel": each layer's
 #          apps started at once with `docker run` -> all answering, summed over the layers
-#          (what a perfect orchestrator gets from this engine, which parallel starts load)
 #
-# Prints a markdown table (median, min-max, targets) and writes it to bench/results/start.md.
-# When ark cannot be built or has no `start`/`down` yet, its cells read "ark: not available"
-# and the compose and ideal parts still run.
+# docker-compose is measured only at the sizes in BENCH_COMPOSE_SIZES ("20"; e.g. "20 50 100";
+# empty: never, and then docker-compose is not needed). ark before runs only when ARK_BEFORE is set.
+#
+# Prints markdown tables and writes them to bench/results/start.md (bench/start_report.py), one
+# row per size in each: cold (ark before | ark (after) | after ÷ before | engine floor |
+# ark ÷ floor, e.g. "ark 1.03× floor, before 1.05×" | docker-compose | ideal | target | met, with
+# ark ÷ compose and ÷ ideal), no-op (ark before | after | ratio | compose), down (the same, plus
+# the floor's down and ark ÷ floor), the parts (one app, layer-parallel, the floor's first app and
+# network), then every run. The before columns appear only with ARK_BEFORE; a tool not measured
+# at a size reads "—". When ark cannot be built or has no `start`/`down` yet, its cells read
+# "not available" and the other parts still run. Each size must be >= BENCH_DEPTH (gen_dag.py).
 #
 # Other knobs: BENCH_TIMEOUT (s, per wait, default 180), BENCH_SETTLE (s, default 20: before each
-# phase, wait up to that long for the host CPU to go below 25% busy). Needs docker, docker-compose 1.x,
-# python3, bash >= 5. Everything it creates belongs to this run (compose projects
-# `arkbench<id>r<N>`, ark environments `bench-<id>-<N>`, single-app containers labelled
-# ark-bench.run=<id>) and is removed on exit, whatever happens (`docker-compose down -v`,
-# `ark down`, then by those names/labels); nothing else is touched. The image is kept.
+# phase, wait up to that long for the host CPU to go below 25% busy). Needs docker, python3,
+# bash >= 5, docker-compose 1.x (when BENCH_COMPOSE_SIZES names a measured size), and for the
+# floor a local engine on a unix socket (DOCKER_HOST unix://..., default /var/run/docker.sock).
+# Everything it creates belongs to this run (compose projects `arkbench<id>n<N>r<R>`, ark
+# environments `bench-<id>-<N>-a<R>` and `bench-<id>-<N>-b<R>` (after, before), floor and
+# single-app containers and the floor's networks labelled ark-bench.run=<id>) and is removed on
+# exit, whatever happens (`docker-compose down -v`, `ark down`, then by those names/labels);
+# nothing else is touched. The image is kept.
 set -euo pipefail
 
 die() { echo "bench/start.sh: error: $*" >&2; exit 1; }
 log() { echo "bench/start.sh: $*" >&2; }
 
-# Resolve ARK to an absolute path before changing directory.
+# abs_bin VAR: resolve the binary named by $VAR to an absolute path before changing directory.
+abs_bin() {
+  local v=$1 p=${!1}
+  if [[ "$p" != */* ]]; then p="$(command -v -- "$p")" || die "$v=${!v} not found on PATH"; fi
+  p="$(cd -- "$(dirname -- "$p")" && pwd)/$(basename -- "$p")" || die "$v=${!v}: no such directory"
+  printf -v "$v" '%s' "$p"
+}
 if [[ -n "${ARK:-}" ]]; then
-  if [[ "$ARK" != */* ]]; then ARK="$(command -v -- "$ARK")" || die "ARK=$ARK not found on PATH"; fi
-  ARK="$(cd -- "$(dirname -- "$ARK")" && pwd)/$(basename -- "$ARK")"
+  abs_bin ARK
   ark_from_env=1
 else
   ark_from_env=0
 fi
+ARK_BEFORE="${ARK_BEFORE:-}"
+if [[ -n "$ARK_BEFORE" ]]; then abs_bin ARK_BEFORE; fi
 
 root="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)"
 cd -- "$root"
 
-apps="${BENCH_APPS:-20}"
+read -r -a sizes <<<"${BENCH_SIZES:-${BENCH_APPS:-20 50 100}}"
+read -r -a compose_sizes <<<"${BENCH_COMPOSE_SIZES-20}"
 depth="${BENCH_DEPTH:-4}"
 seed="${BENCH_SEED:-1}"
 runs="${BENCH_RUNS:-3}"
@@ -58,32 +88,59 @@ ideal_samples="${BENCH_IDEAL_SAMPLES:-5}"
 wait_timeout="${BENCH_TIMEOUT:-180}"
 settle="${BENCH_SETTLE:-20}"
 image="ark-bench-http:latest"
-for v in apps depth seed runs ideal_samples wait_timeout; do
+for v in depth seed runs ideal_samples wait_timeout; do
   [[ "${!v}" =~ ^[0-9]+$ && "${!v}" -ge 1 ]] || die "$v must be a positive integer (got '${!v}')"
+done
+[[ ${#sizes[@]} -ge 1 ]] || die "BENCH_SIZES names no size"
+declare -A seen_size=() measure_compose=()
+for n in "${sizes[@]}" "${compose_sizes[@]}"; do
+  [[ "$n" =~ ^[0-9]+$ && "$n" -ge 1 ]] || die "sizes must be positive integers (got '$n' in BENCH_SIZES/BENCH_APPS/BENCH_COMPOSE_SIZES)"
+done
+for n in "${sizes[@]}"; do
+  [[ -z "${seen_size[$n]:-}" ]] || die "BENCH_SIZES names $n twice"
+  seen_size[$n]=1
+done
+for n in "${compose_sizes[@]}"; do
+  if [[ -n "${seen_size[$n]:-}" ]]; then measure_compose[$n]=1; fi
 done
 [[ "$settle" =~ ^[0-9]+$ ]] || die "BENCH_SETTLE must be a whole number of seconds (got '$settle')"
 
 [[ -n "${EPOCHREALTIME:-}" ]] || die "bash >= 5 is required (EPOCHREALTIME)"
 command -v python3 >/dev/null 2>&1 || die "python3 is required"
 command -v docker >/dev/null 2>&1 || die "docker is required"
-command -v docker-compose >/dev/null 2>&1 || die "docker-compose (v1) is required"
+if [[ ${#measure_compose[@]} -gt 0 ]]; then
+  command -v docker-compose >/dev/null 2>&1 || die "docker-compose (v1) is required (or BENCH_COMPOSE_SIZES=)"
+fi
 docker version --format '{{.Server.Version}}' >/dev/null 2>&1 || die "cannot reach the Docker engine"
+
+# The floor talks to the engine's unix socket itself.
+floor_reason=""
+case "${DOCKER_HOST:-unix:///var/run/docker.sock}" in
+  unix://*) docker_socket="${DOCKER_HOST:-unix:///var/run/docker.sock}"; docker_socket="${docker_socket#unix://}" ;;
+  *) docker_socket=""; floor_reason="needs a local engine on a unix socket (DOCKER_HOST=$DOCKER_HOST)" ;;
+esac
+if [[ -n "$docker_socket" && ! -S "$docker_socket" ]]; then floor_reason="no socket at $docker_socket"; fi
 
 # --- state and cleanup (always) ----------------------------------------------------------------
 id="$(python3 -c 'import secrets; print(secrets.token_hex(3))')"
 label="ark-bench.run=$id"
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/ark-bench-start.XXXXXX")"
-D="$tmp/dag"
-compose_file="$D/docker-compose.yml"
-declare -A live_projects=() live_envs=()
-ark_ok=0
+D=""            # the current size's catalog, $tmp/dag-<N>
+compose_file="" # and its compose file
+apps=0          # the current size
+declare -A live_projects=() live_envs=() project_file=() env_dir=()
+declare -A bin=([ark]="${ARK:-}" [before]="$ARK_BEFORE") usable=([ark]=0 [before]=0)
 
 compose() { docker-compose --ansi never -p "$1" -f "$compose_file" "${@:2}"; }
-ark() { "$ARK" -q --apps "$D/apps" --environments "$D/environments" "$@"; }
+# ark_with TOOL CATALOG ARGS...: the binary of TOOL (ark: after, before) on that catalog.
+ark_with() { "${bin[$1]}" -q --apps "$2/apps" --environments "$2/environments" "${@:3}"; }
 
 cleanup_project() {
+  local saved=$compose_file
+  compose_file="${project_file[$1]:-$compose_file}"
   compose "$1" down -v --remove-orphans -t 2 >>"$tmp/cleanup.log" 2>&1 \
     || log "warning: cleanup of compose project $1 failed (see: docker ps -a --filter label=com.docker.compose.project=$1)"
+  compose_file=$saved
   unset 'live_projects[$1]'
 }
 # ark labels what it creates with its environment (src/runtime/labels.rs); the environment
@@ -93,11 +150,13 @@ ark_leftovers() {
   docker ps -aq --filter "label=$(ark_env_label "$1")"
   docker network ls -q --filter "label=$(ark_env_label "$1")"
 }
+# cleanup_env ENV: ENV was made by the binary ${live_envs[ENV]} (ark or before).
 cleanup_env() {
-  local ids nets
+  local ids nets tool=${live_envs[$1]:-ark}
   # `ark down` of an environment with nothing on the engine is an error: only when needed.
-  if [[ $ark_ok == 1 && -n "$(ark_leftovers "$1")" ]]; then
-    ark down -e "$1" >>"$tmp/cleanup.log" 2>&1 || log "warning: ark down -e $1 failed during cleanup"
+  if [[ ${usable[$tool]} == 1 && -n "$(ark_leftovers "$1")" ]]; then
+    ark_with "$tool" "${env_dir[$1]}" down -e "$1" >>"$tmp/cleanup.log" 2>&1 \
+      || log "warning: ark down -e $1 failed during cleanup"
   fi
   ids="$(docker ps -aq --filter "label=$(ark_env_label "$1")")"
   if [[ -n "$ids" ]]; then
@@ -110,20 +169,41 @@ cleanup_env() {
   if [[ -n "$nets" ]]; then docker network rm $nets >>"$tmp/cleanup.log" 2>&1 || true; fi
   unset 'live_envs[$1]'
 }
-cleanup_ideal() {
+# Containers and networks labelled with this run (floor, ideal).
+cleanup_labelled() {
   local ids
   ids="$(docker ps -aq --filter "label=$label")"
   if [[ -n "$ids" ]]; then
     # shellcheck disable=SC2086 # one id per word
     docker rm -f $ids >>"$tmp/cleanup.log" 2>&1 || log "warning: could not remove containers labelled $label"
   fi
+  ids="$(docker network ls -q --filter "label=$label")"
+  if [[ -n "$ids" ]]; then
+    # shellcheck disable=SC2086 # one id per word
+    docker network rm $ids >>"$tmp/cleanup.log" 2>&1 || log "warning: could not remove networks labelled $label"
+  fi
+}
+# Last resort, by name: ark names containers ark_<env>_<app> and networks ark_<env>
+# (src/runtime/labels.rs), and every environment of this run starts with bench-<id>-.
+cleanup_by_name() {
+  local ids
+  ids="$(docker ps -aq --filter "name=^/?ark_bench-$id-")"
+  if [[ -n "$ids" ]]; then
+    log "warning: removing containers named ark_bench-$id-*"
+    # shellcheck disable=SC2086 # one id per word
+    docker rm -f $ids >>"$tmp/cleanup.log" 2>&1 || true
+  fi
+  ids="$(docker network ls -q --filter "name=^ark_bench-$id-")"
+  # shellcheck disable=SC2086 # one id per word
+  if [[ -n "$ids" ]]; then docker network rm $ids >>"$tmp/cleanup.log" 2>&1 || true; fi
 }
 cleanup() {
   local rc=$? p e
   trap - EXIT INT TERM
   for p in "${!live_projects[@]}"; do cleanup_project "$p"; done
   for e in "${!live_envs[@]}"; do cleanup_env "$e"; done
-  cleanup_ideal
+  cleanup_labelled
+  cleanup_by_name
   rm -rf -- "$tmp"
   exit "$rc"
 }
@@ -131,30 +211,42 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# --- image, catalog, ark -----------------------------------------------------------------------
+# --- image, catalogs, ark ----------------------------------------------------------------------
 if ! docker image inspect busybox:latest >/dev/null 2>&1; then
   log "busybox:latest missing: running scripts/seed-busybox.sh"
   scripts/seed-busybox.sh >&2
 fi
 log "building $image (FROM busybox:latest)"
-docker build -q -t "$image" - >"$tmp/build.log" 2>&1 <<'EOF' || { cat "$tmp/build.log" >&2; die "docker build of $image failed"; }
+docker build -q -t "$image" - >"$tmp/build.log" 2>&1 <<'DOCKERFILE' || { cat "$tmp/build.log" >&2; die "docker build of $image failed"; }
 FROM busybox:latest
 RUN mkdir -p /www && echo ok >/www/_health
 CMD ["httpd", "-f", "-p", "8080", "-h", "/www"]
-EOF
+DOCKERFILE
 
-top="$(python3 bench/gen_dag.py "$D" --apps "$apps" --depth "$depth" --seed "$seed" --image "$image" 2>"$tmp/gen.log")" \
-  || { cat "$tmp/gen.log" >&2; die "bench/gen_dag.py failed"; }
-dag_summary="$(sed 's/^gen_dag.py: //; s/ -> .*//' "$tmp/gen.log")"
-layer_sizes="$(sed -n 's/.*layers (\([0-9/]*\)).*/\1/p' "$tmp/gen.log" | tr / ,)"
-[[ "$layer_sizes" =~ ^[0-9]+(,[0-9]+)*$ ]] || die "cannot read the layer sizes from: $(cat "$tmp/gen.log")"
-compose "arkbenchcheck" config -q || die "docker-compose rejects the generated $compose_file"
+# One catalog per size: $tmp/dag-<N>; its summary and layer sizes go to $tmp/dags.tsv.
+top=""
+: >"$tmp/dags.tsv"
+declare -A layer_sizes=()
+for n in "${sizes[@]}"; do
+  D="$tmp/dag-$n"; compose_file="$D/docker-compose.yml"
+  top="$(python3 bench/gen_dag.py "$D" --apps "$n" --depth "$depth" --seed "$seed" --image "$image" 2>"$tmp/gen.log")" \
+    || { cat "$tmp/gen.log" >&2; die "bench/gen_dag.py --apps $n failed"; }
+  summary="$(sed 's/^gen_dag.py: //; s/ -> .*//' "$tmp/gen.log")"
+  layer_sizes[$n]="$(sed -n 's/.*layers (\([0-9/]*\)).*/\1/p' "$tmp/gen.log" | tr / ,)"
+  [[ "${layer_sizes[$n]}" =~ ^[0-9]+(,[0-9]+)*$ ]] || die "cannot read the layer sizes from: $(cat "$tmp/gen.log")"
+  if [[ -n "${measure_compose[$n]:-}" ]]; then
+    compose "arkbenchcheck" config -q || die "docker-compose rejects the generated $compose_file"
+  fi
+  printf '%s\t%s\n' "$n" "$summary" >>"$tmp/dags.tsv"
+done
 
-ark_reason=""
+ark_reason="" before_reason=""
 if [[ "${BENCH_SKIP_ARK:-0}" == 1 ]]; then
   ark_reason="skipped (BENCH_SKIP_ARK=1)"
+  if [[ -n "$ARK_BEFORE" ]]; then before_reason="skipped (BENCH_SKIP_ARK=1)"; fi
 elif [[ $ark_from_env == 0 ]]; then
   ARK="${CARGO_TARGET_DIR:-$root/target}/release/ark"
+  bin[ark]=$ARK
   if [[ "${BENCH_BUILD:-1}" == 1 ]]; then
     log "cargo build --release"
     if ! cargo build --release >"$tmp/cargo.log" 2>&1; then
@@ -163,30 +255,38 @@ elif [[ $ark_from_env == 0 ]]; then
     fi
   fi
 fi
-if [[ -z "$ark_reason" ]]; then
-  if [[ ! -x "$ARK" ]]; then
-    ark_reason="no executable at $ARK"
-  elif ! "$ARK" start --help >/dev/null 2>&1; then
-    ark_reason="\`ark start\` is not implemented in $ARK"
-  elif ! "$ARK" down --help >/dev/null 2>&1; then
-    ark_reason="\`ark down\` is not implemented in $ARK"
-  else
-    ark_ok=1
+# check_ark TOOL: why the binary of TOOL cannot be benchmarked (empty: it can).
+check_ark() {
+  local b=${bin[$1]}
+  if [[ ! -x "$b" ]]; then
+    echo "no executable at $b"
+  elif ! "$b" start --help >/dev/null 2>&1; then
+    echo "\`ark start\` is not implemented in $b"
+  elif ! "$b" down --help >/dev/null 2>&1; then
+    echo "\`ark down\` is not implemented in $b"
   fi
-fi
-if [[ $ark_ok == 1 ]]; then
-  ark_version="$("$ARK" --version 2>/dev/null || echo "ark (unknown version)")"
-  log "ark: $ark_version ($ARK)"
+}
+version_of() { "${bin[$1]}" --version 2>/dev/null || echo "ark (unknown version)"; }
+ark_version="" before_version=""
+if [[ -z "$ark_reason" ]]; then ark_reason="$(check_ark ark)"; fi
+if [[ -z "$ark_reason" ]]; then
+  usable[ark]=1; ark_version="$(version_of ark)"; log "ark (after): $ark_version ($ARK)"
 else
-  ark_version=""
   log "ark: not available: $ark_reason"
 fi
+if [[ -n "$ARK_BEFORE" && -z "$before_reason" ]]; then before_reason="$(check_ark before)"; fi
+if [[ -n "$ARK_BEFORE" && -z "$before_reason" ]]; then
+  usable[before]=1; before_version="$(version_of before)"; log "ark before: $before_version ($ARK_BEFORE)"
+elif [[ -n "$ARK_BEFORE" ]]; then
+  log "ark before: not available: $before_reason"
+fi
+if [[ -n "$floor_reason" ]]; then log "engine floor: not available: $floor_reason"; fi
 
 # --- measuring ---------------------------------------------------------------------------------
 results="$tmp/results.tsv"
 : >"$results"
-# record RUN TOOL STEP VALUE  (VALUE: microseconds, or "fail:<why>")
-record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$results"; }
+# record RUN TOOL STEP VALUE  (VALUE: microseconds, or "fail:<why>"), at the current size
+record() { printf '%s\t%s\t%s\t%s\t%s\n' "$apps" "$1" "$2" "$3" "$4" >>"$results"; }
 # Sleep until the absolute time $1 (microseconds of EPOCHREALTIME), if it is still ahead.
 sleep_until() {
   local now=${EPOCHREALTIME//[.,]/} left
@@ -197,14 +297,14 @@ fail_log() { tail -n 15 "$1" | sed 's/^/    | /' >&2; }
 
 # cpu_busy SECONDS: the host's CPU busy % over that time.
 cpu_busy() {
-  python3 - "$1" <<'EOF'
+  python3 - "$1" <<'PY'
 import sys, time
 def snap():
     v = [int(x) for x in open("/proc/stat").readline().split()[1:]]
     return sum(v), v[3] + v[4]
 t0, i0 = snap(); time.sleep(float(sys.argv[1])); t1, i1 = snap()
 print(round(100 * (1 - (i1 - i0) / max(1, t1 - t0))))
-EOF
+PY
 }
 # quiesce RUN PHASE: before each phase, wait (up to BENCH_SETTLE s) for the host to go quiet
 # (CPU < 25% busy over 1 s): the previous phase's teardown goes on in the kernel after its
@@ -230,6 +330,7 @@ ark_containers() { docker ps -q "${@:2}" --filter "label=$(ark_env_label "$1")" 
 compose_cold() {
   local p=$1 r=$2 t0 t1 next deadline ids=() healthy bad line
   live_projects[$p]=1
+  project_file[$p]=$compose_file
   t0=${EPOCHREALTIME//[.,]/}
   if ! compose "$p" up -d >"$tmp/compose-up.log" 2>&1; then
     fail_log "$tmp/compose-up.log"; record "$r" compose cold "fail:docker-compose up -d exited non-zero"; return 1
@@ -287,33 +388,35 @@ compose_down() {
   record "$r" compose down $((t1 - t0))
 }
 
-# ark_step STEP RUN ARK-ARGS...: times one ark command, which must exit 0.
+# ark_step TOOL STEP RUN ARK-ARGS...: times one command of TOOL's binary, which must exit 0.
 ark_step() {
-  local step=$1 r=$2 logf="$tmp/ark-$1.log" t0 t1 rc=0
-  shift 2
+  local tool=$1 step=$2 r=$3 logf="$tmp/$1-$2.log" t0 t1 rc=0
+  shift 3
   t0=${EPOCHREALTIME//[.,]/}
-  ark "$@" >"$logf" 2>&1 || rc=$?
+  ark_with "$tool" "$D" "$@" >"$logf" 2>&1 || rc=$?
   t1=${EPOCHREALTIME//[.,]/}
   if [[ $rc -ne 0 ]]; then
-    fail_log "$logf"; record "$r" ark "$step" "fail:ark $1 exited $rc"; return 1
+    fail_log "$logf"; record "$r" "$tool" "$step" "fail:ark $1 exited $rc"; return 1
   fi
-  record "$r" ark "$step" $((t1 - t0))
+  record "$r" "$tool" "$step" $((t1 - t0))
 }
 
+# ark_round TOOL ENV RUN: cold, no-op and down of TOOL's binary (ark: after; before).
 ark_round() {
-  local e=$1 r=$2 n
-  live_envs[$e]=1
-  if ark_step cold "$r" start -e "$e" "$top"; then
+  local tool=$1 e=$2 r=$3 n
+  live_envs[$e]=$tool
+  env_dir[$e]=$D
+  if ark_step "$tool" cold "$r" start -e "$e" "$top"; then
     n="$(ark_containers "$e")"
     if [[ "$n" -ne "$apps" ]]; then
-      log "warning: after ark start, $n containers run in $e (expected $apps)"
-      record "$r" ark check "fail:after ark start, $n containers labelled $(ark_env_label "$e") run (expected $apps)"
+      log "warning: after ark start ($tool), $n containers run in $e (expected $apps)"
+      record "$r" "$tool" check "fail:after ark start, $n containers labelled $(ark_env_label "$e") run (expected $apps)"
     fi
-    ark_step noop "$r" start -e "$e" "$top" || true
+    ark_step "$tool" noop "$r" start -e "$e" "$top" || true
   fi
-  if ark_step down "$r" down -e "$e"; then
+  if ark_step "$tool" down "$r" down -e "$e"; then
     n="$(ark_containers "$e" -a)"
-    if [[ "$n" -ne 0 ]]; then record "$r" ark check "fail:after ark down, $n containers labelled $(ark_env_label "$e") remain"; fi
+    if [[ "$n" -ne 0 ]]; then record "$r" "$tool" check "fail:after ark down, $n containers labelled $(ark_env_label "$e") remain"; fi
   fi
   cleanup_env "$e"
 }
@@ -325,6 +428,22 @@ compose_round() {
     compose_down "$p" "$r"
   fi
   cleanup_project "$p"
+}
+
+# floor_round RUN: bench/engine_floor.py with this size's app count; records floor up (the cold
+# figure), network, first and down.
+floor_round() {
+  local r=$1 step us rc=0
+  python3 bench/engine_floor.py --count "$apps" --image "$image" --prefix "ark-bench-floor-$id-$apps-$r" \
+    --label "$label" --timeout "$wait_timeout" --socket "$docker_socket" >"$tmp/floor.out" 2>"$tmp/floor.log" || rc=$?
+  while read -r step us; do record "$r" floor "$step" "$us"; done <"$tmp/floor.out"
+  if [[ $rc -ne 0 ]]; then
+    fail_log "$tmp/floor.log"
+    step=up
+    if grep -q '^down ' "$tmp/floor.out"; then step=check; elif grep -q '^up ' "$tmp/floor.out"; then step=down; fi
+    record "$r" floor "$step" "fail:bench/engine_floor.py exited $rc"
+    cleanup_labelled
+  fi
 }
 
 # The ideal, measured by a python helper polling from the host (python3 stdlib):
@@ -397,178 +516,72 @@ EOF
 ideal_round() {
   local r=$1 n=$2 mode arg step us
   for mode in one layers; do
-    arg=$n; [[ $mode == layers ]] && arg=$layer_sizes
-    if python3 "$tmp/ideal.py" "$image" "$label" "ark-bench-ideal-$id-$r" "$wait_timeout" "$mode" "$arg" \
+    arg=$n; [[ $mode == layers ]] && arg=${layer_sizes[$apps]}
+    if python3 "$tmp/ideal.py" "$image" "$label" "ark-bench-ideal-$id-$apps-$r" "$wait_timeout" "$mode" "$arg" \
       >"$tmp/ideal.out" 2>"$tmp/ideal.log"; then
       while read -r step us; do record "$r" ideal "$step" "$us"; done <"$tmp/ideal.out"
     else
-      fail_log "$tmp/ideal.log"; record "$r" ideal "$mode" "fail:docker run ($mode) failed"; cleanup_ideal
+      fail_log "$tmp/ideal.log"; record "$r" ideal "$mode" "fail:docker run ($mode) failed"; cleanup_labelled
     fi
   done
 }
 
-log "$dag_summary; $runs runs; compose projects arkbench${id}r*, ark environments bench-$id-*"
-# Warm-up (untimed): one container start, so the first run does not pay for cold caches.
-python3 "$tmp/ideal.py" "$image" "$label" "ark-bench-ideal-$id-0" "$wait_timeout" one 1 >/dev/null 2>&1 || cleanup_ideal
 
-for ((r = 1; r <= runs; r++)); do
-  quiesce "$r" ideal
-  log "run $r/$runs: ideal ($ideal_samples single-app starts)"
-  ideal_round "$r" "$ideal_samples"
-  # Alternate which tool goes first, so neither always runs on a "warmer" engine.
-  order=(compose ark)
-  ((r % 2 == 0)) && order=(ark compose)
-  for tool in "${order[@]}"; do
-    if [[ $tool == ark && $ark_ok != 1 ]]; then continue; fi
-    quiesce "$r" "$tool"
-    if [[ $tool == compose ]]; then
-      log "run $r/$runs: docker-compose (cold, no-op, down)"
-      compose_round "arkbench${id}r$r" "$r"
-    elif [[ $ark_ok == 1 ]]; then
-      log "run $r/$runs: ark (cold, no-op, down)"
-      ark_round "bench-$id-$r" "$r"
-    fi
+# The phases of one run, rotated per run so that none always goes first on a "warmer" engine.
+phases=()
+if [[ ${usable[before]} == 1 ]]; then phases+=(before); fi
+if [[ ${usable[ark]} == 1 ]]; then phases+=(ark); fi
+if [[ -z "$floor_reason" ]]; then phases+=(floor); fi
+phases+=(compose)
+
+log "sizes ${sizes[*]} (compose at: ${!measure_compose[*]}); $runs runs each; compose projects arkbench${id}n*, ark environments bench-$id-*"
+# Warm-up (untimed): one container start, so the first run does not pay for cold caches.
+apps=0
+python3 "$tmp/ideal.py" "$image" "$label" "ark-bench-ideal-$id-0" "$wait_timeout" one 1 >/dev/null 2>&1 || cleanup_labelled
+
+for apps in "${sizes[@]}"; do
+  D="$tmp/dag-$apps"; compose_file="$D/docker-compose.yml"
+  for ((r = 1; r <= runs; r++)); do
+    quiesce "$r" ideal
+    log "$apps apps, run $r/$runs: ideal ($ideal_samples single-app starts, then layer-parallel)"
+    ideal_round "$r" "$ideal_samples"
+    k=$(((r - 1) % ${#phases[@]}))
+    for tool in "${phases[@]:k}" "${phases[@]:0:k}"; do
+      case $tool in
+        compose)
+          [[ -n "${measure_compose[$apps]:-}" ]] || continue
+          quiesce "$r" compose
+          log "$apps apps, run $r/$runs: docker-compose (cold, no-op, down)"
+          compose_round "arkbench${id}n${apps}r$r" "$r" ;;
+        floor)
+          quiesce "$r" floor
+          log "$apps apps, run $r/$runs: engine floor (all at once through the API, then down)"
+          floor_round "$r" ;;
+        ark | before)
+          quiesce "$r" "$tool"
+          log "$apps apps, run $r/$runs: ark $([[ $tool == ark ]] && echo "(after)" || echo before) (cold, no-op, down)"
+          ark_round "$tool" "bench-$id-$apps-${tool:0:1}$r" "$r" ;;
+      esac
+    done
+    awk -F'\t' -v n="$apps" -v r="$r" '$1 != n || $2 != r { next }
+      $4 == "busy" { printf "  host CPU busy before %s: %d%%\n", $3, $5; next }
+      $5 ~ /^fail/ { printf "  %s %s: %s\n", $3, $4, $5; next }
+      $4 != "one" { printf "  %s %s: %.2f s\n", $3, $4, $5 / 1e6 }' "$results" >&2
   done
-  awk -F'\t' -v r="$r" '$1 == r && $3 == "busy" { printf "  host CPU busy before %s: %d%%\n", $2, $4; next }
-    $1 == r && $4 !~ /^fail/ && $3 != "one" { printf "  %s %s: %.2f s\n", $2, $3, $4 / 1e6 }
-    $1 == r && $4 ~ /^fail/ { printf "  %s %s: %s\n", $2, $3, $4 }' "$results" >&2
 done
 
 # --- report ------------------------------------------------------------------------------------
 mkdir -p bench/results
 engine="$(docker version --format 'Docker Engine {{.Server.Version}} (API {{.Server.APIVersion}})')"
 driver="$(docker info --format '{{.Driver}}' 2>/dev/null || echo '?')"
-compose_version="$(docker-compose version --short 2>/dev/null || echo '?')"
-python3 - "$results" "$apps" "$depth" "$seed" "$runs" "$ideal_samples" "$dag_summary" "$top" \
-  "$ark_version" "$ark_reason" "$engine, $driver" "$compose_version" >"$tmp/start.md" <<'EOF'
-import os, platform, statistics, sys, time
-(path, apps, depth, seed, runs, samples, dag, top, ark_version, ark_reason, engine,
- compose_version) = sys.argv[1:]
-apps, depth, runs, samples = int(apps), int(depth), int(runs), int(samples)
-rows = [l.rstrip("\n").split("\t") for l in open(path) if l.strip()]
-
-def values(tool, step):
-    ok, fails = [], []
-    for r, t, s, v in rows:
-        if t == tool and s == step:
-            (fails.append((int(r), v[5:])) if v.startswith("fail:") else ok.append((int(r), int(v) / 1e6)))
-    return ok, fails
-
-# ideal: per run, the median of its samples times the depth
-ideal_one_runs = {}
-for r, t, s, v in rows:
-    if t == "ideal" and s == "one" and not v.startswith("fail:"):
-        ideal_one_runs.setdefault(int(r), []).append(int(v) / 1e6)
-one = {r: statistics.median(v) for r, v in sorted(ideal_one_runs.items())}
-ideal = {r: depth * v for r, v in one.items()}
-
-def summary(vals):
-    return (statistics.median(vals), min(vals), max(vals)) if vals else None
-
-def fmt(s, n_ok=None):
-    if s is None:
-        return "failed"
-    med, lo, hi = s
-    extra = f", {n_ok}/{runs} ok" if n_ok is not None and n_ok < runs else ""
-    return f"**{med:.2f} s** ({lo:.2f}–{hi:.2f}{extra})"
-
-ark_available = bool(ark_version)
-NA = "ark: not available"
-stats = {}
-for tool in ("ark", "compose"):
-    for step in ("cold", "noop", "down"):
-        ok, fails = values(tool, step)
-        stats[tool, step] = (summary([v for _, v in ok]), len(ok), fails)
-ideal_s = summary(list(ideal.values()))
-layers_ok, _ = values("ideal", "layers")
-layers_s = summary([v for _, v in layers_ok])
-one_s = summary(list(one.values()))
-
-def cell(tool, step):
-    if tool == "ark" and not ark_available:
-        return NA
-    s, n, _ = stats[tool, step]
-    return fmt(s, n)
-
-def met_cold():
-    a, c = stats["ark", "cold"][0], stats["compose", "cold"][0]
-    if not ark_available or a is None:
-        return "—"
-    parts, good = [], True
-    if c:
-        parts.append(f"{a[0] / c[0]:.2f}× compose"); good &= a[0] <= 0.35 * c[0]
-    if ideal_s:
-        parts.append(f"{a[0] / ideal_s[0]:.2f}× ideal"); good &= a[0] <= 2 * ideal_s[0]
-    return ("yes" if good else "**no**") + " (" + ", ".join(parts) + ")"
-
-def met_abs(step, limit):
-    a = stats["ark", step][0]
-    if not ark_available or a is None:
-        return "—"
-    return "yes" if a[0] <= limit else "**no**"
-
-compose_cold = stats["compose", "cold"][0]
-cold_target = "≤ 0.35× compose" + (f" (≤ {0.35 * compose_cold[0]:.2f} s)" if compose_cold else "") \
-    + " and ≤ 2× ideal" + (f" (≤ {2 * ideal_s[0]:.2f} s)" if ideal_s else "")
-cpu = platform.processor() or "?"
-if os.path.exists("/proc/cpuinfo"):
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), cpu)
-
-out = []
-p = out.append
-p(f"# ark start benchmark: {apps} apps, depth {depth}\n")
-p(f"- catalog: {dag} (`bench/gen_dag.py`); target app `{top}`; busybox httpd apps, http check `/_health`")
-p(f"- ark: `{ark_version}`" if ark_available else f"- ark: not available — {ark_reason}")
-p(f"- engine: {engine}; docker-compose {compose_version} (file format 2.4, HEALTHCHECK every 500ms, "
-  "`depends_on: condition: service_healthy`, `init: true`)")
-p(f"- host: {cpu}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}; {time.strftime('%Y-%m-%d %H:%M')}")
-host_busy = [int(v) for r, t, s, v in rows if s == "busy"]
-if host_busy:
-    p(f"- host CPU busy just before each phase (1 s sample, after waiting up to {os.environ.get('BENCH_SETTLE', '20')} s "
-      f"for < 25%; other load skews every figure): median {statistics.median(host_busy):.0f}%, max {max(host_busy)}%")
-p(f"- {runs} runs of each, fresh (everything removed between runs); median **bold**, (min–max)")
-p(f"- compose cold = `docker-compose up -d` + `docker inspect` every 100 ms until all {apps} are healthy; "
-  f"ideal = {depth} (depth) × one app's `docker run -d --init` → health URL answering "
-  f"(host polls every 15 ms; median of {samples} starts per run)\n")
-p("| Step | ark | docker-compose | ideal | Target (ark) | Met |")
-p("|:---|---:|---:|---:|:---|:---|")
-p(f"| cold: nothing → all {apps} healthy | {cell('ark', 'cold')} | {cell('compose', 'cold')} | "
-  f"{fmt(ideal_s)} | {cold_target} | {met_cold()} |")
-p(f"| no-op re-run | {cell('ark', 'noop')} | {cell('compose', 'noop')} | — | ≤ 0.3 s | {met_abs('noop', 0.3)} |")
-p(f"| down ({apps} apps) | {cell('ark', 'down')} | {cell('compose', 'down')} | — | ≤ 3 s | {met_abs('down', 3.0)} |")
-p(f"| one app (ideal, single start) | — | — | {fmt(one_s)} | — | — |")
-p(f"| layer-parallel start (informative: each layer's apps `docker run` at once, summed over the {depth} layers) "
-  f"| — | — | {fmt(layers_s, len(layers_ok))} | — | — |")
-
-p("\n<details><summary>every run (s)</summary>\n")
-p("| Run | CPU busy before ideal/compose/ark | ark cold | ark no-op | ark down | compose cold | compose no-op | compose down | ideal one app (samples) | ideal × depth | layer-parallel |")
-p("|---:|---:|---:|---:|---:|---:|---:|---:|:---|---:|---:|")
-for r in range(1, runs + 1):
-    hb = {t: v for rr, t, s, v in rows if rr == str(r) and s == "busy"}
-    cells = ["/".join(hb[t] + "%" if t in hb else "–" for t in ("ideal", "compose", "ark"))]
-    for tool in ("ark", "compose"):
-        for step in ("cold", "noop", "down"):
-            v = [x for x in rows if x[0] == str(r) and x[1] == tool and x[2] == step]
-            if tool == "ark" and not ark_available:
-                cells.append("n/a")
-            elif not v:
-                cells.append("—")
-            elif v[0][3].startswith("fail:"):
-                cells.append("failed: " + v[0][3][5:])
-            else:
-                cells.append(f"{int(v[0][3]) / 1e6:.2f}")
-    smp = ideal_one_runs.get(r, [])
-    cells.append(" ".join(f"{x:.3f}" for x in smp) or "failed")
-    cells.append(f"{ideal[r]:.2f}" if r in ideal else "—")
-    lp = [v for rr, v in layers_ok if rr == r]
-    cells.append(f"{lp[0]:.2f}" if lp else "—")
-    p(f"| {r} | " + " | ".join(cells) + " |")
-checks = [x for x in rows if x[2] == "check"]
-for r, t, s, v in checks:
-    p(f"\nrun {r}: {t}: {v[5:]}")
-p("\n</details>")
-print("\n".join(out))
-EOF
+compose_version="?"
+if [[ ${#measure_compose[@]} -gt 0 ]]; then compose_version="$(docker-compose version --short 2>/dev/null || echo '?')"; fi
+python3 bench/start_report.py "$results" "$tmp/dags.tsv" --depth "$depth" --runs "$runs" \
+  --samples "$ideal_samples" --top "$top" \
+  --ark-version "$ark_version" --ark-path "${bin[ark]}" --ark-reason "$ark_reason" \
+  --before-version "$before_version" --before-path "$ARK_BEFORE" --before-reason "$before_reason" \
+  --floor-reason "$floor_reason" --compose-sizes "${!measure_compose[*]}" \
+  --engine "$engine, $driver" --compose-version "$compose_version" --settle "$settle" >"$tmp/start.md"
 cp -- "$tmp/start.md" bench/results/start.md
 cat "$tmp/start.md"
 log "wrote bench/results/start.md"
