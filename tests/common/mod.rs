@@ -6,6 +6,7 @@ pub mod engine;
 pub mod own_engine;
 pub mod ssh;
 pub mod tls;
+pub mod transcript;
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
