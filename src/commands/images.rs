@@ -6,7 +6,7 @@ use crate::core::spec::AppSpec;
 use crate::exec::start::ImageSupply;
 use crate::failure::Failure;
 use crate::runtime::api::Runtime;
-use crate::runtime::docker::{build_context, dockerfile as dockerfile_text};
+use crate::runtime::build_context::BuildContext;
 use crate::runtime::labels;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -90,7 +90,7 @@ pub async fn decide<R: Runtime>(
                     )))
                 }
             };
-            let context = build_context::make(&dir, &dockerfile).map_err(|e| {
+            let context = BuildContext::prepare(&dir, &dockerfile).map_err(|e| {
                 Failure::Failed(format!("cannot build `{app}` from {}: {e}", dir.display()))
             })?;
             // The plan names the folder actually built (`-l app=DIR` included).
@@ -106,13 +106,7 @@ pub async fn decide<R: Runtime>(
                     ImageSupply::Present(tag)
                 }
                 None => {
-                    // Read like every other input (a regular file, size-limited: a Dockerfile
-                    // linked to /dev/zero must not hang here). Unreadable here means the build
-                    // reports it; nothing to check before.
-                    let bytes =
-                        crate::core::input_file::read(&dir.join(&dockerfile)).unwrap_or_default();
-                    let text = String::from_utf8_lossy(&bytes);
-                    bases.insert(app.clone(), dockerfile_text::base_images(&text));
+                    bases.insert(app.clone(), context.base_images());
                     ImageSupply::Build {
                         tag,
                         context: Rc::new(context),

@@ -9,7 +9,7 @@ use crate::exec::event::Phase;
 use crate::exec::start::ImageSupply;
 use crate::failure::Failure;
 use crate::runtime::api::{EngineError, ImageProgress, Runtime, SeedError};
-use crate::runtime::docker::dockerfile::canonical;
+use crate::runtime::build_context::dockerfile::canonical;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -190,7 +190,7 @@ mod tests {
     fn build() -> ImageSupply {
         ImageSupply::Build {
             tag: "ark-local/x:1".into(),
-            context: Rc::new(crate::runtime::docker::build_context::BuildContext {
+            context: Rc::new(crate::runtime::build_context::BuildContext {
                 dir: "apps/x".into(),
                 dockerfile: "Dockerfile".into(),
                 content_hash: "0123456789ab".into(),

@@ -24,7 +24,7 @@ pub enum ImageSupply {
     Build {
         tag: String,
         /// The folder to build, hashed (its archive is streamed when it is built).
-        context: std::rc::Rc<crate::runtime::docker::build_context::BuildContext>,
+        context: std::rc::Rc<crate::runtime::build_context::BuildContext>,
     },
 }
 

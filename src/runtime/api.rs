@@ -403,7 +403,7 @@ pub trait Runtime {
     /// is read again and streamed, never held in memory.
     async fn build(
         &self,
-        context: &crate::runtime::docker::build_context::BuildContext,
+        context: &crate::runtime::build_context::BuildContext,
         tag: &str,
         progress: &dyn Fn(ImageProgress),
     ) -> Result<(), EngineError>;

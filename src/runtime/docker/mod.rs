@@ -1,8 +1,7 @@
-//! The Docker backend: the only code that knows about Docker (bollard, tar, contexts).
+//! The Docker backend: the only code that knows about Docker (bollard, its API and
+//! contexts). What it builds from is `runtime::build_context`, which no backend owns.
 
-pub mod build_context;
 mod busybox_seed;
-pub mod dockerfile;
 pub mod endpoint;
 pub mod engine;
 pub mod log_lines;
