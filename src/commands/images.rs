@@ -2,6 +2,7 @@
 //! fingerprint, so a changed checkout recreates its app): present → used; `-l` or missing
 //! with a checkout → built from the checkout, tagged by content; otherwise pulled.
 
+use crate::core::definition::DEFAULT_DOCKERFILE;
 use crate::core::spec::AppSpec;
 use crate::exec::start::ImageSupply;
 use crate::failure::Failure;
@@ -82,7 +83,7 @@ pub async fn decide<R: Runtime>(
             ImageSupply::Present(named)
         } else if wants_local || (!spec.image.explicit && spec.image.build.is_some()) {
             let (dir, dockerfile) = match (local.paths.get(&app), &spec.image.build) {
-                (Some(path), build) => (path.clone(), build.as_ref().map_or_else(|| "Dockerfile".to_owned(), |b| b.dockerfile.clone())),
+                (Some(path), build) => (path.clone(), build.as_ref().map_or_else(|| DEFAULT_DOCKERFILE.to_owned(), |b| b.dockerfile.clone())),
                 (None, Some(build)) => (build.dir.clone(), build.dockerfile.clone()),
                 (None, None) => {
                     return Err(Failure::Usage(format!(
