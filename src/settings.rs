@@ -8,7 +8,7 @@
 //! * environment: `-e` → `ARK_ENVIRONMENT` → `environment:`;
 //! * static busybox for seeding `busybox:latest`: `ARK_BUSYBOX` → `/bin/busybox`;
 //! * engine: `-H` and `--context` are kept as given; the engine's own precedence (with an
-//!   environment's `target:`, `DOCKER_HOST`, contexts) is `runtime::docker::endpoint::resolve`.
+//!   environment's `target:`, `DOCKER_HOST`, contexts) is `runtime::connect::resolve`.
 //!
 //! The user config is `~/.config/ark/config.yml` (the platform's config folder), or the
 //! file `ARK_CONFIG` names.

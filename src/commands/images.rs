@@ -2,12 +2,13 @@
 //! fingerprint, so a changed checkout recreates its app): present → used; `-l` or missing
 //! with a checkout → built from the checkout, tagged by content; otherwise pulled.
 
+use crate::core::definition::DEFAULT_DOCKERFILE;
 use crate::core::spec::AppSpec;
 use crate::exec::start::ImageSupply;
 use crate::failure::Failure;
 use crate::runtime::api::Runtime;
+use crate::runtime::build_context::BuildContext;
 use crate::runtime::labels;
-use crate::runtime::{build_context, dockerfile as dockerfile_text};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -82,7 +83,7 @@ pub async fn decide(
             ImageSupply::Present(named)
         } else if wants_local || (!spec.image.explicit && spec.image.build.is_some()) {
             let (dir, dockerfile) = match (local.paths.get(&app), &spec.image.build) {
-                (Some(path), build) => (path.clone(), build.as_ref().map_or_else(|| "Dockerfile".to_owned(), |b| b.dockerfile.clone())),
+                (Some(path), build) => (path.clone(), build.as_ref().map_or_else(|| DEFAULT_DOCKERFILE.to_owned(), |b| b.dockerfile.clone())),
                 (None, Some(build)) => (build.dir.clone(), build.dockerfile.clone()),
                 (None, None) => {
                     return Err(Failure::Usage(format!(
@@ -90,7 +91,7 @@ pub async fn decide(
                     )))
                 }
             };
-            let context = build_context::make(&dir, &dockerfile).map_err(|e| {
+            let context = BuildContext::prepare(&dir, &dockerfile).map_err(|e| {
                 Failure::Failed(format!("cannot build `{app}` from {}: {e}", dir.display()))
             })?;
             // The plan names the folder actually built (`-l app=DIR` included).
@@ -106,13 +107,7 @@ pub async fn decide(
                     ImageSupply::Present(tag)
                 }
                 None => {
-                    // Read like every other input (a regular file, size-limited: a Dockerfile
-                    // linked to /dev/zero must not hang here). Unreadable here means the build
-                    // reports it; nothing to check before.
-                    let bytes =
-                        crate::core::input_file::read(&dir.join(&dockerfile)).unwrap_or_default();
-                    let text = String::from_utf8_lossy(&bytes);
-                    bases.insert(app.clone(), dockerfile_text::base_images(&text));
+                    bases.insert(app.clone(), context.base_images());
                     ImageSupply::Build {
                         tag,
                         context: Rc::new(context),

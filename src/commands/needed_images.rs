@@ -9,7 +9,7 @@ use crate::exec::event::Phase;
 use crate::exec::start::ImageSupply;
 use crate::failure::Failure;
 use crate::runtime::api::{EngineError, ImageProgress, Runtime, SeedError};
-use crate::runtime::dockerfile::canonical;
+use crate::runtime::build_context::dockerfile::canonical;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 

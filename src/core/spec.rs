@@ -2,7 +2,7 @@
 //! container, resolved from the definition and the environment's layers.
 
 use super::command_line::CommandLine;
-use super::definition::{AppDefinition, HealthCheck, Probe, Resources};
+use super::definition::{AppDefinition, HealthCheck, Probe, Resources, DEFAULT_DOCKERFILE};
 use super::diagnostic::Diagnostic;
 use super::environment::Environment;
 use super::fingerprint_key::{FingerprintKey, KEY_FIELD};
@@ -185,7 +185,7 @@ fn spec_of(
             .build
             .dockerfile
             .clone()
-            .unwrap_or_else(|| "Dockerfile".into());
+            .unwrap_or_else(|| DEFAULT_DOCKERFILE.into());
         dir.join(&dockerfile)
             .is_file()
             .then_some(BuildContext { dir, dockerfile })

@@ -2,11 +2,10 @@
 //! `connect` is the only code that names one.
 
 pub mod api;
+pub mod build_context;
 pub mod capabilities;
 pub mod connect;
 mod docker;
-/// Until the build context has its own backend-neutral folder.
-pub use docker::{build_context, dockerfile};
 pub mod endpoint;
 pub mod labels;
 pub mod usage;

@@ -69,7 +69,7 @@ impl DockerRuntime {
 
     pub(super) async fn build_image(
         &self,
-        context: &super::build_context::BuildContext,
+        context: &crate::runtime::build_context::BuildContext,
         tag: &str,
         progress: &dyn Fn(ImageProgress),
     ) -> Result<(), EngineError> {
@@ -86,8 +86,8 @@ impl DockerRuntime {
         let total = context.size;
         let sent = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         let counter = sent.clone();
-        let super::build_context::ContextStream { chunks, failure } =
-            super::build_context::stream(context, CONTEXT_CHUNK);
+        let crate::runtime::build_context::ContextStream { chunks, failure } =
+            crate::runtime::build_context::stream(context, CONTEXT_CHUNK);
         let body = futures_util::stream::unfold(chunks, |mut chunks| async move {
             chunks.recv().await.map(|chunk| (chunk, chunks))
         })

@@ -1,11 +1,10 @@
-//! The Docker backend: the only code that knows about Docker (bollard, contexts, the
-//! daemon's API). Private: `runtime::connect` is the one door in.
+//! The Docker backend: the only code that knows about Docker (bollard, its API and
+//! contexts). Private: `runtime::connect` is the one door in. What it builds from is
+//! `runtime::build_context`, which no backend owns.
 
-pub mod build_context;
 mod busybox_seed;
 mod connect;
 mod containers;
-pub mod dockerfile;
 pub(super) mod endpoint;
 pub(super) mod engine;
 mod images;

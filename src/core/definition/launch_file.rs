@@ -1,202 +1,20 @@
-//! One app definition: production's `launch/<app>.yml`, as ark reads it.
-//!
-//! The format is production's, learned from real files (see the corpus tests): ark reads the
-//! fields it needs to run the app locally, accepts production-only fields without reading them,
-//! and adds a few optional fields of its own (`run.image`, `run.command`, `run.init`, env
-//! defaults as a map) that production ignores.
+//! Reading one launch file into the model: the app's name from the file name, the YAML
+//! into the raw structs, then the checks that turn them into an `AppDefinition` (each
+//! error pointing at the node it is about).
 
-use super::command_line::CommandLine;
-use super::diagnostic::Diagnostic;
-use super::duration::parse_duration;
-use super::locate::{self, Step};
-use super::scalar::Scalar;
-use super::variable_name::{self, NameSeed};
-use super::yaml::{self, KnownKeys};
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
-use std::fmt;
-use std::path::{Path, PathBuf};
+use super::model::{
+    AppDefinition, Build, Expose, HealthCheck, LaunchFile, ParsedFile, Probe, Resources, Run,
+    RunKind,
+};
+use super::raw::{known_keys, EnvList, RawDefinition, RawHealthCheck, RawProbeKind};
+use crate::core::diagnostic::Diagnostic;
+use crate::core::duration::parse_duration;
+use crate::core::locate::{self, Step};
+use crate::core::scalar::Scalar;
+use crate::core::variable_name;
+use crate::core::yaml;
+use std::path::Path;
 use std::time::Duration;
-
-/// A definition ready to use: validated, with production's spellings normalised.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AppDefinition {
-    /// The file name without `.yml`: `launch/api.yml` → `api`.
-    pub name: String,
-    pub path: PathBuf,
-    pub run: Run,
-    /// Variables the app needs, in the file's order.
-    pub env: Vec<EnvDeclaration>,
-    pub expose: Vec<Expose>,
-    pub dependencies: Vec<String>,
-    pub resources: Resources,
-    pub build: Build,
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Run {
-    pub kind: RunKind,
-    pub architecture: Option<String>,
-    /// ark's addition: a prebuilt image (e.g. a database), instead of building the app's repo.
-    pub image: Option<String>,
-    /// ark's addition: the container's command, instead of the image's.
-    pub command: Option<CommandLine>,
-    /// ark's addition: `false` runs without docker's init process.
-    pub init: Option<bool>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum RunKind {
-    /// Runs as a container: ark starts it.
-    #[default]
-    Docker,
-    /// Runs somewhere ark cannot reproduce (`lambda`, `lambda/us-west-2`, `workflow`, …):
-    /// treated like an external dependency.
-    Elsewhere(String),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EnvDeclaration {
-    pub name: String,
-    /// A default from the map form (`env: {LOG_LEVEL: info}`); production's list form has none.
-    pub default: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Expose {
-    pub name: String,
-    pub port: u16,
-    pub health_check: Option<HealthCheck>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct HealthCheck {
-    pub probe: Probe,
-    pub interval: Option<Duration>,
-    pub timeout: Option<Duration>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Probe {
-    /// GET the path; 2xx or 3xx is ready.
-    Http { path: String },
-    /// A TCP connection is accepted.
-    Tcp,
-    /// The command, run inside the container, exits 0.
-    Exec { command: CommandLine },
-    /// Explicitly no check for this port.
-    None,
-}
-
-impl Probe {
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Probe::Http { .. } => "http",
-            Probe::Tcp => "tcp",
-            Probe::Exec { .. } => "exec",
-            Probe::None => "none",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Resources {
-    /// Cores; 0 or absent means no limit.
-    pub cpu: Option<f64>,
-    /// Hard memory limit in GB.
-    pub max_mem_gb: Option<f64>,
-    /// Soft memory limit (reservation) in GB.
-    pub soft_mem_gb: Option<f64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Build {
-    /// Dockerfile path relative to the app's repository (`build.docker.file`).
-    pub dockerfile: Option<String>,
-    /// The artifact (image) name; the app name when absent.
-    pub artifact_name: Option<String>,
-}
-
-/// What a file in an apps folder turned out to be.
-#[derive(Debug)]
-pub enum LaunchFile {
-    App(Box<AppDefinition>),
-    /// A production resource file (`type: dynamodb`, `type: aurora`, …): not an app.
-    Resource {
-        kind: String,
-    },
-}
-
-/// The outcome of reading one file: what it is (unless it is broken) and every problem found.
-#[derive(Debug)]
-pub struct ParsedFile {
-    pub file: Option<LaunchFile>,
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-/// Keys ark reads at the top level of a definition.
-const TOP_LEVEL_KEYS: &[&str] = &["run", "env", "expose", "dependencies", "resources", "build"];
-/// Production-only top-level keys: accepted and not read.
-const PRODUCTION_ONLY_KEYS: &[&str] = &[
-    "access_groups",
-    "access_scope",
-    "alarms",
-    "app_mesh",
-    "application",
-    "autoscaling",
-    "aws",
-    "databases",
-    "deploy_config",
-    "elbs",
-    "events",
-    "lambda",
-    "mesh_config",
-    "pod_config",
-    "shepherds",
-    "team",
-    "telemetry",
-    "use_iam_roles",
-];
-
-fn known_keys(parents: &[String]) -> Option<KnownKeys> {
-    let parents: Vec<&str> = parents.iter().map(String::as_str).collect();
-    let known = match parents.as_slice() {
-        [] => KnownKeys {
-            read: TOP_LEVEL_KEYS,
-            ignored: PRODUCTION_ONLY_KEYS,
-        },
-        ["run"] => KnownKeys {
-            read: &["type", "architecture", "image", "command", "init"],
-            ignored: &[],
-        },
-        ["expose"] => KnownKeys {
-            read: &["name", "port", "health_check"],
-            ignored: &["bind", "load_balancer_port", "load_balancer_proto"],
-        },
-        ["expose", "health_check"] => KnownKeys {
-            read: &["type", "path", "command", "interval", "timeout"],
-            ignored: &[],
-        },
-        ["resources"] => KnownKeys {
-            read: &["cpu", "max_mem", "soft_mem_limit", "mem", "soft_limit_mem"],
-            ignored: &[],
-        },
-        ["build"] => KnownKeys {
-            read: &["docker", "artifact"],
-            ignored: &[],
-        },
-        ["build", "docker"] => KnownKeys {
-            read: &["file"],
-            ignored: &[],
-        },
-        ["build", "artifact"] => KnownKeys {
-            read: &["name"],
-            ignored: &["command", "dependencies"],
-        },
-        _ => return None,
-    };
-    Some(known)
-}
 
 /// Reads one launch file. Never panics, whatever the bytes.
 pub fn parse_file(path: &Path, text: &str) -> ParsedFile {
@@ -327,79 +145,6 @@ fn resource_kind(text: &str) -> Option<String> {
     })
 }
 
-#[derive(Deserialize, Default)]
-struct RawDefinition {
-    #[serde(rename = "type")]
-    kind: Option<String>,
-    run: Option<RawRun>,
-    env: Option<EnvList>,
-    expose: Option<Vec<RawExpose>>,
-    dependencies: Option<Vec<String>>,
-    resources: Option<RawResources>,
-    build: Option<RawBuild>,
-}
-
-#[derive(Deserialize, Default)]
-struct RawRun {
-    #[serde(rename = "type")]
-    kind: Option<String>,
-    architecture: Option<String>,
-    image: Option<String>,
-    command: Option<CommandLine>,
-    init: Option<bool>,
-}
-
-#[derive(Deserialize)]
-struct RawExpose {
-    name: Option<String>,
-    port: Option<u16>,
-    health_check: Option<RawHealthCheck>,
-}
-
-#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-enum RawProbeKind {
-    Http,
-    Tcp,
-    Exec,
-    None,
-}
-
-#[derive(Deserialize)]
-struct RawHealthCheck {
-    #[serde(rename = "type")]
-    kind: Option<RawProbeKind>,
-    path: Option<String>,
-    command: Option<CommandLine>,
-    interval: Option<Scalar>,
-    timeout: Option<Scalar>,
-}
-
-#[derive(Deserialize)]
-struct RawResources {
-    cpu: Option<f64>,
-    #[serde(alias = "mem")]
-    max_mem: Option<f64>,
-    #[serde(alias = "soft_limit_mem")]
-    soft_mem_limit: Option<f64>,
-}
-
-#[derive(Deserialize)]
-struct RawBuild {
-    docker: Option<RawDockerBuild>,
-    artifact: Option<RawArtifact>,
-}
-
-#[derive(Deserialize)]
-struct RawDockerBuild {
-    file: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct RawArtifact {
-    name: Option<String>,
-}
-
 impl RawDefinition {
     fn into_definition(
         self,
@@ -480,8 +225,8 @@ impl RawDefinition {
                 );
                 continue;
             };
-            let variable = super::discovery::variable_name(&name, &expose_name, "PORT");
-            if super::variable_name::check(&variable).is_err() {
+            let variable = crate::core::discovery::variable_name(&name, &expose_name, "PORT");
+            if variable_name::check(&variable).is_err() {
                 error(
                     format!(
                         "expose `{}`: not a usable name: it becomes part of `SERVICE_…` variable names",
@@ -650,61 +395,10 @@ fn duration(value: Option<Scalar>, key: &str) -> Result<Option<Duration>, String
     }
 }
 
-/// `env:` as production writes it (a list of names) or as ark also accepts (a map of defaults).
-///
-/// Names must be portable (`variable_name`). In ark's own map form anything else is an error
-/// at the name. Production's list form is tolerated instead — a real file lists
-/// `DYNAMO_READ_WRITE_CAPACITY;` — but such a name is dropped (with a warning), so it never
-/// reaches a container or `ark config -o env`.
-#[derive(Default)]
-struct EnvList {
-    declarations: Vec<EnvDeclaration>,
-    /// List entries that are not variable names, in file order.
-    dropped: Vec<String>,
-}
-
-impl<'de> Deserialize<'de> for EnvList {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct EnvVisitor;
-        impl<'de> Visitor<'de> for EnvVisitor {
-            type Value = EnvList;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a list of variable names, or a map of names to default values")
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<EnvList, E> {
-                Ok(EnvList::default())
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<EnvList, A::Error> {
-                let mut list = EnvList::default();
-                while let Some(name) = seq.next_element::<String>()? {
-                    let name = name.trim();
-                    if variable_name::check(name).is_ok() {
-                        list.declarations.push(EnvDeclaration {
-                            name: name.to_owned(),
-                            default: None,
-                        });
-                    } else {
-                        list.dropped.push(name.to_owned());
-                    }
-                }
-                Ok(list)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EnvList, A::Error> {
-                let mut list = EnvList::default();
-                while let Some(name) = map.next_key_seed(NameSeed)? {
-                    let default = map.next_value::<Scalar>()?.0;
-                    list.declarations.push(EnvDeclaration { name, default });
-                }
-                Ok(list)
-            }
-        }
-        deserializer.deserialize_any(EnvVisitor)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::definition::EnvDeclaration;
 
     fn parse(text: &str) -> ParsedFile {
         parse_file(Path::new("launch/api.yml"), text)
