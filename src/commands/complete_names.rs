@@ -3,8 +3,8 @@
 //! alone; the engine is asked only when it answers within `ENGINE_DEADLINE`, so a missing or
 //! slow engine never holds the shell.
 
-use super::engine::{self, block_on};
-use super::load;
+use super::shared::engine::{self, block_on};
+use super::shared::load;
 use crate::cli::{Cli, GlobalArgs};
 use crate::core::catalog::Catalog;
 use crate::core::environment;

@@ -1,9 +1,9 @@
 //! `ark config`: every variable an app gets in an environment, its value and its source.
 
-use super::load;
+use super::shared::load;
 use crate::cli::{ConfigArgs, ConfigFormat};
 use crate::core::diagnostic::{Diagnostic, Diagnostics};
-use crate::core::resolved_env::{self, Layers, SetValue};
+use crate::core::resolved_env::{self, Layers};
 use crate::core::spec;
 use crate::exit_code;
 use crate::failure::Failure;
@@ -15,7 +15,7 @@ use serde_json::json;
 pub fn run(args: &ConfigArgs, settings: &Settings) -> Result<i32, Failure> {
     let printer = &settings.printer;
     let name = settings.environment(args.environment.name.as_deref())?;
-    let sets = parse_sets(&args.set.values)?;
+    let sets = load::parse_sets(&args.set.values)?;
     let catalog = load::catalog(settings)?;
     let environment = load::environment(settings, &name)?;
     let Some(app) = catalog.get(&args.app) else {
@@ -86,13 +86,6 @@ pub fn run(args: &ConfigArgs, settings: &Settings) -> Result<i32, Failure> {
     } else {
         exit_code::OK
     })
-}
-
-pub fn parse_sets(values: &[String]) -> Result<Vec<SetValue>, Failure> {
-    values
-        .iter()
-        .map(|v| SetValue::parse(v).map_err(|e| Failure::Usage(format!("--set {e}"))))
-        .collect()
 }
 
 /// Single-quotes every value: inside `'…'` a shell changes nothing (`$`, backticks, `\`,

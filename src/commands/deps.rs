@@ -1,6 +1,6 @@
 //! `ark deps`: the start set and its order, as a tree, a dot graph or JSON.
 
-use super::load;
+use super::shared::load;
 use crate::cli::{DepsArgs, DepsFormat};
 use crate::core::catalog::Catalog;
 use crate::core::start_set::{self, Role, StartSet};

@@ -1,8 +1,8 @@
 //! `ark down`: removes an environment — its containers (dependents first) and its network;
 //! named volumes only with `--volumes`. Touches only what carries the environment's label.
 
-use super::engine::{block_on, connect, engine_failure, until_interrupted};
-use super::on_engine;
+use super::shared::engine::{block_on, connect, engine_failure, until_interrupted};
+use super::shared::on_engine;
 use super::stop::{stop_all, summarize};
 use crate::cli::DownArgs;
 use crate::exec::event::Phase;
@@ -17,7 +17,7 @@ use futures_util::future::join_all;
 use std::collections::BTreeSet;
 
 pub fn run(args: &DownArgs, settings: &Settings) -> Result<i32, Failure> {
-    let name = super::pick::environment(settings, args.environment.name.as_deref())?;
+    let name = super::shared::pick::environment(settings, args.environment.name.as_deref())?;
     block_on(async {
         let engine = connect(settings, Some(&name)).await?;
         let runtime = &*engine;

@@ -2,8 +2,8 @@
 //! of it there, asked of its own engine — and those running on the settings' engine that no
 //! file defines. An engine that does not answer leaves the files alone.
 
-use super::engine::block_on;
-use super::engines::{self, Engines};
+use super::shared::engine::block_on;
+use super::shared::engines::{self, Engines};
 use crate::cli::{EnvsArgs, TableFormat};
 use crate::core::environment::{self, Environment, DEFAULT_ENVIRONMENT};
 use crate::exit_code;

@@ -1,8 +1,8 @@
 //! `ark exec -e ENV APP -- CMD…`: a command in an app's container, interactive when the
 //! terminal is; the command's exit code becomes ark's.
 
-use super::engine::{block_on, connect, engine_failure};
-use super::on_engine;
+use super::shared::engine::{block_on, connect, engine_failure};
+use super::shared::on_engine;
 use crate::cli::ExecArgs;
 use crate::failure::Failure;
 

@@ -3,9 +3,10 @@
 //! recreations and apps joining (`logs_follow`). A reader that goes away (`| head`) and
 //! Ctrl-C both end it quietly with success: for a log viewer that is the normal way out.
 
-use super::engine::{block_on, connect};
-use super::log_end::End;
-use super::{logs_follow, logs_history, on_engine};
+use super::shared::engine::{block_on, connect};
+use super::shared::log_end::End;
+use super::shared::on_engine;
+use super::{logs_follow, logs_history};
 use crate::cli::{LogsArgs, ReportFormat};
 use crate::exit_code;
 use crate::failure::Failure;
@@ -16,7 +17,7 @@ use crate::settings::Settings;
 use crate::ui::log_view::{LogFormat, LogView};
 
 pub fn run(args: &LogsArgs, settings: &Settings) -> Result<i32, Failure> {
-    let name = super::pick::environment(settings, args.environment.name.as_deref())?;
+    let name = super::shared::pick::environment(settings, args.environment.name.as_deref())?;
     let grep = args
         .grep
         .as_deref()

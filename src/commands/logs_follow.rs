@@ -4,7 +4,7 @@
 //! container from the last time it printed and drops lines at or before it, so nothing is
 //! lost or shown twice across the switch. Apps that join the environment get a follower.
 
-use super::log_end::End;
+use super::shared::log_end::End;
 use crate::logs::filter::LineFilter;
 use crate::logs::timestamp::Timestamp;
 use crate::runtime::api::{Handle, Instance, LogLine, LogOptions, Output, Runtime};

@@ -2,7 +2,7 @@
 //! a few batches buffered per app) and merged by timestamp as they arrive, so memory stays
 //! bounded however long the logs are.
 
-use super::log_end::End;
+use super::shared::log_end::End;
 use crate::logs::filter::LineFilter;
 use crate::logs::merge::Merge;
 use crate::runtime::api::{EngineError, Handle, LogLine, LogOptions, Runtime};

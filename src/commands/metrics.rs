@@ -2,8 +2,8 @@
 //! running apps, from one stats stream per container. Containers are looked up again every
 //! 2 s, so apps that start or stop while watching appear or disappear.
 
-use super::engine::{block_on, connect, engine_failure};
-use super::on_engine;
+use super::shared::engine::{block_on, connect, engine_failure};
+use super::shared::on_engine;
 use crate::cli::{MetricsArgs, TableFormat};
 use crate::exit_code;
 use crate::failure::Failure;

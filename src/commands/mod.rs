@@ -1,4 +1,6 @@
-//! One file per command: the only code that knows a command's whole sequence.
+//! One file per command (a verb, with its own parts beside it: `logs_*`, `complete_*`): the
+//! only code that knows a command's whole sequence. What several verbs share (loading,
+//! connecting, images, picking) is in `shared/`.
 
 pub mod complete;
 pub mod complete_names;
@@ -7,22 +9,15 @@ pub mod completions;
 pub mod config;
 pub mod deps;
 pub mod down;
-pub mod engine;
-pub mod engines;
 pub mod envs;
 pub mod exec;
-pub mod images;
-pub mod load;
-pub mod log_end;
 pub mod logs;
 pub mod logs_follow;
 pub mod logs_history;
 pub mod metrics;
-pub mod needed_images;
-pub mod on_engine;
-pub mod pick;
 pub mod plan;
 pub mod restart;
+pub mod shared;
 pub mod start;
 pub mod status;
 pub mod stop;

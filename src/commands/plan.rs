@@ -1,8 +1,8 @@
 //! `ark plan`: what a start would do, app by app, in order. Needs no engine.
 
-use super::engine::{block_on, connect};
-use super::images::LocalBuilds;
-use super::load;
+use super::shared::engine::{block_on, connect};
+use super::shared::images::LocalBuilds;
+use super::shared::load;
 use super::start::plan_on_engine;
 use crate::cli::{PlanArgs, ReportFormat};
 use crate::core::plan::{Observed, Plan};

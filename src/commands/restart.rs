@@ -1,8 +1,8 @@
 //! `ark restart`: restarts apps. What depends on them is stopped first and started again
 //! after them, each once its own dependencies are ready again.
 
-use super::engine::{block_on, connect, until_interrupted};
-use super::on_engine;
+use super::shared::engine::{block_on, connect, until_interrupted};
+use super::shared::on_engine;
 use super::stop::{stop_all, summarize};
 use crate::cli::RestartArgs;
 use crate::exec::event::Phase;

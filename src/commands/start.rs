@@ -1,10 +1,10 @@
 //! `ark start`: observe (by labels) → plan (pure) → execute, then say what happened.
 
-use super::engine::{self, block_on, connect, until_interrupted};
-use super::images::{self, LocalBuilds};
-use super::load;
-use super::needed_images;
-use super::pick;
+use super::shared::engine::{self, block_on, connect, until_interrupted};
+use super::shared::images::{self, LocalBuilds};
+use super::shared::load;
+use super::shared::needed_images;
+use super::shared::pick;
 use crate::cli::StartArgs;
 use crate::core::diagnostic::Diagnostics;
 use crate::core::fingerprint_key::FingerprintKey;

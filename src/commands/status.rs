@@ -2,9 +2,9 @@
 //! each target on disk), or one environment's apps — on its own engine — with state,
 //! readiness (probed now), image, uptime and URLs.
 
-use super::engine::{block_on, connect};
-use super::engines::{self, Engines, Seen};
-use super::on_engine;
+use super::shared::engine::{block_on, connect};
+use super::shared::engines::{self, Engines, Seen};
+use super::shared::on_engine;
 use crate::cli::{StatusArgs, TableFormat};
 use crate::core::duration::format_duration;
 use crate::exec::readiness::{self, NotReady};

@@ -1,7 +1,7 @@
 //! `ark stop`: stops apps, dependents first, in parallel where order does not matter.
 
-use super::engine::{block_on, connect, until_interrupted};
-use super::on_engine;
+use super::shared::engine::{block_on, connect, until_interrupted};
+use super::shared::on_engine;
 use crate::cli::StopArgs;
 use crate::exec::event::Phase;
 use crate::exec::walk::{walk, Direction, Walked};
@@ -107,5 +107,36 @@ pub fn summarize(
             ));
         }
         exit_code::FAILED
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::spec::AppSpec;
+    use crate::runtime::fake::{Call, FakeEngine};
+
+    fn spec(name: &str, waits_for: &[&str]) -> AppSpec {
+        AppSpec::example(name, waits_for)
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn dependents_stop_before_what_they_depend_on() {
+        let engine = FakeEngine::new();
+        let containers: BTreeMap<String, Instance> = [
+            spec("web", &["api"]),
+            spec("api", &["db", "cache"]),
+            spec("db", &[]),
+            spec("cache", &[]),
+        ]
+        .iter()
+        .map(|s| (s.name.clone(), engine.existing("unit", s, true)))
+        .collect();
+        let all: BTreeSet<String> = containers.keys().cloned().collect();
+        let stopped = stop_all(&engine, &containers, &all, &Progress::Quiet).await;
+        assert!(stopped.values().all(|w| *w == Walked::Done), "{stopped:?}");
+        let at = |app: &str| engine.position(&Call::Stop(app.into()));
+        assert!(at("web") < at("api"));
+        assert!(at("api") < at("db") && at("api") < at("cache"));
     }
 }

@@ -1,6 +1,6 @@
 //! `ark validate`: every definition (and an environment) checked, every problem listed.
 
-use super::load;
+use super::shared::load;
 use crate::cli::{ReportFormat, ValidateArgs};
 use crate::core::catalog::Catalog;
 use crate::core::definition::RunKind;
@@ -111,7 +111,7 @@ fn target_problems(bound: &load::Bound) -> Vec<Diagnostic> {
                 EndpointError::Target { error, .. } => *error,
                 other => other,
             };
-            vec![super::engine::target_problem(bound, &error)]
+            vec![super::shared::engine::target_problem(bound, &error)]
         }
         Ok(resolved) => {
             let url = resolved.endpoint.url;

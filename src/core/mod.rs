@@ -14,6 +14,7 @@ pub mod input_file;
 pub mod interpolate;
 pub mod line_index;
 pub mod locate;
+pub mod needed_image;
 pub mod plan;
 pub mod resolved_env;
 #[cfg(test)]

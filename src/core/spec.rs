@@ -332,6 +332,38 @@ fn missing_value_at(
     }
 }
 
+/// A plain app for unit tests elsewhere: a named image, one variable, no ports or checks.
+#[cfg(test)]
+impl AppSpec {
+    pub(crate) fn example(name: &str, waits_for: &[&str]) -> AppSpec {
+        use crate::core::resolved_env::ResolvedVar;
+        AppSpec {
+            name: name.into(),
+            image: ImageSource {
+                name: format!("{name}:1"),
+                explicit: true,
+                build: None,
+            },
+            command: None,
+            env: ResolvedEnv {
+                vars: vec![ResolvedVar {
+                    name: "LOG_LEVEL".into(),
+                    value: Some("info".into()),
+                    source: None,
+                    from_secret: false,
+                }],
+            },
+            ports: Vec::new(),
+            checks: Vec::new(),
+            resources: Default::default(),
+            init: true,
+            waits_for: waits_for.iter().map(|d| (*d).to_owned()).collect(),
+            definition: format!("launch/{name}.yml").into(),
+            fingerprint_key: FingerprintKey::from_bytes([7; 32]),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

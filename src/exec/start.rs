@@ -347,3 +347,7 @@ async fn supply_image(
         .await;
     result.clone()
 }
+
+#[cfg(test)]
+#[path = "start_tests.rs"]
+mod tests;

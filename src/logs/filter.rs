@@ -2,7 +2,7 @@
 //! filters to the second) and `--grep`.
 
 use super::timestamp::Timestamp;
-use crate::runtime::api::LogLine;
+use crate::logs::line::LogLine;
 use regex::bytes::Regex;
 
 #[derive(Debug, Default)]
@@ -24,7 +24,7 @@ impl LineFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::api::Output;
+    use crate::logs::line::Output;
 
     #[test]
     fn window_is_half_open_and_grep_sees_bytes() {

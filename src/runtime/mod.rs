@@ -7,5 +7,7 @@ pub mod capabilities;
 pub mod connect;
 mod docker;
 pub mod endpoint;
+#[cfg(test)]
+pub(crate) mod fake;
 pub mod labels;
 pub mod usage;

@@ -3,8 +3,8 @@
 //! without colour; red with it), or one JSON object per line. Prefixes are rendered once per
 //! app, not per line: a merge of millions of lines spends its time here.
 
+use crate::logs::line::{LogLine, Output};
 use crate::logs::timestamp::Timestamp;
-use crate::runtime::api::{LogLine, Output};
 use crate::ui::style::Styles;
 use std::io::{self, Write};
 use unicode_width::UnicodeWidthStr;

@@ -1,7 +1,7 @@
 //! The error for an image a start needs that is not on the engine and cannot be had: one
 //! block per image, naming the apps that need it, what the engine said, and how to get it.
 
-use crate::commands::needed_images::{Unavailable, SEEDABLE};
+use crate::core::needed_image::{Unavailable, SEEDABLE};
 use crate::ui::style::Styles;
 
 /// `error: …` / `  engine: …` / `  hint: …` lines for one image.
@@ -40,7 +40,7 @@ pub fn render(unavailable: &Unavailable, styles: Styles) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::commands::needed_images::Needed;
+    use crate::core::needed_image::Needed;
 
     fn unavailable(
         image: &str,

@@ -5,6 +5,7 @@ use crate::core::catalog::Catalog;
 use crate::core::diagnostic::{Diagnostic, Diagnostics};
 use crate::core::environment::{self, Environment};
 use crate::core::line_index::LineIndex;
+use crate::core::resolved_env::SetValue;
 use crate::failure::Failure;
 use crate::settings::Settings;
 use std::collections::BTreeMap;
@@ -177,7 +178,7 @@ pub fn desired(
     with_dependencies: bool,
     set_values: &[String],
 ) -> Result<Desired, Failure> {
-    let sets = super::config::parse_sets(set_values)?;
+    let sets = parse_sets(set_values)?;
     let catalog = catalog(settings)?;
     let environment = environment(settings, name)?;
     settings
@@ -202,4 +203,12 @@ pub fn desired(
         specs,
         problems,
     })
+}
+
+/// The `--set APP.VAR=VALUE` values, parsed; a malformed one is a usage error.
+pub fn parse_sets(values: &[String]) -> Result<Vec<SetValue>, Failure> {
+    values
+        .iter()
+        .map(|v| SetValue::parse(v).map_err(|e| Failure::Usage(format!("--set {e}"))))
+        .collect()
 }

@@ -4,6 +4,7 @@
 //! cannot be had reported once with the apps that need it, instead of one failed build per
 //! app.
 
+use crate::core::needed_image::{Needed, Unavailable, SEEDABLE};
 use crate::core::plan::{Action, Plan};
 use crate::exec::event::Phase;
 use crate::exec::start::ImageSupply;
@@ -12,31 +13,6 @@ use crate::runtime::api::{EngineError, ImageProgress, Runtime, SeedError};
 use crate::runtime::build_context::dockerfile::canonical;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-
-/// The one image ark can make itself (the demo's base).
-pub const SEEDABLE: &str = "busybox:latest";
-
-/// An image the start needs, and who needs it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Needed {
-    pub image: String,
-    pub apps: BTreeSet<String>,
-    /// Needed as a Dockerfile's base (by some of `apps`).
-    pub for_builds: bool,
-    /// Needed as an app's prebuilt image (by some of `apps`).
-    pub to_run: bool,
-}
-
-/// An image that is not on the engine and could not be had.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unavailable {
-    pub needed: Needed,
-    /// What the engine said when asked to pull it.
-    pub engine_said: String,
-    /// Why ark could not make it itself (`busybox:latest` only): the static busybox is
-    /// missing or unusable.
-    pub no_busybox: Option<String>,
-}
 
 /// What the check found.
 #[derive(Debug, Default)]

@@ -1,0 +1,12 @@
+//! The sequences several commands share: loading definitions and environments, connecting
+//! to the engine, deciding and checking images, finding an environment's instances, picking
+//! what the user did not name.
+
+pub mod engine;
+pub mod engines;
+pub mod images;
+pub mod load;
+pub mod log_end;
+pub mod needed_images;
+pub mod on_engine;
+pub mod pick;
