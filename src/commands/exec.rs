@@ -5,7 +5,6 @@ use super::shared::engine::{block_on, connect, engine_failure};
 use super::shared::on_engine;
 use crate::cli::ExecArgs;
 use crate::failure::Failure;
-
 use crate::settings::Settings;
 use crate::ui::terminal;
 
@@ -14,6 +13,12 @@ pub fn run(args: &ExecArgs, settings: &Settings) -> Result<i32, Failure> {
     block_on(async {
         let engine = connect(settings, Some(&name)).await?;
         let runtime = &*engine;
+        if !runtime.capabilities().exec {
+            return Err(Failure::Failed(format!(
+                "the engine at {} cannot run commands in an app's instance",
+                runtime.endpoint()
+            )));
+        }
         let containers = on_engine::containers(runtime, &name).await?;
         let app = on_engine::select(std::slice::from_ref(&args.app), &containers, &name)?;
         let container = app

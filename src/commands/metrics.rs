@@ -46,6 +46,12 @@ pub fn run(args: &MetricsArgs, settings: &Settings) -> Result<i32, Failure> {
     block_on(async {
         let engine = connect(settings, Some(&name)).await?;
         let runtime = &*engine;
+        if !runtime.capabilities().usage {
+            return Err(Failure::Failed(format!(
+                "the engine at {} does not report its instances' usage",
+                runtime.endpoint()
+            )));
+        }
         let containers = on_engine::containers(runtime, &name).await?;
         let selected = on_engine::select(&args.apps, &containers, &name)?;
         // Named apps narrow the watch; otherwise apps created after it began count too.

@@ -103,8 +103,14 @@ pub async fn probe(
     timeout: Duration,
 ) -> Result<(), String> {
     let command = match check.kind.as_str() {
+        "exec" if !runtime.capabilities().exec => {
+            return Err("an exec check needs an engine that runs commands in instances".into())
+        }
         "exec" => check.command.clone().unwrap_or_default(),
         kind => match dial(route, container, check.port)? {
+            Dial::InContainer(port) if !runtime.capabilities().exec => return Err(format!(
+                "port {port} is only reachable from inside, and this engine runs no commands there"
+            )),
             Dial::InContainer(port) => in_container_probe(check, port),
             Dial::Direct(host, port) => {
                 return probe_port(runtime, kind, route, (host, port, false), check, timeout).await
