@@ -9,6 +9,9 @@
 //! let (code, _, _) = common::output(engine.command("bash").args(["-c", "./install.sh"]));
 //! ```
 //!
+//! Faults are the test's to make: `kill("KILL")` (a crash: containerd and the containers
+//! live on), `kill("TERM")`, `restart()`, `freeze()`/`thaw()` (SIGSTOP/SIGCONT).
+//!
 //! Dropping it stops the daemon (and its containers) and removes the namespace and the
 //! folder. Needs root, `ip`, `nsenter` and `dockerd`.
 
@@ -151,6 +154,41 @@ impl OwnEngine {
         );
     }
 
+    /// Sends `signal` (`KILL`, `TERM`) to the daemon and waits until it is gone. After a
+    /// `KILL` its containerd and containers live on, as after a crash of the daemon alone.
+    pub fn kill(&mut self, signal: &str) {
+        if let Some(mut daemon) = self.daemon.take() {
+            self.thaw();
+            send(signal, daemon.id());
+            let _ = daemon.wait();
+        }
+    }
+
+    /// Starts the daemon again after `kill` (stale pid files removed first, as an operator
+    /// would), and waits until it answers.
+    pub fn restart(&mut self) {
+        if self.daemon.is_some() {
+            return;
+        }
+        let _ = std::fs::remove_file(self.dir.join("dockerd.pid"));
+        self.daemon = Some(self.spawn_daemon());
+        self.wait_for_ping();
+    }
+
+    /// Freezes the daemon (SIGSTOP): it keeps its connections and answers nothing.
+    pub fn freeze(&self) {
+        if let Some(daemon) = &self.daemon {
+            send("STOP", daemon.id());
+        }
+    }
+
+    /// Lets a frozen daemon go on (SIGCONT).
+    pub fn thaw(&self) {
+        if let Some(daemon) = &self.daemon {
+            send("CONT", daemon.id());
+        }
+    }
+
     fn spawn_daemon(&self) -> Child {
         // Its own (empty) config: the machine's daemon.json names the machine's data root.
         let config = self.dir.join("daemon.json");
@@ -208,6 +246,12 @@ impl OwnEngine {
 
 impl Drop for OwnEngine {
     fn drop(&mut self) {
+        // A killed daemon is started again, so that stopping it cleanly stops what the
+        // crash left running (containerd and its containers); a frozen one is let go.
+        self.thaw();
+        if self.daemon.is_none() && !std::thread::panicking() {
+            self.restart();
+        }
         if let Some(mut daemon) = self.daemon.take() {
             // A clean stop, so dockerd stops its containers and containerd and unmounts.
             let _ = Process::new("kill")
@@ -221,6 +265,13 @@ impl Drop for OwnEngine {
                     break;
                 }
                 std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        // Whatever a crash left behind that the clean stop did not end: the daemon's own
+        // containerd, by its pid file.
+        if let Ok(pid) = std::fs::read_to_string(self.dir.join("exec/containerd/containerd.pid")) {
+            if let Ok(pid) = pid.trim().parse::<u32>() {
+                send("KILL", pid);
             }
         }
         let _ = Process::new("ip")
@@ -271,6 +322,12 @@ fn ping(socket: &Path) -> bool {
     let mut answer = String::new();
     let _ = stream.read_to_string(&mut answer);
     answer.starts_with("HTTP/1.0 200") || answer.starts_with("HTTP/1.1 200")
+}
+
+fn send(signal: &str, pid: u32) {
+    let _ = Process::new("kill")
+        .args([&format!("-{signal}"), &pid.to_string()])
+        .status();
 }
 
 fn run(args: &[&str]) {
