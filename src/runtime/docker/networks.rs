@@ -10,6 +10,10 @@ use bollard::models::NetworkCreateRequest;
 use bollard::query_parameters as q;
 use std::time::Duration;
 
+/// How long removing a network waits for the engine to release its removed containers'
+/// endpoints.
+const ENDPOINTS_RELEASED: Duration = Duration::from_secs(10);
+
 impl DockerRuntime {
     pub(super) async fn networks(
         &self,
@@ -107,15 +111,33 @@ impl DockerRuntime {
             .into_iter()
             .filter(|n| n.name == name)
         {
-            match self.docker.remove_network(&network.id).await {
+            self.remove_network_by_id(&network.id).await?;
+        }
+        Ok(())
+    }
+
+    /// Removes one network. Right after its containers were removed, a busy engine may
+    /// still hold their endpoints for a moment ("has active endpoints", measured with 50
+    /// containers removed at once): wait for it to let go, a bounded while.
+    async fn remove_network_by_id(&self, id: &str) -> Result<(), EngineError> {
+        let began = std::time::Instant::now();
+        let mut delay = Duration::from_millis(50);
+        loop {
+            match self.docker.remove_network(id).await {
                 Ok(())
                 | Err(BollardError::DockerResponseServerError {
                     status_code: 404, ..
-                }) => {}
+                }) => return Ok(()),
+                Err(BollardError::DockerResponseServerError { message, .. })
+                    if message.contains("active endpoints")
+                        && began.elapsed() < ENDPOINTS_RELEASED =>
+                {
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(1));
+                }
                 Err(e) => return Err(failed("remove network", e)),
             }
         }
-        Ok(())
     }
 
     pub(super) async fn remove_labelled_volumes(
