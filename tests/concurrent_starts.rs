@@ -17,12 +17,15 @@ fn counts(stderr: &str, apps: usize) -> (usize, usize, usize) {
         .and_then(|(_, rest)| rest.split_once(')'))
         .map(|(inner, _)| inner)
         .unwrap_or_default();
+    // "4 started, 16 adopted from a concurrent start, 0 unchanged": a count, then its word.
     let number = |word: &str| {
         inner
             .split(", ")
-            .find(|part| part.ends_with(word) || part.contains(&format!(" {word} ")))
-            .and_then(|part| part.split(' ').next())
-            .and_then(|n| n.parse().ok())
+            .find_map(|part| {
+                let mut words = part.split(' ');
+                let n = words.next()?.parse().ok()?;
+                (words.next() == Some(word)).then_some(n)
+            })
             .unwrap_or(0)
     };
     (number("started"), number("adopted"), number("unchanged"))
