@@ -283,9 +283,9 @@ pub async fn probe(
             };
             match open_learning(route, opener).await? {
                 (Opened::InContainer(port), _) if !runtime.capabilities().exec => {
-                    return Err(format!(
-                "port {port} is only reachable from inside, and this engine runs no commands there"
-            ))
+                    let only_inside =
+                        "is only reachable from inside, and this engine runs no commands there";
+                    return Err(format!("port {port} {only_inside}"));
                 }
                 (Opened::InContainer(port), _) => in_container_probe(check, port),
                 (Opened::Stream { stream, host, port }, reach) => {
