@@ -381,6 +381,23 @@ fn envs_lists_the_files_on_disk() {
     );
 }
 
+/// Nothing on disk and no engine answering: "none running" would be a guess.
+#[test]
+fn envs_with_no_files_and_no_engine_says_it_could_not_ask() {
+    let dir = tree(&[("launch/api.yml", "")]);
+    let (code, stdout, stderr) = run(&dir, &["envs"]);
+    assert_eq!(code, 4, "{stderr}");
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.contains(", and cannot say what runs: cannot reach the container engine at unix:///nonexistent/ark-tests-offline.sock"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("none running"), "{stderr}");
+    let (code, stdout, _) = run(&dir, &["envs", "-o", "json"]);
+    assert_eq!(code, 4);
+    assert_eq!(stdout.trim(), "[]");
+}
+
 #[test]
 fn no_apps_folder_is_explained() {
     let dir = tree(&[]);

@@ -1,6 +1,7 @@
 //! `ark envs`: the environments defined on disk — where each runs (its target) and what runs
 //! of it there, asked of its own engine — and those running on the settings' engine that no
-//! file defines. An engine that does not answer leaves the files alone.
+//! file defines. An engine that does not answer leaves the files alone; with no files and
+//! no engine answering there is nothing to list, and it says it could not ask (exit 4).
 
 use super::shared::engine::block_on;
 use super::shared::engines::{self, Engines};
@@ -78,6 +79,22 @@ pub fn run(args: &EnvsArgs, settings: &Settings) -> Result<i32, Failure> {
             )),
             Ok(_) => {}
         }
+    }
+    // Nothing on disk and no engine answered: "none running" would be a guess.
+    let unanswered = rows.is_empty() && running.iter().all(Result::is_err);
+    if unanswered {
+        if args.output == TableFormat::Json {
+            printer.out(&json::to_pretty(&json!([])));
+        }
+        let why = running
+            .first()
+            .and_then(|r| r.as_ref().err())
+            .map(engines::why);
+        return Err(Failure::Unreachable(format!(
+            "no environment files in {}, and cannot say what runs: {}",
+            folder.display(),
+            why.unwrap_or_default()
+        )));
     }
     match args.output {
         TableFormat::Json => printer.out(&json::to_pretty(&json!(rows.values().collect::<Vec<_>>()))),

@@ -25,7 +25,7 @@ pub fn run(args: &RestartArgs, settings: &Settings) -> Result<i32, Failure> {
             &containers,
         );
         let progress = Progress::for_apps(args.progress, &settings.printer, &selected);
-        let route = runtime.capabilities().reach;
+        let route = readiness::Route::new(runtime.capabilities().reach);
         let emit = progress.reporter();
         let work = async {
             let stopped = stop_all(runtime, &containers, &selected, &progress).await;
@@ -68,6 +68,9 @@ pub fn run(args: &RestartArgs, settings: &Settings) -> Result<i32, Failure> {
         };
         let code = until_interrupted(work).await;
         progress.finish();
+        if let Some(switched) = route.switched() {
+            settings.printer.detail(&switched);
+        }
         code
     })?
 }

@@ -8,8 +8,10 @@ use super::shared::pick;
 use crate::cli::StartArgs;
 use crate::core::diagnostic::Diagnostics;
 use crate::core::fingerprint_key::FingerprintKey;
-use crate::core::plan::{Action, Observed, ObservedApp, Plan};
+use crate::core::plan::{Observed, ObservedApp, Plan};
+use crate::core::port_preflight::{self, HeldPort};
 use crate::core::start_set;
+use crate::exec::readiness::Route;
 use crate::exec::start::{self as executor, Outcome, StartRequest};
 use crate::exit_code;
 use crate::failure::Failure;
@@ -20,7 +22,7 @@ use crate::ui::picker;
 use crate::ui::plan_view;
 use crate::ui::progress::Progress;
 use crate::ui::table::Table;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
@@ -65,7 +67,7 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
             printer.out(&plan_view::render_text(&plan, &set, &environment));
             return Ok(exit_code::OK);
         }
-        check_pinned_ports(&plan, &observed_by_app)?;
+        check_pinned_ports(runtime, &name, &plan).await?;
         let apps: Vec<String> = plan.steps.iter().map(|s| s.spec.name.clone()).collect();
         let progress = Progress::for_apps(args.progress, printer, &apps);
         // Before anything is created: an image that cannot be had fails the start once, not
@@ -124,18 +126,23 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
             }
         }
 
+        let route = Route::new(runtime.capabilities().reach);
         let request = StartRequest {
             environment: &name,
             plan: &plan,
             images: &decided.supplies,
             observed: &observed_by_app,
             timeout: args.timeout,
+            route: &route,
         };
         let outcomes = until_interrupted(executor::run(runtime, &request, &|event| {
             progress.event(&event)
         }))
         .await;
         progress.finish();
+        if let Some(switched) = route.switched() {
+            printer.detail(&switched);
+        }
         let outcomes = outcomes?;
         Ok(report(settings, &name, &outcomes, began))
     })?
@@ -221,38 +228,46 @@ fn observe(
     }
 }
 
-/// A pinned host port already in use is reported before anything is created.
-fn check_pinned_ports(plan: &Plan, observed: &BTreeMap<String, Instance>) -> Result<(), Failure> {
-    let mut busy = Vec::new();
-    for step in plan
-        .steps
-        .iter()
-        .filter(|s| matches!(s.action, Action::Create | Action::Recreate(_)))
-    {
-        for port in &step.spec.ports {
-            let Some(host_port) = port.host_port else {
-                continue;
-            };
-            // The app's own old container holds it until it is replaced.
-            let own = observed
-                .get(&step.spec.name)
-                .is_some_and(|c| c.ports.iter().any(|p| p.host_port == host_port));
-            if !own && !port_is_free(&port.bind, host_port) {
-                busy.push(format!(
-                    "{}:{} ({} {}) is already in use",
-                    port.bind, host_port, step.spec.name, port.expose
-                ));
-            }
-        }
+/// Pinned host ports that cannot be had are reported before anything is created: the
+/// command observes (every ark instance the engine lists, a bind attempt here), and
+/// `core::port_preflight` decides.
+async fn check_pinned_ports(
+    runtime: &dyn Runtime,
+    environment: &str,
+    plan: &Plan,
+) -> Result<(), Failure> {
+    if !port_preflight::pins_any(plan) {
+        return Ok(());
     }
-    if busy.is_empty() {
-        Ok(())
-    } else {
-        Err(Failure::Failed(format!(
-            "pinned ports are taken, nothing was started: {}; free them or change `ports:` in the environment",
-            busy.join("; ")
-        )))
+    let held: Vec<HeldPort> = runtime
+        .list(None)
+        .await
+        .map_err(engine::engine_failure)?
+        .into_iter()
+        .filter(Instance::is_running)
+        .flat_map(|instance| {
+            instance.ports.into_iter().map(move |p| HeldPort {
+                environment: instance.environment.clone(),
+                app: instance.app.clone(),
+                bind: p.host_ip,
+                port: p.host_port,
+            })
+        })
+        .collect();
+    let busy_here: BTreeSet<(String, u16)> = port_preflight::to_bind(plan)
+        .into_iter()
+        .filter(|pin| !port_is_free(&pin.bind, pin.port))
+        .map(|pin| (pin.bind, pin.port))
+        .collect();
+    let clashes = port_preflight::clashes(environment, plan, &held, &busy_here);
+    if clashes.is_empty() {
+        return Ok(());
     }
+    let named: Vec<String> = clashes.iter().map(ToString::to_string).collect();
+    Err(Failure::Failed(format!(
+        "pinned ports are taken, nothing was started: {}; free them or change `ports:` in the environment",
+        named.join("; ")
+    )))
 }
 
 fn port_is_free(bind: &str, port: u16) -> bool {
@@ -280,19 +295,7 @@ fn report(
         .filter(|(_, o)| !matches!(o, Outcome::Ready { .. }))
         .count();
     if failed == 0 {
-        let changed = outcomes
-            .iter()
-            .filter(|(_, o)| matches!(o, Outcome::Ready { changed: true }))
-            .count();
-        let line = if changed == 0 {
-            format!("environment `{environment}`: {} apps already running, nothing to change ({elapsed:.1}s)", outcomes.len())
-        } else {
-            format!(
-                "environment `{environment}`: {} apps ready ({changed} started, {} unchanged) in {elapsed:.1}s — `ark status -e {environment}` for URLs",
-                outcomes.len(),
-                outcomes.len() - changed
-            )
-        };
+        let line = ready_line(environment, outcomes, elapsed);
         printer.status(&styles.good(&line));
         return exit_code::OK;
     }
@@ -348,6 +351,33 @@ fn report(
     exit_code::FAILED
 }
 
+/// The one line a start that made every app ready ends with. Apps a concurrent start made
+/// (and this one adopted) are counted apart from those this one started.
+fn ready_line(environment: &str, outcomes: &[(String, Outcome)], elapsed: f64) -> String {
+    let count = |adopted: bool| {
+        outcomes
+            .iter()
+            .filter(
+                |(_, o)| matches!(o, Outcome::Ready { changed: true, adopted: a } if *a == adopted),
+            )
+            .count()
+    };
+    let (started, adopted) = (count(false), count(true));
+    let all = outcomes.len();
+    if started + adopted == 0 {
+        return format!("environment `{environment}`: {all} apps already running, nothing to change ({elapsed:.1}s)");
+    }
+    let adopted_text = if adopted == 0 {
+        String::new()
+    } else {
+        format!("{adopted} adopted from a concurrent start, ")
+    };
+    format!(
+        "environment `{environment}`: {all} apps ready ({started} started, {adopted_text}{} unchanged) in {elapsed:.1}s — `ark status -e {environment}` for URLs",
+        all - started - adopted
+    )
+}
+
 /// An app's line in the summary table: what happened in a few words (the full error is
 /// printed once, above the table).
 fn result_text(outcome: &Outcome) -> String {
@@ -377,9 +407,47 @@ mod tests {
     }
 
     #[test]
+    fn the_ready_line_counts_adopted_apps_apart_from_started_ones() {
+        let ready = |changed, adopted| Outcome::Ready { changed, adopted };
+        let outcomes = |list: &[Outcome]| -> Vec<(String, Outcome)> {
+            list.iter()
+                .enumerate()
+                .map(|(i, o)| (format!("a{i}"), o.clone()))
+                .collect()
+        };
+        let mixed = outcomes(&[
+            ready(true, false),
+            ready(true, true),
+            ready(true, true),
+            ready(false, false),
+        ]);
+        assert_eq!(
+            ready_line("e", &mixed, 1.0),
+            "environment `e`: 4 apps ready (1 started, 2 adopted from a concurrent start, 1 unchanged) in 1.0s — `ark status -e e` for URLs"
+        );
+        let alone = outcomes(&[ready(true, false), ready(false, false)]);
+        assert_eq!(
+            ready_line("e", &alone, 1.0),
+            "environment `e`: 2 apps ready (1 started, 1 unchanged) in 1.0s — `ark status -e e` for URLs",
+            "without adoption, the line is as it always was"
+        );
+        let nothing = outcomes(&[ready(false, false)]);
+        assert_eq!(
+            ready_line("e", &nothing, 1.0),
+            "environment `e`: 1 apps already running, nothing to change (1.0s)"
+        );
+    }
+
+    #[test]
     fn the_table_names_what_happened_without_repeating_the_error() {
         let cases = [
-            (Outcome::Ready { changed: true }, "ready"),
+            (
+                Outcome::Ready {
+                    changed: true,
+                    adopted: false,
+                },
+                "ready",
+            ),
             (
                 failed(
                     "build failed",

@@ -150,7 +150,7 @@ async fn one_environment(
     settings: &Settings,
 ) -> Result<i32, Failure> {
     let containers = on_engine::containers(runtime, name).await?;
-    let route = runtime.capabilities().reach;
+    let route = readiness::Route::new(runtime.capabilities().reach);
     let inspected = join_all(containers.values().map(|c| async {
         let detail = runtime
             .inspect(&c.handle)
@@ -161,6 +161,9 @@ async fn one_environment(
         (detail, ready)
     }))
     .await;
+    if let Some(switched) = route.switched() {
+        settings.printer.detail(&switched);
+    }
     let now = unix_now();
     let rows: Vec<Value> = inspected
         .iter()

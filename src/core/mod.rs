@@ -16,6 +16,7 @@ pub mod line_index;
 pub mod locate;
 pub mod needed_image;
 pub mod plan;
+pub mod port_preflight;
 pub mod resolved_env;
 #[cfg(test)]
 mod robustness_tests;

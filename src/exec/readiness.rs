@@ -7,6 +7,7 @@ use crate::runtime::api::{
     is_loopback_host, is_unspecified_ip, CheckLabel, Handle, Instance, PortReach, PortStream,
     Runtime, State,
 };
+use std::cell::RefCell;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -35,8 +36,112 @@ pub enum WaitFailure {
     Gone(String),
 }
 
-/// How readiness reaches a container's ports: the runtime's `PortReach`.
-pub type Route = PortReach;
+/// How readiness reaches instances' ports during one run: the route the engine declared
+/// until a probe shows it does not lead to instances from here while its fallback does
+/// (rootless Docker: a local socket, container IPs in another network namespace, published
+/// ports forwarded to this machine). Then the fallback, for every later probe of the run:
+/// learned once, not paid for per probe.
+#[derive(Debug)]
+pub struct Route {
+    declared: PortReach,
+    learned: RefCell<Option<Learned>>,
+}
+
+#[derive(Debug, Clone)]
+struct Learned {
+    reach: PortReach,
+    /// The probe result that showed the declared route does not work.
+    because: String,
+}
+
+impl Route {
+    pub fn new(declared: PortReach) -> Route {
+        Route {
+            declared,
+            learned: RefCell::default(),
+        }
+    }
+
+    /// The route probes take now.
+    fn current(&self) -> PortReach {
+        self.learned
+            .borrow()
+            .as_ref()
+            .map_or_else(|| self.declared.clone(), |l| l.reach.clone())
+    }
+
+    /// Where to turn when `tried` fails: the declared route's fallback, until one is learned.
+    fn fallback_of(&self, tried: &PortReach) -> Option<PortReach> {
+        (self.learned.borrow().is_none() && *tried == self.declared)
+            .then(|| self.declared.fallback())
+            .flatten()
+    }
+
+    fn learn(&self, reach: PortReach, because: &str) {
+        self.learned.borrow_mut().get_or_insert(Learned {
+            reach,
+            because: because.to_owned(),
+        });
+    }
+
+    /// For `-v`: the route this run's probes moved to, and why, when it is not the one the
+    /// engine declared.
+    pub fn switched(&self) -> Option<String> {
+        self.learned.borrow().as_ref().map(|l| {
+            format!(
+                "readiness probes went to {}: {} are not reachable from here ({})",
+                l.reach, self.declared, l.because
+            )
+        })
+    }
+}
+
+/// What one attempt to open a probe's connection found out about its route.
+enum Attempt {
+    Opened(Opened),
+    /// The route leads nowhere from here: no route to the host or network, or no answer.
+    Unroutable(String),
+    /// The route leads there, but nothing accepted yet (refused, closed).
+    Refused(String),
+    /// Nothing to try on this route (no IP yet, the port not published).
+    NoWay(String),
+}
+
+impl Attempt {
+    fn into_result(self) -> Result<Opened, String> {
+        match self {
+            Attempt::Opened(opened) => Ok(opened),
+            Attempt::Unroutable(m) | Attempt::Refused(m) | Attempt::NoWay(m) => Err(m),
+        }
+    }
+}
+
+/// Whether to take the fallback from now on: the declared route led nowhere from here, and
+/// the fallback reached the instance (even when nothing listens there yet).
+fn switches(declared: &Attempt, fallback: &Attempt) -> bool {
+    matches!(declared, Attempt::Unroutable(_))
+        && matches!(fallback, Attempt::Opened(_) | Attempt::Refused(_))
+}
+
+/// Whether a connection that failed says its route leads nowhere from here, rather than
+/// that nothing listens there yet.
+fn unroutable(error: &std::io::Error) -> bool {
+    use std::io::ErrorKind;
+    matches!(
+        error.kind(),
+        ErrorKind::HostUnreachable | ErrorKind::NetworkUnreachable | ErrorKind::TimedOut
+    )
+}
+
+/// A probe's way in: a connection, or a probe run inside the instance.
+enum Opened {
+    Stream {
+        stream: PortStream,
+        host: String,
+        port: u16,
+    },
+    InContainer(u16),
+}
 
 /// Where one probe connects.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,8 +154,8 @@ enum Dial {
     InContainer(u16),
 }
 
-fn dial(route: &Route, container: &Instance, port: u16) -> Result<Dial, String> {
-    if *route == Route::InstanceIp {
+fn dial(route: &PortReach, container: &Instance, port: u16) -> Result<Dial, String> {
+    if *route == PortReach::InstanceIp {
         return container
             .ip
             .clone()
@@ -64,21 +169,86 @@ fn dial(route: &Route, container: &Instance, port: u16) -> Result<Dial, String> 
         .ok_or_else(|| format!("port {port} is not published"))?;
     let bound = published.host_ip.as_str();
     Ok(match route {
-        Route::Tunnel { .. } if is_unspecified_ip(bound) => {
+        PortReach::Tunnel { .. } if is_unspecified_ip(bound) => {
             Dial::Tunnel("127.0.0.1".into(), published.host_port)
         }
-        Route::Tunnel { .. } => Dial::Tunnel(bound.to_owned(), published.host_port),
-        Route::Published { host } if is_unspecified_ip(bound) => {
+        PortReach::Tunnel { .. } => Dial::Tunnel(bound.to_owned(), published.host_port),
+        PortReach::Published { host } if is_unspecified_ip(bound) => {
             Dial::Direct(host.clone(), published.host_port)
         }
-        Route::Published { host } if is_loopback_host(bound) && !is_loopback_host(host) => {
+        PortReach::Published { host } if is_loopback_host(bound) && !is_loopback_host(host) => {
             Dial::InContainer(port)
         }
-        Route::Published { host } if is_loopback_host(bound) => {
+        PortReach::Published { host } if is_loopback_host(bound) => {
             Dial::Direct(host.clone(), published.host_port)
         }
         _ => Dial::Direct(bound.to_owned(), published.host_port),
     })
+}
+
+/// Opens the way in to `port` of `container` over `reach`.
+async fn open(
+    runtime: &dyn Runtime,
+    kind: &str,
+    reach: &PortReach,
+    container: &Instance,
+    port: u16,
+    timeout: Duration,
+) -> Attempt {
+    let (host, port, tunnelled) = match dial(reach, container, port) {
+        Err(why) => return Attempt::NoWay(why),
+        Ok(Dial::InContainer(port)) => return Attempt::Opened(Opened::InContainer(port)),
+        Ok(Dial::Direct(host, port)) => (host, port, false),
+        Ok(Dial::Tunnel(host, port)) => (host, port, true),
+    };
+    let connect = async {
+        if tunnelled {
+            runtime
+                .open_port(&host, port)
+                .await
+                .map_err(|e| (e.to_string(), false))
+        } else {
+            TcpStream::connect((host.as_str(), port))
+                .await
+                .map(|s| Box::new(s) as PortStream)
+                .map_err(|e| (e.to_string(), unroutable(&e)))
+        }
+    };
+    let connected = tokio::time::timeout(timeout, connect).await;
+    match connected {
+        Ok(Ok(stream)) => Attempt::Opened(Opened::Stream { stream, host, port }),
+        Ok(Err((e, true))) => Attempt::Unroutable(format!("{kind} {host}:{port}: {e}")),
+        Ok(Err((e, false))) => Attempt::Refused(format!("{kind} {host}:{port}: {e}")),
+        // A tunnel that does not answer in time is slow, not a wrong route.
+        Err(_) if tunnelled => Attempt::Refused(format!("{kind} {host}:{port}: timed out")),
+        Err(_) => Attempt::Unroutable(format!("{kind} {host}:{port}: timed out")),
+    }
+}
+
+/// Opens the way in over the route (`open` tries one), moving the run to the fallback
+/// route when the declared one proves to lead nowhere from here and the fallback does.
+async fn open_learning<F, Fut>(route: &Route, open: F) -> Result<(Opened, PortReach), String>
+where
+    F: Fn(PortReach) -> Fut,
+    Fut: std::future::Future<Output = Attempt>,
+{
+    let reach = route.current();
+    let first = open(reach.clone()).await;
+    let fallback = match first {
+        Attempt::Unroutable(_) => route.fallback_of(&reach),
+        _ => None,
+    };
+    let Some(fallback) = fallback else {
+        return first.into_result().map(|opened| (opened, reach));
+    };
+    let second = open(fallback.clone()).await;
+    if !switches(&first, &second) {
+        return first.into_result().map(|opened| (opened, reach));
+    }
+    if let Attempt::Unroutable(because) = &first {
+        route.learn(fallback.clone(), because);
+    }
+    second.into_result().map(|opened| (opened, fallback))
 }
 
 /// The shell command that probes `check` from inside the container (busybox or coreutils).
@@ -107,20 +277,22 @@ pub async fn probe(
             return Err("an exec check needs an engine that runs commands in instances".into())
         }
         "exec" => check.command.clone().unwrap_or_default(),
-        kind => match dial(route, container, check.port)? {
-            Dial::InContainer(port) if !runtime.capabilities().exec => {
-                return Err(format!(
-                "port {port} is only reachable from inside, and this engine runs no commands there"
-            ))
+        kind => {
+            let opener = |reach: PortReach| async move {
+                open(runtime, kind, &reach, container, check.port, timeout).await
+            };
+            match open_learning(route, opener).await? {
+                (Opened::InContainer(port), _) if !runtime.capabilities().exec => {
+                    let only_inside =
+                        "is only reachable from inside, and this engine runs no commands there";
+                    return Err(format!("port {port} {only_inside}"));
+                }
+                (Opened::InContainer(port), _) => in_container_probe(check, port),
+                (Opened::Stream { stream, host, port }, reach) => {
+                    return probe_stream(kind, &reach, (stream, host, port), check, timeout).await
+                }
             }
-            Dial::InContainer(port) => in_container_probe(check, port),
-            Dial::Direct(host, port) => {
-                return probe_port(runtime, kind, route, (host, port, false), check, timeout).await
-            }
-            Dial::Tunnel(host, port) => {
-                return probe_port(runtime, kind, route, (host, port, true), check, timeout).await
-            }
-        },
+        }
     };
     match tokio::time::timeout(
         timeout.max(Duration::from_secs(2)),
@@ -135,33 +307,14 @@ pub async fn probe(
     }
 }
 
-/// An http or tcp probe over a connection from here (direct or tunnelled).
-async fn probe_port(
-    runtime: &dyn Runtime,
+/// An http or tcp probe over a connection opened from here (direct or tunnelled).
+async fn probe_stream(
     kind: &str,
-    route: &Route,
-    (host, port, tunnelled): (String, u16, bool),
+    reach: &PortReach,
+    (mut stream, host, port): (PortStream, String, u16),
     check: &CheckLabel,
     timeout: Duration,
 ) -> Result<(), String> {
-    let connect = async {
-        if tunnelled {
-            runtime
-                .open_port(&host, port)
-                .await
-                .map_err(|e| e.to_string())
-        } else {
-            TcpStream::connect((host.as_str(), port))
-                .await
-                .map(|s| Box::new(s) as PortStream)
-                .map_err(|e| e.to_string())
-        }
-    };
-    let mut stream = match tokio::time::timeout(timeout, connect).await {
-        Ok(Ok(stream)) => stream,
-        Ok(Err(e)) => return Err(format!("{kind} {host}:{port}: {e}")),
-        Err(_) => return Err(format!("{kind} {host}:{port}: timed out")),
-    };
     if kind == "http" {
         http_get(
             &mut stream,
@@ -170,7 +323,7 @@ async fn probe_port(
             timeout,
         )
         .await
-    } else if *route != Route::InstanceIp {
+    } else if *reach != PortReach::InstanceIp {
         // Docker's port proxy (and an ssh forward) accepts even when nothing listens in
         // the container, then hangs up: an immediate end of stream is not "ready".
         let mut byte = [0u8; 1];
@@ -352,15 +505,15 @@ mod tests {
         }
     }
 
-    fn published(host: &str) -> Route {
-        Route::Published { host: host.into() }
+    fn published(host: &str) -> PortReach {
+        PortReach::Published { host: host.into() }
     }
 
     #[test]
     fn each_engine_is_probed_the_way_it_can_be_reached() {
         let local = container("127.0.0.1");
         assert_eq!(
-            dial(&Route::InstanceIp, &local, 8080),
+            dial(&PortReach::InstanceIp, &local, 8080),
             Ok(Dial::Direct("172.18.0.5".into(), 8080)),
             "a local engine: the container itself"
         );
@@ -370,7 +523,7 @@ mod tests {
             "Desktop or tcp:// on this machine: the published port here"
         );
         assert_eq!(
-            dial(&Route::Tunnel { host: "box".into() }, &local, 8080),
+            dial(&PortReach::Tunnel { host: "box".into() }, &local, 8080),
             Ok(Dial::Tunnel("127.0.0.1".into(), 32768)),
             "ssh: the engine host's loopback, through the login"
         );
@@ -392,6 +545,190 @@ mod tests {
             dial(&published("10.0.0.9"), &local, 9090),
             Err("port 9090 is not published".into())
         );
+    }
+
+    #[test]
+    fn the_fallback_is_taken_only_when_the_declared_route_leads_nowhere_and_it_leads_there() {
+        let unroutable = || Attempt::Unroutable("http 172.18.0.5:8080: No route to host".into());
+        let refused = || Attempt::Refused("http 127.0.0.1:32768: Connection refused".into());
+        let no_way = || Attempt::NoWay("port 8080 is not published".into());
+        let opened = || Attempt::Opened(Opened::InContainer(8080));
+        let cases = [
+            (
+                unroutable(),
+                opened(),
+                true,
+                "no route to the IP; the published port answers",
+            ),
+            (
+                unroutable(),
+                refused(),
+                true,
+                "no route to the IP; the published port is there, not listening yet",
+            ),
+            (
+                unroutable(),
+                unroutable(),
+                false,
+                "neither leads anywhere: keep the declared route",
+            ),
+            (
+                unroutable(),
+                no_way(),
+                false,
+                "nothing published to turn to",
+            ),
+            (
+                refused(),
+                opened(),
+                false,
+                "the IP refused: the route works, the app is not up yet",
+            ),
+            (
+                no_way(),
+                opened(),
+                false,
+                "no IP yet says nothing about the route",
+            ),
+        ];
+        for (declared, fallback, expected, why) in cases {
+            assert_eq!(switches(&declared, &fallback), expected, "{why}");
+        }
+    }
+
+    #[test]
+    fn no_route_and_no_answer_mean_unroutable_and_a_refusal_does_not() {
+        use std::io::{Error, ErrorKind};
+        for kind in [
+            ErrorKind::HostUnreachable,
+            ErrorKind::NetworkUnreachable,
+            ErrorKind::TimedOut,
+        ] {
+            assert!(unroutable(&Error::from(kind)), "{kind:?}");
+        }
+        for kind in [ErrorKind::ConnectionRefused, ErrorKind::ConnectionReset] {
+            assert!(!unroutable(&Error::from(kind)), "{kind:?}");
+        }
+        assert_eq!(
+            PortReach::InstanceIp.fallback(),
+            Some(published("127.0.0.1")),
+            "a local engine's published ports are on this machine"
+        );
+        assert_eq!(published("box").fallback(), None);
+    }
+
+    /// A port on this machine's loopback that answers every GET with 200.
+    async fn answering() -> u16 {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let _ = stream.write_all(b"HTTP/1.1 200 OK\r\n\r\n").await;
+            }
+        });
+        port
+    }
+
+    fn http_check(port: u16) -> CheckLabel {
+        CheckLabel {
+            expose: "http".into(),
+            port,
+            kind: "http".into(),
+            path: None,
+            command: None,
+        }
+    }
+
+    /// An instance whose IP is `ip`, its port 8080 published on this machine's loopback.
+    fn reachable_through(ip: &str, host_port: u16) -> Instance {
+        Instance {
+            ip: Some(ip.into()),
+            ports: vec![Published {
+                container_port: 8080,
+                host_ip: "127.0.0.1".into(),
+                host_port,
+            }],
+            ..container("127.0.0.1")
+        }
+    }
+
+    /// An opener that answers as a rootless engine's instances do: no route to their IPs,
+    /// their published ports forwarded here. Records the routes tried.
+    fn rootless(
+        tried: &RefCell<Vec<PortReach>>,
+    ) -> impl Fn(PortReach) -> std::future::Ready<Attempt> + '_ {
+        move |reach: PortReach| {
+            tried.borrow_mut().push(reach.clone());
+            std::future::ready(match reach {
+                PortReach::InstanceIp => Attempt::Unroutable(
+                    "http 172.17.0.2:8080: No route to host (os error 113)".into(),
+                ),
+                _ => Attempt::Opened(Opened::InContainer(8080)),
+            })
+        }
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn an_unroutable_instance_ip_moves_the_run_to_published_ports_once() {
+        let route = Route::new(PortReach::InstanceIp);
+        let tried = RefCell::new(Vec::new());
+        let opened = open_learning(&route, rootless(&tried)).await;
+        assert_eq!(opened.map(|(_, reach)| reach), Ok(published("127.0.0.1")));
+        assert_eq!(
+            route.switched().as_deref(),
+            Some("readiness probes went to published ports on 127.0.0.1: container IPs (local engine) are not reachable from here (http 172.17.0.2:8080: No route to host (os error 113))")
+        );
+        // Every later probe of the run goes straight to the published port.
+        let opened = open_learning(&route, rootless(&tried)).await;
+        assert_eq!(opened.map(|(_, reach)| reach), Ok(published("127.0.0.1")));
+        assert_eq!(
+            tried.into_inner(),
+            [
+                PortReach::InstanceIp,
+                published("127.0.0.1"),
+                published("127.0.0.1")
+            ]
+        );
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_route_with_no_fallback_keeps_its_own_failure() {
+        let route = Route::new(published("box"));
+        let opened = open_learning(&route, |_| {
+            std::future::ready(Attempt::Unroutable("http box:32768: timed out".into()))
+        })
+        .await;
+        assert_eq!(opened.err().as_deref(), Some("http box:32768: timed out"));
+        assert_eq!(route.switched(), None);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_refusing_instance_ip_is_a_working_route_whose_app_is_not_up_yet() {
+        let engine = crate::runtime::fake::FakeEngine::new();
+        let route = Route::new(PortReach::InstanceIp);
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut instance = reachable_through("127.0.0.1", answering().await);
+        instance.ports[0].container_port = closed;
+        let result = probe(
+            &engine,
+            &instance,
+            &http_check(closed),
+            &route,
+            Duration::from_secs(2),
+        )
+        .await;
+        assert!(
+            result
+                .as_ref()
+                .is_err_and(|e| e.starts_with(&format!("http 127.0.0.1:{closed}: "))),
+            "{result:?}"
+        );
+        assert_eq!(route.current(), PortReach::InstanceIp);
+        assert_eq!(route.switched(), None);
     }
 
     #[test]

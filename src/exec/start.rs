@@ -38,9 +38,17 @@ impl ImageSupply {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    Ready { changed: bool },
+    /// Ready; `changed`: this start changed something on the engine for it (or a
+    /// concurrent start did, and `adopted` says so: its instance was made by another ark a
+    /// moment ago, this one only started or awaited it).
+    Ready {
+        changed: bool,
+        adopted: bool,
+    },
     Failed(Failure),
-    NotStarted { because: String },
+    NotStarted {
+        because: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +73,9 @@ pub struct StartRequest<'a> {
     /// What the engine had for each app (for recreate / start / leave).
     pub observed: &'a BTreeMap<String, Instance>,
     pub timeout: Duration,
+    /// How readiness reaches the instances (shared by every probe of the run, so a route
+    /// learned by one app's probe serves the rest).
+    pub route: &'a Route,
 }
 
 /// Runs the plan. The returned outcomes are in plan order.
@@ -81,7 +92,7 @@ pub async fn run(
             elapsed: began.elapsed(),
         })
     };
-    let route = runtime.capabilities().reach;
+    let route = request.route;
     let steps: BTreeMap<&str, &Step> = request
         .plan
         .steps
@@ -98,7 +109,7 @@ pub async fn run(
     let supplied: Shared = RefCell::default();
     let mut outcomes = walk_gated(&dependencies, Direction::DependenciesFirst, |app, gate| {
         let step = steps[app.as_str()];
-        let (supplied, route, emit) = (&supplied, &route, &emit);
+        let (supplied, emit) = (&supplied, &emit);
         async move {
             let outcome = start_one(runtime, request, step, gate, supplied, route, emit).await;
             let finished = match outcome {
@@ -164,9 +175,9 @@ async fn start_one(
     // Creating a container costs the engine more than starting it, and needs nothing from
     // the dependencies: create now, and let only the start wait for them.
     let observed = request.observed.get(app);
-    let (handle, needs_start) = match (&step.action, observed) {
-        (Action::Leave, Some(current)) => (current.handle.clone(), false),
-        (Action::Start, Some(current)) => (current.handle.clone(), true),
+    let (handle, needs_start, adopted) = match (&step.action, observed) {
+        (Action::Leave, Some(current)) => (current.handle.clone(), false, false),
+        (Action::Start, Some(current)) => (current.handle.clone(), true, false),
         (action, current) => {
             if let (Action::Recreate(reasons), Some(current)) = (action, current) {
                 emit(app, Phase::Recreating(reasons.join(", ")));
@@ -178,7 +189,8 @@ async fn start_one(
                 emit(app, Phase::Creating);
             }
             match create_or_adopt(runtime, request.environment, step, image.reference()).await {
-                Ok(handle) => (handle, true),
+                Ok(Made::New(handle)) => (handle, true, false),
+                Ok(Made::Adopted(handle)) => (handle, true, true),
                 Err(message) => return fail("cannot create", message, false),
             }
         }
@@ -225,6 +237,7 @@ async fn start_one(
             );
             Outcome::Ready {
                 changed: step.action.changes_anything(),
+                adopted,
             }
         }
         Err(failure) => {
@@ -253,6 +266,12 @@ async fn start_one(
     }
 }
 
+/// The instance a create ends with: made here, or made by a concurrent ark and adopted.
+enum Made {
+    New(Handle),
+    Adopted(Handle),
+}
+
 /// Creates the instance; when its name is taken, uses what holds it if the plan's rule
 /// says so (a concurrent ark made the same one a moment ago).
 async fn create_or_adopt(
@@ -260,13 +279,13 @@ async fn create_or_adopt(
     environment: &str,
     step: &Step,
     image: &str,
-) -> Result<Handle, String> {
+) -> Result<Made, String> {
     let created = runtime
         .create(environment, &step.spec, image)
         .await
         .map_err(|e| format!("cannot create: {e}"))?;
     let holder = match created {
-        Created::New(handle) => return Ok(handle),
+        Created::New(handle) => return Ok(Made::New(handle)),
         Created::Taken(holder) => holder.map_err(|why| format!("cannot create: {why}"))?,
     };
     match adoption(
@@ -276,7 +295,7 @@ async fn create_or_adopt(
         &holder.app,
         &holder.fingerprint,
     ) {
-        Adoption::Adopt => Ok(holder.handle),
+        Adoption::Adopt => Ok(Made::Adopted(holder.handle)),
         Adoption::NotOurs => Err(format!(
             "a container named `{}` exists and is not ark's: ark will not touch it (rename or remove it yourself)",
             holder.name

@@ -60,6 +60,7 @@ async fn start(
         images: &images,
         observed: &observed,
         timeout: Duration::from_secs(600),
+        route: &Route::new(engine.capabilities().reach),
     };
     let events = RefCell::new(Vec::new());
     let outcomes = run(engine, &request, &|e| events.borrow_mut().push(e)).await;
@@ -80,9 +81,11 @@ async fn an_app_starts_only_once_its_own_dependencies_are_ready() {
         .script("cache", slow(1));
     let (outcomes, _) = start(&engine, specs(), BTreeMap::new()).await;
 
-    assert!(outcomes
-        .values()
-        .all(|o| *o == Outcome::Ready { changed: true }));
+    assert!(outcomes.values().all(|o| *o
+        == Outcome::Ready {
+            changed: true,
+            adopted: false
+        }));
     let at = |call: Call| engine.position(&call);
     let starts_after = |app: &str, dependency: &str| {
         assert!(
@@ -126,8 +129,20 @@ async fn a_failure_leaves_its_dependents_unstarted_and_independent_apps_go_on() 
             because: "its dependency api was not started".into()
         }
     );
-    assert_eq!(outcomes["cache"], Outcome::Ready { changed: true });
-    assert_eq!(outcomes["mail"], Outcome::Ready { changed: true });
+    assert_eq!(
+        outcomes["cache"],
+        Outcome::Ready {
+            changed: true,
+            adopted: false
+        }
+    );
+    assert_eq!(
+        outcomes["mail"],
+        Outcome::Ready {
+            changed: true,
+            adopted: false
+        }
+    );
     let calls = engine.calls();
     assert!(!calls.contains(&Call::Start("api".into())), "{calls:?}");
     assert!(!calls.contains(&Call::Start("web".into())), "{calls:?}");
@@ -159,7 +174,13 @@ async fn a_create_or_start_the_engine_refuses_fails_that_app_alone() {
     };
     assert_eq!(failed("cache"), "cannot create: no space left on device");
     assert_eq!(failed("mail"), "cannot start: port is already allocated");
-    assert_eq!(outcomes["db"], Outcome::Ready { changed: true });
+    assert_eq!(
+        outcomes["db"],
+        Outcome::Ready {
+            changed: true,
+            adopted: false
+        }
+    );
     assert!(matches!(outcomes["api"], Outcome::NotStarted { .. }));
 }
 
@@ -174,7 +195,14 @@ async fn an_instance_a_concurrent_ark_just_made_with_the_same_config_is_adopted(
         },
     );
     let (outcomes, _) = start(&engine, vec![db], BTreeMap::new()).await;
-    assert_eq!(outcomes["db"], Outcome::Ready { changed: true });
+    assert_eq!(
+        outcomes["db"],
+        Outcome::Ready {
+            changed: true,
+            adopted: true
+        },
+        "counted as adopted, not as started here"
+    );
     assert_eq!(
         engine.calls(),
         [
@@ -182,6 +210,34 @@ async fn an_instance_a_concurrent_ark_just_made_with_the_same_config_is_adopted(
             Call::Start("db".into()),
             Call::Ready("db".into())
         ]
+    );
+}
+
+/// Five concurrent starts of one environment: each app is made by one of them, and the
+/// others adopt it. A start counts what it adopted as adopted, not as started.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn what_a_concurrent_start_made_is_counted_as_adopted() {
+    let mine = |app: &str| Script {
+        taken_by: Some((ENV.into(), app.into(), spec(app, &[]).fingerprint())),
+        ..Script::default()
+    };
+    let engine = FakeEngine::new()
+        .script("db", mine("db"))
+        .script("web", mine("web"));
+    let specs = vec![spec("db", &[]), spec("cache", &[]), spec("web", &["db"])];
+    let (outcomes, _) = start(&engine, specs, BTreeMap::new()).await;
+    let adopted: Vec<&str> = outcomes
+        .iter()
+        .filter(|(_, o)| matches!(o, Outcome::Ready { adopted: true, .. }))
+        .map(|(app, _)| app.as_str())
+        .collect();
+    assert_eq!(adopted, ["db", "web"]);
+    assert_eq!(
+        outcomes["cache"],
+        Outcome::Ready {
+            changed: true,
+            adopted: false
+        }
     );
 }
 
@@ -228,8 +284,20 @@ async fn a_changed_app_is_replaced_and_an_unchanged_one_left_running() {
     ]);
     let (outcomes, events) =
         start(&engine, vec![spec("db", &[]), spec("cache", &[])], observed).await;
-    assert_eq!(outcomes["db"], Outcome::Ready { changed: true });
-    assert_eq!(outcomes["cache"], Outcome::Ready { changed: false });
+    assert_eq!(
+        outcomes["db"],
+        Outcome::Ready {
+            changed: true,
+            adopted: false
+        }
+    );
+    assert_eq!(
+        outcomes["cache"],
+        Outcome::Ready {
+            changed: false,
+            adopted: false
+        }
+    );
     assert_eq!(
         engine.calls(),
         [

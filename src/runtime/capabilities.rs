@@ -44,6 +44,20 @@ pub enum PortReach {
 }
 
 impl PortReach {
+    /// Where readiness turns when this route proves to lead nowhere from here (learned once
+    /// per run, see `exec::readiness::Route`). A local engine's instances may live in
+    /// another network namespace — rootless Docker, a daemon in its own netns — where their
+    /// IPs are not routable from here, while their published ports are forwarded to this
+    /// machine's loopback.
+    pub fn fallback(&self) -> Option<PortReach> {
+        match self {
+            PortReach::InstanceIp => Some(PortReach::Published {
+                host: "127.0.0.1".into(),
+            }),
+            PortReach::Published { .. } | PortReach::Tunnel { .. } => None,
+        }
+    }
+
     /// The engine host's name, for URLs.
     pub fn host(&self) -> &str {
         match self {

@@ -29,6 +29,8 @@ pub struct OwnEngine {
     dir: PathBuf,
     socket: PathBuf,
     daemon: Option<Child>,
+    /// More `dockerd` arguments, as `start_with` was given them.
+    extra_args: Vec<String>,
 }
 
 /// How long a fresh daemon may take to answer `/_ping`.
@@ -37,8 +39,13 @@ const STARTUP: Duration = Duration::from_secs(90);
 impl OwnEngine {
     /// Starts an empty engine. `None` (and a note on stderr) where it cannot run here; under
     /// `CI=true` that is a failure instead.
-    #[allow(clippy::print_stderr)] // a skipped test says why
     pub fn start() -> Option<OwnEngine> {
+        OwnEngine::start_with(&[])
+    }
+
+    /// The same, its `dockerd` given `daemon_args` too (e.g. an address pool of its own).
+    #[allow(clippy::print_stderr)] // a skipped test says why
+    pub fn start_with(daemon_args: &[&str]) -> Option<OwnEngine> {
         if let Some(missing) = missing_prerequisite() {
             assert!(
                 std::env::var("CI").as_deref() != Ok("true"),
@@ -62,6 +69,7 @@ impl OwnEngine {
             netns,
             dir,
             daemon: None,
+            extra_args: daemon_args.iter().map(|a| (*a).to_owned()).collect(),
         };
         run(&["ip", "netns", "add", &engine.netns]);
         run(&[
@@ -78,6 +86,11 @@ impl OwnEngine {
         engine.daemon = Some(engine.spawn_daemon());
         engine.wait_for_ping();
         Some(engine)
+    }
+
+    /// The engine's network namespace, as `nsenter --net=` and `setns` take it.
+    pub fn netns_path(&self) -> PathBuf {
+        PathBuf::from(format!("/var/run/netns/{}", self.netns))
     }
 
     /// The engine's socket.
@@ -210,7 +223,8 @@ impl OwnEngine {
             .arg(self.dir.join("dockerd.pid"))
             .arg("--host")
             .arg(self.docker_host())
-            .args(["--bridge=none", "--iptables=false", "--ip6tables=false"]);
+            .args(["--bridge=none", "--iptables=false", "--ip6tables=false"])
+            .args(&self.extra_args);
         // The storage driver that works on this machine's file systems (e.g. fuse-overlayfs
         // inside a container) is the one its own daemon uses.
         if let Some(driver) = machine_storage_driver() {
