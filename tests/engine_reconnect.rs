@@ -1,7 +1,8 @@
 //! `ark logs -f` and `ark metrics` while their engine dies and comes back: a test-owned
 //! dockerd (`common::own_engine`, never the machine's) is killed with SIGKILL or SIGTERM
-//! and started again. ark says once that the engine went away, waits, says it is back, and
-//! goes on: every line the engine has is shown exactly once, in order, across the gap.
+//! and started again, or frozen with SIGSTOP and let go. ark says once that the engine went
+//! away, waits, says it is back, and goes on: every line the engine has is shown exactly
+//! once, in order, across the gap.
 //! `ARK_FAULT_TRIALS=N` repeats each fault N times on one engine (default 1).
 #![allow(clippy::print_stderr)] // a skipped test says why
 
@@ -95,16 +96,30 @@ impl Setup {
         }
     }
 
-    /// Kills the engine with `signal` while `watched` runs, starts it again and brings the
-    /// app back; `watched` says (for the `nth` time) that the engine went away and is back.
-    fn crash_and_restore(&mut self, watched: &Watched, signal: &str, nth: usize) {
-        self.engine.kill(signal);
+    /// Makes `fault` while `watched` runs and ends it (a killed engine is started again and
+    /// the app brought back); `watched` says (for the `nth` time) that the engine went away
+    /// and is back. `tries`: how many failed tries `watched` shows (with `-v`) before the
+    /// engine comes back.
+    fn fault(&mut self, watched: &Watched, fault: Fault, nth: usize, tries: usize) {
+        match fault {
+            Fault::Signal(signal) => self.engine.kill(signal),
+            Fault::Freeze => self.engine.freeze(),
+        }
         watched.until("the notice that the engine went away", |_, err| {
             count(err, WENT_AWAY) > nth
         });
-        self.engine.restart();
-        // The engine's own restart stops what ran on it: `ark start` brings the app back.
-        self.converge();
+        watched.until("tries while the engine is away", |_, err| {
+            count(err, STILL_AWAY) >= tries
+        });
+        match fault {
+            Fault::Signal(_) => {
+                self.engine.restart();
+                // The engine's own restart stops what ran on it: `ark start` brings the
+                // app back.
+                self.converge();
+            }
+            Fault::Freeze => self.engine.thaw(),
+        }
         watched.until("the notice that the engine is back", |_, err| {
             count(err, BACK) > nth
         });
@@ -217,29 +232,41 @@ fn count(lines: &[String], words: &str) -> usize {
 
 const WENT_AWAY: &str = "went away";
 const BACK: &str = "is back after";
+const STILL_AWAY: &str = "engine still away";
 
-/// Kills the engine with `signal`, starts it again, and checks that `logs -f` resumed.
-fn logs_follow_outlives(signals: &[&str]) {
+/// What happens to the engine.
+#[derive(Debug, Clone, Copy)]
+enum Fault {
+    /// `kill -SIG` (`KILL`: a crash, `TERM`: a stop), then started again.
+    Signal(&'static str),
+    /// SIGSTOP (it answers nothing), then SIGCONT.
+    Freeze,
+}
+
+/// Makes each fault in turn while `logs -f` runs, and checks that it resumed each time.
+fn logs_follow_outlives(faults: &[Fault]) {
     let Some(mut setup) = Setup::start() else {
         return;
     };
-    let followed = setup.watch(&["logs", "-f"]);
+    // `-v`: each failed try is said, so a test can wait for some.
+    let followed = setup.watch(&["logs", "-f", "-v"]);
     followed.until("the first lines", |out, _| numbers(out).len() >= 10);
-    for (i, signal) in signals.iter().enumerate() {
+    for (i, fault) in faults.iter().enumerate() {
         let before = numbers(&followed.out()).last().copied().unwrap_or(0);
         let began = Instant::now();
-        setup.crash_and_restore(&followed, signal, i);
-        followed.until("lines written after the restart", |out, _| {
+        setup.fault(&followed, *fault, i, 2);
+        followed.until("lines written after the engine came back", |out, _| {
             numbers(out).last().is_some_and(|n| *n > before + 10)
         });
         eprintln!(
-            "SIG{signal}: lines again {:.1}s after the kill",
+            "{fault:?}: lines again {:.1}s after it began",
             began.elapsed().as_secs_f64()
         );
     }
     let (code, out, err) = followed.interrupt();
     assert_eq!(code, 0, "Ctrl-C ends `ark logs -f` with 0: {err:?}");
-    eprintln!("{} lines; stderr: {err:#?}", out.len());
+    let notices: Vec<&String> = err.iter().filter(|l| !l.contains(STILL_AWAY)).collect();
+    eprintln!("{} lines; notices: {notices:#?}", out.len());
 
     // Exactly what the engine has, in its order: nothing lost, nothing twice.
     let shown: Vec<String> = out
@@ -258,8 +285,8 @@ fn logs_follow_outlives(signals: &[&str]) {
         numbers.windows(2).all(|w| w[0] < w[1]),
         "counting up, each once: {numbers:?}"
     );
-    assert_eq!(count(&err, WENT_AWAY), signals.len(), "{err:?}");
-    assert_eq!(count(&err, BACK), signals.len(), "{err:?}");
+    assert_eq!(count(&err, WENT_AWAY), faults.len(), "{err:?}");
+    assert_eq!(count(&err, BACK), faults.len(), "{err:?}");
     let endpoint = setup.engine.docker_host();
     assert!(
         err.iter()
@@ -271,16 +298,23 @@ fn logs_follow_outlives(signals: &[&str]) {
 
 #[test]
 fn logs_follow_resumes_after_the_engine_is_killed() {
-    logs_follow_outlives(&vec!["KILL"; trials()]);
+    logs_follow_outlives(&vec![Fault::Signal("KILL"); trials()]);
 }
 
 #[test]
 fn logs_follow_resumes_after_the_engine_is_stopped() {
-    logs_follow_outlives(&vec!["TERM"; trials()]);
+    logs_follow_outlives(&vec![Fault::Signal("TERM"); trials()]);
+}
+
+/// The app runs on while its engine is frozen: what it wrote meanwhile is shown once the
+/// engine reads it.
+#[test]
+fn logs_follow_resumes_after_the_engine_was_frozen() {
+    logs_follow_outlives(&vec![Fault::Freeze; trials()]);
 }
 
 #[test]
-fn metrics_resumes_showing_rows_after_the_engine_is_killed_or_stopped() {
+fn metrics_resumes_showing_rows_after_the_engine_is_killed_stopped_or_frozen() {
     let Some(mut setup) = Setup::start() else {
         return;
     };
@@ -291,13 +325,13 @@ fn metrics_resumes_showing_rows_after_the_engine_is_killed_or_stopped() {
             .count()
     };
     watched.until("a first row", |out, _| rows(out) >= 1);
-    let signals: Vec<&str> = ["KILL", "TERM"]
+    let faults: Vec<Fault> = [Fault::Signal("KILL"), Fault::Signal("TERM"), Fault::Freeze]
         .into_iter()
         .cycle()
-        .take(2 * trials())
+        .take(3 * trials())
         .collect();
-    for (i, signal) in signals.iter().enumerate() {
-        setup.crash_and_restore(&watched, signal, i);
+    for (i, fault) in faults.iter().enumerate() {
+        setup.fault(&watched, *fault, i, 0);
         let back = watched.said_at(BACK, i);
         watched.until("a row after the engine is back", |_, _| {
             watched
@@ -310,8 +344,8 @@ fn metrics_resumes_showing_rows_after_the_engine_is_killed_or_stopped() {
     }
     let (code, _, err) = watched.interrupt();
     assert_eq!(code, 130, "Ctrl-C ends a watch with 130: {err:?}");
-    assert_eq!(count(&err, WENT_AWAY), signals.len(), "{err:?}");
-    assert_eq!(count(&err, BACK), signals.len(), "{err:?}");
+    assert_eq!(count(&err, WENT_AWAY), faults.len(), "{err:?}");
+    assert_eq!(count(&err, BACK), faults.len(), "{err:?}");
 }
 
 #[test]

@@ -5,11 +5,11 @@
 //! lost or shown twice across the switch. Apps that join the environment get a follower.
 //!
 //! Where each app was left (`Resume`) outlives the connection: when the engine goes away
-//! (a listing finds nobody), the followers end, `Reconnect` waits for the engine, and a new
+//! (a listing finds nobody, or no answer), the followers end, `Reconnect` waits for the engine, and a new
 //! session resumes every app after its last line, from the engine's own log files.
 
 use super::shared::log_end::End;
-use super::shared::reconnect::Reconnect;
+use super::shared::reconnect::{list_within_patience, Reconnect};
 use crate::logs::filter::LineFilter;
 use crate::logs::timestamp::Timestamp;
 use crate::runtime::api::{EngineError, Handle, Instance, LogLine, LogOptions, Output, Runtime};
@@ -186,7 +186,7 @@ where
             }
             Some(()) = followers.next(), if !followers.is_empty() => {}
             _ = listing.tick() => {
-                match runtime.list(Some(watch.environment)).await {
+                match list_within_patience(runtime, watch.environment).await {
                     Ok(listed) => {
                         let mut snapshot = snapshot.borrow_mut();
                         snapshot.containers =

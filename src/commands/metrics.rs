@@ -5,7 +5,7 @@
 
 use super::shared::engine::{block_on, connect, engine_failure};
 use super::shared::on_engine;
-use super::shared::reconnect::Reconnect;
+use super::shared::reconnect::{list_within_patience, Reconnect};
 use crate::cli::{MetricsArgs, TableFormat};
 use crate::exit_code;
 use crate::failure::Failure;
@@ -182,14 +182,13 @@ impl<'a> Watch<'a> {
 
     /// Starts a stream for each running app not yet watched; stops those that went away.
     async fn relist(&mut self) -> Result<(), EngineError> {
-        let running: BTreeMap<Handle, String> = self
-            .engine
-            .list(Some(self.environment))
-            .await?
-            .into_iter()
-            .filter(|c| c.is_running() && self.apps.as_ref().is_none_or(|a| a.contains(&c.app)))
-            .map(|c| (c.handle, c.app))
-            .collect();
+        let running: BTreeMap<Handle, String> =
+            list_within_patience(&*self.engine, self.environment)
+                .await?
+                .into_iter()
+                .filter(|c| c.is_running() && self.apps.as_ref().is_none_or(|a| a.contains(&c.app)))
+                .map(|c| (c.handle, c.app))
+                .collect();
         let gone: Vec<Handle> = self
             .watched
             .keys()
