@@ -109,7 +109,8 @@ impl Setup {
             count(err, WENT_AWAY) > nth
         });
         watched.until("tries while the engine is away", |_, err| {
-            count(err, STILL_AWAY) >= tries
+            let gone = err.iter().rposition(|l| l.contains(WENT_AWAY)).unwrap_or(0);
+            count(&err[gone..], STILL_AWAY) >= tries
         });
         match fault {
             Fault::Signal(_) => {
