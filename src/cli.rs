@@ -312,6 +312,10 @@ pub struct MetricsArgs {
     #[arg(long)]
     pub no_stream: bool,
 
+    /// When the engine goes away, exit 4 instead of waiting for it to come back
+    #[arg(long)]
+    pub no_reconnect: bool,
+
     /// Output format (`json`: one object per app per sample, and a total)
     #[arg(short, long, value_enum, default_value_t = TableFormat::Table)]
     pub output: TableFormat,
@@ -353,6 +357,10 @@ pub struct LogsArgs {
     /// Only lines matching this regular expression
     #[arg(long, value_name = "REGEX")]
     pub grep: Option<String>,
+
+    /// With -f: when the engine goes away, exit 4 instead of waiting for it to come back
+    #[arg(long)]
+    pub no_reconnect: bool,
 
     /// Output format: text, or one JSON object per line {ts, app, stream, line}
     #[arg(short, long, value_enum, default_value_t = ReportFormat::Text)]

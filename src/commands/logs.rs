@@ -1,11 +1,13 @@
 //! `ark logs`: the selected apps' stdout and stderr, merged. Without `-f`, every line in
 //! time order across apps (`logs_history`); with `-f`, lines as they come, across restarts,
-//! recreations and apps joining (`logs_follow`). A reader that goes away (`| head`) and
-//! Ctrl-C both end it quietly with success: for a log viewer that is the normal way out.
+//! recreations, apps joining and the engine's own restarts (`logs_follow`). A reader that
+//! goes away (`| head`) and Ctrl-C both end it quietly with success: for a log viewer that
+//! is the normal way out.
 
 use super::shared::engine::{block_on, connect};
 use super::shared::log_end::End;
 use super::shared::on_engine;
+use super::shared::reconnect::Reconnect;
 use super::{logs_follow, logs_history};
 use crate::cli::{LogsArgs, ReportFormat};
 use crate::exit_code;
@@ -54,13 +56,13 @@ pub fn run(args: &LogsArgs, settings: &Settings) -> Result<i32, Failure> {
             // Named apps stay the selection; without names, apps that join are shown too.
             let only = (!args.apps.is_empty()).then_some(&selected);
             let watch = logs_follow::Watch {
-                runtime,
                 environment: &name,
                 only,
                 options,
                 filter: &filter,
             };
-            logs_follow::follow(&watch, containers, &mut view, &mut out).await
+            let reconnect = Reconnect::new(settings, !args.no_reconnect, "following logs");
+            logs_follow::follow(&watch, engine, containers, &reconnect, &mut view, &mut out).await
         } else {
             let apps = selected
                 .iter()

@@ -1,9 +1,11 @@
 //! `ark metrics` (alias `top`): live CPU, memory, network and disk use of an environment's
 //! running apps, from one stats stream per container. Containers are looked up again every
-//! 2 s, so apps that start or stop while watching appear or disappear.
+//! 2 s, so apps that start or stop while watching appear or disappear; when the engine
+//! goes away the watch waits for it (`Reconnect`) and goes on with a new connection.
 
 use super::shared::engine::{block_on, connect, engine_failure};
 use super::shared::on_engine;
+use super::shared::reconnect::{list_within_patience, Reconnect};
 use crate::cli::{MetricsArgs, TableFormat};
 use crate::exit_code;
 use crate::failure::Failure;
@@ -56,10 +58,11 @@ pub fn run(args: &MetricsArgs, settings: &Settings) -> Result<i32, Failure> {
         let selected = on_engine::select(&args.apps, &containers, &name)?;
         // Named apps narrow the watch; otherwise apps created after it began count too.
         let apps = (!args.apps.is_empty()).then_some(selected);
-        let mut watch = Watch::new(runtime, &name, apps, output, settings);
+        let reconnect = Reconnect::new(settings, !args.no_reconnect, "watching metrics");
+        let mut watch = Watch::new(engine, &name, apps, output, settings, reconnect);
         let watched = if args.no_stream {
             tokio::select! {
-                done = watch.snapshot() => done,
+                done = watch.snapshot() => done.map_err(engine_failure),
                 _ = tokio::signal::ctrl_c() => return Ok(exit_code::INTERRUPTED),
             }
         } else {
@@ -69,7 +72,7 @@ pub fn run(args: &MetricsArgs, settings: &Settings) -> Result<i32, Failure> {
                 _ = tokio::signal::ctrl_c() => return Ok(exit_code::INTERRUPTED),
             }
         };
-        watched.map_err(engine_failure)?;
+        watched?;
         Ok(exit_code::OK)
     })?
 }
@@ -87,7 +90,7 @@ struct Reading {
 }
 
 struct Watch<'a> {
-    runtime: &'a dyn Runtime,
+    engine: Box<dyn Runtime>,
     environment: &'a str,
     /// The apps to watch; `None`: every app of the environment.
     apps: Option<BTreeSet<String>>,
@@ -98,18 +101,20 @@ struct Watch<'a> {
     streams: SelectAll<LocalBoxStream<'static, Tagged>>,
     readings: BTreeMap<Handle, Reading>,
     redraw: Redraw,
+    reconnect: Reconnect<'a>,
 }
 
 impl<'a> Watch<'a> {
     fn new(
-        runtime: &'a dyn Runtime,
+        engine: Box<dyn Runtime>,
         environment: &'a str,
         apps: Option<BTreeSet<String>>,
         output: Output,
         settings: &'a Settings,
+        reconnect: Reconnect<'a>,
     ) -> Self {
         Watch {
-            runtime,
+            engine,
             environment,
             apps,
             output,
@@ -118,11 +123,12 @@ impl<'a> Watch<'a> {
             streams: SelectAll::new(),
             readings: BTreeMap::new(),
             redraw: Redraw::default(),
+            reconnect,
         }
     }
 
-    /// Watches until interrupted.
-    async fn follow(&mut self) -> Result<(), EngineError> {
+    /// Watches until interrupted, across engine restarts as `reconnect` allows.
+    async fn follow(&mut self) -> Result<(), Failure> {
         let mut refresh = tokio::time::interval(REFRESH);
         let mut relist = tokio::time::interval(RELIST);
         refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -131,12 +137,31 @@ impl<'a> Watch<'a> {
         refresh.tick().await;
         loop {
             tokio::select! {
-                _ = relist.tick() => self.relist().await?,
+                _ = relist.tick() => {
+                    if let Err(error) = self.relist().await {
+                        self.reconnected(error).await?;
+                        relist.reset_immediately();
+                    }
+                }
                 _ = refresh.tick() => self.show(false),
                 // An empty SelectAll is finished at once: only poll it when it holds streams.
                 Some(item) = self.streams.next(), if !self.streams.is_empty() => self.take(item),
             }
         }
+    }
+
+    /// Goes on with a new connection once the engine that failed with `error` answers
+    /// again. The old connection's streams end with it, and their readings are dropped: a
+    /// usage from before the gap says nothing about now.
+    async fn reconnected(&mut self, error: EngineError) -> Result<(), Failure> {
+        let endpoint = self.engine.endpoint().clone();
+        self.engine = self.reconnect.after(&endpoint, error).await?;
+        let watched: Vec<Handle> = self.watched.keys().cloned().collect();
+        for id in &watched {
+            self.forget(id);
+        }
+        self.streams = SelectAll::new();
+        Ok(())
     }
 
     /// One reading with a CPU % of every running app, shown once.
@@ -157,14 +182,13 @@ impl<'a> Watch<'a> {
 
     /// Starts a stream for each running app not yet watched; stops those that went away.
     async fn relist(&mut self) -> Result<(), EngineError> {
-        let running: BTreeMap<Handle, String> = self
-            .runtime
-            .list(Some(self.environment))
-            .await?
-            .into_iter()
-            .filter(|c| c.is_running() && self.apps.as_ref().is_none_or(|a| a.contains(&c.app)))
-            .map(|c| (c.handle, c.app))
-            .collect();
+        let running: BTreeMap<Handle, String> =
+            list_within_patience(&*self.engine, self.environment)
+                .await?
+                .into_iter()
+                .filter(|c| c.is_running() && self.apps.as_ref().is_none_or(|a| a.contains(&c.app)))
+                .map(|c| (c.handle, c.app))
+                .collect();
         let gone: Vec<Handle> = self
             .watched
             .keys()
@@ -178,7 +202,7 @@ impl<'a> Watch<'a> {
             if self.watched.contains_key(&id) {
                 continue;
             }
-            let (samples, abort) = stream::abortable(self.runtime.usage(&id));
+            let (samples, abort) = stream::abortable(self.engine.usage(&id));
             self.watched.insert(id.clone(), (app, abort));
             let tag = id.clone();
             let tagged = samples

@@ -28,6 +28,36 @@ pub enum EngineError {
     Failed(String),
 }
 
+/// How an HTTP stack words a connection that failed or broke, as it reaches `Failed` today.
+const CONNECTION_LOST_WORDS: [&str; 7] = [
+    "(connect)",
+    "(sendrequest)",
+    "connection refused",
+    "connection reset",
+    "broken pipe",
+    "error reading a body from connection",
+    "connection closed before message completed",
+];
+
+impl EngineError {
+    /// Whether the connection to the engine failed or broke (the engine went away), as
+    /// opposed to the engine answering with an error. The one place that tells them apart:
+    /// `Unreachable`, and, until every backend says so with a variant of its own, a
+    /// `Failed` whose text is the HTTP stack's word for a dead connection.
+    pub fn is_connection_lost(&self) -> bool {
+        match self {
+            EngineError::Unreachable { .. } => true,
+            EngineError::Failed(text) => {
+                let text = text.to_lowercase();
+                CONNECTION_LOST_WORDS
+                    .iter()
+                    .any(|words| text.contains(words))
+            }
+            EngineError::Conflict(_) | EngineError::NotFound(_) => false,
+        }
+    }
+}
+
 /// An image made from a local binary (`Runtime::seed_busybox`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Seeded {
@@ -298,4 +328,37 @@ pub trait Runtime {
 
     /// Removes the named volumes labelled with the environment; how many.
     async fn remove_volumes(&self, environment: &str) -> Result<usize, EngineError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dead_connection_is_told_apart_from_an_engine_that_answered() {
+        let lost = [
+            EngineError::Unreachable {
+                endpoint: Endpoint::plain("unix:///run/x.sock", "a test"),
+                detail: "no answer within 3s".into(),
+            },
+            EngineError::Failed(
+                "list containers: Error in the hyper legacy client: client error (Connect)".into(),
+            ),
+            EngineError::Failed(
+                "read logs: Error in the hyper legacy client: client error (SendRequest)".into(),
+            ),
+            EngineError::Failed("stats: Connection refused (os error 111)".into()),
+        ];
+        for error in &lost {
+            assert!(error.is_connection_lost(), "{error}");
+        }
+        let answered = [
+            EngineError::Failed("start container: task abc: already exists".into()),
+            EngineError::NotFound("no such container: abc".into()),
+            EngineError::Conflict("the name is already in use".into()),
+        ];
+        for error in &answered {
+            assert!(!error.is_connection_lost(), "{error}");
+        }
+    }
 }

@@ -1,17 +1,19 @@
 //! A recording fake engine for unit tests of what drives the seam (the executor, stop and
 //! down orders): every call is kept as data, answers are scripted per app (slow to get
 //! ready, exiting, failing to create or start, a name already held). Time is tokio's, so a
-//! test with a paused clock runs a minute-long start in microseconds. The real engines stay
-//! the tests of engine behaviour; this only answers as an engine would.
+//! test with a paused clock runs a minute-long start in microseconds. An engine that dies is
+//! scripted too: a log read that breaks off, listings that stop answering. The real engines
+//! stay the tests of engine behaviour; this only answers as an engine would.
 
 use super::api::{
     Capabilities, Created, Endpoint, EngineError, EnvironmentInfo, Handle, ImageDelivery,
-    ImageProgress, Instance, LogLines, LogOptions, Placement, PortReach, PortStream, Runtime,
-    SeedError, Seeded, State, UsageStream,
+    ImageProgress, Instance, LogLine, LogLines, LogOptions, Placement, PortReach, PortStream,
+    Runtime, SeedError, Seeded, State, UsageStream,
 };
 use crate::core::fingerprint_key::FingerprintKey;
 use crate::core::spec::AppSpec;
-use std::cell::RefCell;
+use futures_util::StreamExt;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
@@ -45,6 +47,11 @@ pub(crate) struct Script {
     pub start_fails: Option<String>,
     /// The name is already held by this (environment, app, fingerprint): another ark's.
     pub taken_by: Option<(String, String, BTreeMap<String, String>)>,
+    /// Everything the instance wrote, in order (its log file). A read returns the lines
+    /// from `since`'s second on, as Docker does, then follows a running instance.
+    pub log: Vec<LogLine>,
+    /// A read of the log breaks off after its lines, as when the engine dies mid-read.
+    pub log_breaks: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -79,6 +86,9 @@ pub(crate) struct FakeEngine {
     scripts: BTreeMap<String, Script>,
     calls: RefCell<Vec<Call>>,
     instances: RefCell<BTreeMap<Handle, FakeInstance>>,
+    /// Listings answered so far, and after how many the engine is gone (`gone_after`).
+    lists: Cell<usize>,
+    gone_after_lists: Option<usize>,
 }
 
 impl FakeEngine {
@@ -88,6 +98,22 @@ impl FakeEngine {
             scripts: BTreeMap::new(),
             calls: RefCell::default(),
             instances: RefCell::default(),
+            lists: Cell::new(0),
+            gone_after_lists: None,
+        }
+    }
+
+    /// The engine dies after answering `lists` listings: every later one finds nobody.
+    pub(crate) fn gone_after(mut self, lists: usize) -> FakeEngine {
+        self.gone_after_lists = Some(lists);
+        self
+    }
+
+    /// What a connection to a dead engine answers.
+    pub(crate) fn gone(&self) -> EngineError {
+        EngineError::Unreachable {
+            endpoint: self.endpoint.clone(),
+            detail: "Connection refused (os error 111)".into(),
         }
     }
 
@@ -210,6 +236,10 @@ impl Runtime for FakeEngine {
     }
 
     async fn list(&self, environment: Option<&str>) -> Result<Vec<Instance>, EngineError> {
+        self.lists.set(self.lists.get() + 1);
+        if self.gone_after_lists.is_some_and(|n| self.lists.get() > n) {
+            return Err(self.gone());
+        }
         let handles: Vec<Handle> = self
             .instances
             .borrow()
@@ -360,8 +390,35 @@ impl Runtime for FakeEngine {
         Box::pin(futures_util::stream::empty())
     }
 
-    fn logs(&self, _handle: &Handle, _options: LogOptions) -> LogLines<'_> {
-        Box::pin(futures_util::stream::empty())
+    fn logs(&self, handle: &Handle, options: LogOptions) -> LogLines<'_> {
+        use futures_util::stream;
+        let running = self.instance_of(handle).map(|i| i.is_running());
+        let (app, running) = match (self.app_of(handle), running) {
+            (Ok(app), Ok(running)) => (app, running),
+            (Err(error), _) | (_, Err(error)) => return stream::iter([Err(error)]).boxed_local(),
+        };
+        let script = self.script_of(&app);
+        // Docker resumes to the second.
+        let from = options.since.map_or(i64::MIN, |t| t.secs);
+        let mut lines: Vec<LogLine> = script
+            .log
+            .into_iter()
+            .filter(|l| l.ts.secs >= from)
+            .collect();
+        if let Some(tail) = options.tail {
+            lines.drain(..lines.len().saturating_sub(tail));
+        }
+        let read = stream::iter(lines.into_iter().map(Ok));
+        if script.log_breaks {
+            let broken = EngineError::Failed(
+                "read logs: Error in the hyper legacy client: client error (SendRequest)".into(),
+            );
+            read.chain(stream::iter([Err(broken)])).boxed_local()
+        } else if options.follow && running {
+            read.chain(stream::pending()).boxed_local()
+        } else {
+            read.boxed_local()
+        }
     }
 
     async fn remove_volumes(&self, _environment: &str) -> Result<usize, EngineError> {

@@ -9,6 +9,7 @@ pub mod plan_view;
 pub mod printer;
 pub mod progress;
 pub mod prompt;
+pub mod reconnect_view;
 pub mod style;
 pub mod table;
 pub mod terminal;

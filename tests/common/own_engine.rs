@@ -184,6 +184,7 @@ impl OwnEngine {
             return;
         }
         let _ = std::fs::remove_file(self.dir.join("dockerd.pid"));
+        remove_if_stale(&self.dir.join("exec/containerd/containerd.pid"));
         self.daemon = Some(self.spawn_daemon());
         self.wait_for_ping();
     }
@@ -291,6 +292,10 @@ impl Drop for OwnEngine {
         let _ = Process::new("ip")
             .args(["netns", "delete", &self.netns])
             .status();
+        // A daemon that was killed leaves its data root mounted (it mounts it on itself).
+        for mount in mounts_under(&self.dir) {
+            let _ = Process::new("umount").arg("-l").arg(mount).status();
+        }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
@@ -336,6 +341,34 @@ fn ping(socket: &Path) -> bool {
     let mut answer = String::new();
     let _ = stream.read_to_string(&mut answer);
     answer.starts_with("HTTP/1.0 200") || answer.starts_with("HTTP/1.1 200")
+}
+
+/// The mount points inside `dir`, deepest first.
+fn mounts_under(dir: &Path) -> Vec<String> {
+    let prefix = format!("{}/", dir.display());
+    let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
+    let mut found: Vec<String> = mounts
+        .lines()
+        .filter_map(|l| l.split(' ').nth(1))
+        .filter(|point| point.starts_with(&prefix))
+        .map(str::to_owned)
+        .collect();
+    found.sort_by_key(|point| std::cmp::Reverse(point.len()));
+    found
+}
+
+/// Removes a pid file whose process is gone or a zombie: a killed daemon's containerd dies
+/// with it, and until it is reaped the new daemon takes it for running and waits for it.
+fn remove_if_stale(pid_file: &Path) {
+    let Ok(pid) = std::fs::read_to_string(pid_file) else {
+        return;
+    };
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())).unwrap_or_default();
+    // `pid (comm) S …`: the state follows the command's closing parenthesis.
+    let state = stat.rsplit(')').next().unwrap_or("").trim_start();
+    if state.is_empty() || state.starts_with('Z') {
+        let _ = std::fs::remove_file(pid_file);
+    }
 }
 
 fn send(signal: &str, pid: u32) {

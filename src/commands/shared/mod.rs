@@ -1,7 +1,8 @@
 //! The sequences several commands share: loading definitions and environments, connecting
-//! to the engine, deciding and checking images, finding an environment's instances, picking
-//! what the user did not name.
+//! to the engine (and again when it went away), deciding and checking images, finding an
+//! environment's instances, picking what the user did not name.
 
+pub mod backoff;
 pub mod engine;
 pub mod engines;
 pub mod images;
@@ -10,3 +11,4 @@ pub mod log_end;
 pub mod needed_images;
 pub mod on_engine;
 pub mod pick;
+pub mod reconnect;
