@@ -10,18 +10,20 @@ use crate::core::diagnostic::Diagnostics;
 use crate::core::fingerprint_key::FingerprintKey;
 use crate::core::plan::{Action, Observed, ObservedApp, Plan};
 use crate::core::start_set;
+use crate::exec::event::Phase;
 use crate::exec::start::{self as executor, Outcome, StartRequest};
 use crate::exit_code;
 use crate::failure::Failure;
-use crate::runtime::api::{Instance, Placement, Runtime};
+use crate::runtime::api::{Instance, Placement, Runtime, State};
 use crate::settings::Settings;
 use crate::ui::missing_images;
 use crate::ui::picker;
 use crate::ui::plan_view;
 use crate::ui::progress::Progress;
 use crate::ui::table::Table;
-use std::collections::BTreeMap;
-use std::time::Instant;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
 
 pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
     let printer = &settings.printer;
@@ -68,6 +70,8 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
         check_pinned_ports(&plan, &observed_by_app)?;
         let apps: Vec<String> = plan.steps.iter().map(|s| s.spec.name.clone()).collect();
         let progress = Progress::for_apps(args.progress, printer, &apps);
+        // Apps seen ready, for what an interrupted start says it left.
+        let ready: RefCell<BTreeSet<String>> = RefCell::default();
         // Before anything is created: an image that cannot be had fails the start once, not
         // once per app that needs it.
         let checked = until_interrupted(needed_images::ensure(
@@ -83,7 +87,7 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
             Ok(Ok(checked)) => checked,
             Ok(Err(failure)) | Err(failure) => {
                 progress.finish();
-                return Err(failure);
+                return Err(with_what_was_left(failure, runtime, &plan, &ready.borrow()).await);
             }
         };
         for notice in &checked.notices {
@@ -106,14 +110,21 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
             .first()
             .map(|s| s.spec.fingerprint_key.clone())
             .unwrap_or_default();
-        let key = match runtime
-            .prepare_environment(&name, &placement, &planned_key)
-            .await
+        let key = match until_interrupted(runtime.prepare_environment(
+            &name,
+            &placement,
+            &planned_key,
+        ))
+        .await
         {
-            Ok(key) => key,
-            Err(error) => {
+            Ok(Ok(key)) => key,
+            Ok(Err(error)) => {
                 progress.finish();
                 return Err(engine::engine_failure(error));
+            }
+            Err(failure) => {
+                progress.finish();
+                return Err(with_what_was_left(failure, runtime, &plan, &ready.borrow()).await);
             }
         };
         if key != planned_key {
@@ -132,11 +143,28 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
             timeout: args.timeout,
         };
         let outcomes = until_interrupted(executor::run(runtime, &request, &|event| {
+            if matches!(event.phase, Phase::Ready | Phase::Unchanged) {
+                ready.borrow_mut().insert(event.app.clone());
+            }
             progress.event(&event)
         }))
         .await;
         progress.finish();
-        let outcomes = outcomes?;
+        let outcomes = match outcomes {
+            Ok(outcomes) => outcomes,
+            Err(failure) => {
+                return Err(with_what_was_left(failure, runtime, &plan, &ready.borrow()).await)
+            }
+        };
+        if outcomes
+            .iter()
+            .any(|(_, o)| !matches!(o, Outcome::Ready { .. }))
+        {
+            let doing = format!("starting environment `{name}`");
+            if let Some(lost) = engine::lost_while(runtime, &name, &doing).await {
+                return Err(lost);
+            }
+        }
         Ok(report(settings, &name, &outcomes, began))
     })?
 }
@@ -183,6 +211,88 @@ pub async fn plan_on_engine(
         decided,
         observed_by_app,
     })
+}
+
+/// How long an interrupted start waits for the listing that says what it left.
+const LISTING: Duration = Duration::from_secs(5);
+
+/// An interrupted start's failure, saying where it left each app of the plan (`ready`: the
+/// apps seen ready), as the engine lists them now. Any other failure as it is.
+async fn with_what_was_left(
+    failure: Failure,
+    runtime: &dyn Runtime,
+    plan: &Plan,
+    ready: &BTreeSet<String>,
+) -> Failure {
+    let Failure::Interrupted { by, left: None } = failure else {
+        return failure;
+    };
+    let listed = match tokio::time::timeout(LISTING, runtime.list(Some(&plan.environment))).await
+    {
+        Ok(Ok(listed)) => listed,
+        // No listing, no count: the report says what is always true.
+        _ => return Failure::Interrupted { by, left: None },
+    };
+    let by_app: BTreeMap<&str, &Instance> = listed.iter().map(|c| (c.app.as_str(), c)).collect();
+    let left: Vec<Left> = plan
+        .steps
+        .iter()
+        .map(|step| {
+            let app = step.spec.name.as_str();
+            match by_app.get(app) {
+                None => Left::NotCreated,
+                Some(_) if ready.contains(app) => Left::Ready,
+                Some(c) if c.is_running() => Left::Starting,
+                Some(c) if c.state == State::Created => Left::Created,
+                Some(_) => Left::NotRunning,
+            }
+        })
+        .collect();
+    Failure::Interrupted {
+        by,
+        left: Some(left_summary(&left)),
+    }
+}
+
+/// Where an interrupted start left one app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Left {
+    Ready,
+    /// Started; not seen ready yet.
+    Starting,
+    Created,
+    /// There, but neither running nor new (stopped, exited).
+    NotRunning,
+    NotCreated,
+}
+
+/// "3 apps ready, 2 created but not started, 15 not created".
+fn left_summary(left: &[Left]) -> String {
+    let words = |kind: Left| match kind {
+        Left::Ready => "ready",
+        Left::Starting => "started but not ready yet",
+        Left::Created => "created but not started",
+        Left::NotRunning => "not running",
+        Left::NotCreated => "not created",
+    };
+    let mut counts: BTreeMap<Left, usize> = BTreeMap::new();
+    for kind in left {
+        *counts.entry(*kind).or_default() += 1;
+    }
+    let parts: Vec<String> = counts
+        .iter()
+        .enumerate()
+        .map(|(i, (kind, n))| match (i, n) {
+            (0, 1) => format!("1 app {}", words(*kind)),
+            (0, n) => format!("{n} apps {}", words(*kind)),
+            (_, n) => format!("{n} {}", words(*kind)),
+        })
+        .collect();
+    if parts.is_empty() {
+        "nothing was made".to_owned()
+    } else {
+        parts.join(", ")
+    }
 }
 
 /// A new environment's fingerprint key: 32 bytes from the operating system's randomness.
@@ -374,6 +484,22 @@ mod tests {
             last_probe: None,
             logs: Vec::new(),
         })
+    }
+
+    #[test]
+    fn an_interrupted_start_counts_where_it_left_each_app() {
+        use Left::*;
+        let left = [NotCreated, Ready, Created, Ready, NotCreated, Ready, Created, NotCreated];
+        assert_eq!(
+            left_summary(&left),
+            "3 apps ready, 2 created but not started, 3 not created"
+        );
+        assert_eq!(
+            left_summary(&[Starting, NotRunning, NotRunning]),
+            "1 app started but not ready yet, 2 not running"
+        );
+        assert_eq!(left_summary(&[NotCreated]), "1 app not created");
+        assert_eq!(left_summary(&[]), "nothing was made");
     }
 
     #[test]

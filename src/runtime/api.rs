@@ -17,8 +17,14 @@ use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
+    /// The first request found no engine (exit 4).
     #[error("cannot reach the container engine at {endpoint}: {detail}")]
     Unreachable { endpoint: Endpoint, detail: String },
+    /// The engine answered once, then the connection to it failed mid-command (refused,
+    /// reset, closed, timed out, the ssh login gone): exit 4, whatever the command.
+    /// `doing` is what ark was asking for, in a user's words ("starting a container").
+    #[error("lost the container engine at {endpoint} while {doing}")]
+    Lost { endpoint: Endpoint, doing: String },
     /// A name is taken (another ark made it first, or something else owns it).
     #[error("{0}")]
     Conflict(String),
@@ -26,6 +32,17 @@ pub enum EngineError {
     NotFound(String),
     #[error("{0}")]
     Failed(String),
+}
+
+impl EngineError {
+    /// Whether no engine answered (at first, or any more): the command cannot go on, and
+    /// running it again once the engine is back is what helps. Not the engine's own refusals.
+    pub fn is_connection_lost(&self) -> bool {
+        matches!(
+            self,
+            EngineError::Lost { .. } | EngineError::Unreachable { .. }
+        )
+    }
 }
 
 /// An image made from a local binary (`Runtime::seed_busybox`).

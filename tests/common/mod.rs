@@ -4,6 +4,7 @@
 pub mod corpus_location;
 pub mod engine;
 pub mod own_engine;
+pub mod relay;
 pub mod ssh;
 pub mod tls;
 pub mod transcript;

@@ -5,6 +5,7 @@
 pub mod engine;
 pub mod engines;
 pub mod images;
+pub mod interrupts;
 pub mod load;
 pub mod log_end;
 pub mod needed_images;
