@@ -15,6 +15,11 @@ use std::sync::Mutex;
 /// One test engine at a time: each is a whole dockerd, and the machine's cores are shared.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
+/// How the engine dies. SIGTERM: dockerd closes every connection at once and stops
+/// cleanly, so the test's engine can be cleaned up after. (A SIGKILL gives ark the same
+/// closed connections; cleaning up after one needs `OwnEngine::restart` after a crash.)
+const CRASH: &str = "TERM";
+
 /// The environment every test starts (on its own engine, so one name is enough).
 const ENV: &str = "lost";
 
@@ -36,9 +41,10 @@ fn catalog() -> tempfile::TempDir {
 
 /// An engine of the test's own and `ark` in `catalog`, talking to it (or to `host`).
 struct Setup {
-    _turn: std::sync::MutexGuard<'static, ()>,
     engine: OwnEngine,
     catalog: tempfile::TempDir,
+    /// Last: dropped once the engine is gone.
+    _turn: std::sync::MutexGuard<'static, ()>,
 }
 
 impl Setup {
@@ -46,9 +52,9 @@ impl Setup {
         let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
         let engine = OwnEngine::start()?;
         Some(Setup {
-            _turn: turn,
             engine,
             catalog: catalog(),
+            _turn: turn,
         })
     }
 
@@ -86,25 +92,36 @@ fn assert_lost(code: i32, stderr: &str, endpoint: &str, doing: &str) {
     }
 }
 
+impl Setup {
+    /// Runs `ark -H <relay> ARGS…`, killing the engine once ark sent a request whose line
+    /// contains `pattern` (held: the engine never answers it). What ark then said, and
+    /// the endpoint it was told.
+    fn killed_at(&mut self, pattern: &str, args: &[&str]) -> (i32, String, String, String) {
+        let relay = Relay::to(self.engine.socket());
+        relay.hold(pattern);
+        let ark = Running::spawn(&self.ark(Some(&relay.url()), args));
+        relay.held();
+        self.engine.kill(CRASH);
+        relay.cut();
+        let (code, stdout, stderr) = ark.finish();
+        (
+            code,
+            stdout,
+            stderr,
+            format!("{} (from --host)", relay.url()),
+        )
+    }
+}
+
 #[test]
 fn status_says_it_lost_the_engine_that_died_while_it_listed() {
     let Some(mut setup) = Setup::new() else {
         return;
     };
     setup.started();
-    let relay = Relay::to(setup.engine.socket());
-    relay.hold("/containers/json");
-    let status = Running::spawn(&setup.ark(Some(&relay.url()), &["status", "-e", ENV]));
-    relay.held();
-    setup.engine.kill("KILL");
-    relay.cut();
-    let (code, stdout, stderr) = status.finish();
-    assert_lost(
-        code,
-        &stderr,
-        &format!("{} (from --host)", relay.url()),
-        "listing containers",
-    );
+    let (code, stdout, stderr, endpoint) =
+        setup.killed_at("/containers/json", &["status", "-e", ENV]);
+    assert_lost(code, &stderr, &endpoint, "listing containers");
     assert!(stdout.is_empty(), "{stdout}");
 }
 
@@ -113,22 +130,16 @@ fn start_says_it_lost_the_engine_that_died_while_it_started_a_container() {
     let Some(mut setup) = Setup::new() else {
         return;
     };
-    let relay = Relay::to(setup.engine.socket());
     // Held once the image is made and the container created: the start is the request
     // the engine never answers.
-    relay.hold("/start");
-    let start = Running::spawn(&setup.ark(
-        Some(&relay.url()),
+    let (code, _, stderr, endpoint) = setup.killed_at(
+        "/start",
         &["start", "-e", ENV, "steady", "--progress", "plain"],
-    ));
-    relay.held();
-    setup.engine.kill("KILL");
-    relay.cut();
-    let (code, _, stderr) = start.finish();
+    );
     assert_lost(
         code,
         &stderr,
-        &format!("{} (from --host)", relay.url()),
+        &endpoint,
         &format!("starting environment `{ENV}`"),
     );
 }
@@ -140,14 +151,12 @@ fn down_says_it_lost_the_engine_that_died_while_it_stopped_an_app() {
     };
     setup.started();
     // No relay: the engine dies while ark waits for `steady` to stop (it takes its grace).
-    let down = Running::spawn(&setup.ark(
-        None,
-        &["down", "-e", ENV, "--yes", "--progress", "plain"],
-    ));
+    let down =
+        Running::spawn(&setup.ark(None, &["down", "-e", ENV, "--yes", "--progress", "plain"]));
     down.until("that it is stopping `steady`", |line| {
         line.starts_with("steady") && line.contains("stopping")
     });
-    setup.engine.kill("KILL");
+    setup.engine.kill(CRASH);
     let (code, _, stderr) = down.finish();
     assert_lost(
         code,

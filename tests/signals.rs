@@ -24,7 +24,10 @@ fn ctrl_c_before_the_engine_first_answers_is_exit_130_and_leaves_nothing() {
     relay.held();
     start.signal("INT");
     let (code, _, stderr) = start.finish();
-    assert_eq!(code, 130, "exit 130, not ended by the signal itself: {stderr}");
+    assert_eq!(
+        code, 130,
+        "exit 130, not ended by the signal itself: {stderr}"
+    );
     assert_eq!(
         stderr,
         "interrupted: what was created is left as it is; run the command again to converge\n"
@@ -79,12 +82,19 @@ fn sigterm_mid_start_is_exit_143_and_says_where_each_app_was_left() {
     }
     start.signal("TERM");
     let (code, _, stderr) = start.finish();
-    assert_eq!(code, 143, "exit 143, not ended by the signal itself: {stderr}");
+    assert_eq!(
+        code, 143,
+        "exit 143, not ended by the signal itself: {stderr}"
+    );
     assert!(
         stderr.ends_with("terminated: 1 app ready, 1 started but not ready yet, 1 created but not started; run the command again to converge\n"),
         "{stderr}"
     );
-    let made: Vec<String> = env.container_ids().into_iter().map(|(app, _)| app).collect();
+    let made: Vec<String> = env
+        .container_ids()
+        .into_iter()
+        .map(|(app, _)| app)
+        .collect();
     assert_eq!(made, ["after", "front", "late"], "what was made stays");
 
     let (code, _, stderr) = env.run(&["start", "front", "after"]);

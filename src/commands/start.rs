@@ -87,7 +87,7 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
             Ok(Ok(checked)) => checked,
             Ok(Err(failure)) | Err(failure) => {
                 progress.finish();
-                return Err(with_what_was_left(failure, runtime, &plan, &ready.borrow()).await);
+                return Err(with_what_was_left(failure, runtime, &plan, &ready.take()).await);
             }
         };
         for notice in &checked.notices {
@@ -110,23 +110,20 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
             .first()
             .map(|s| s.spec.fingerprint_key.clone())
             .unwrap_or_default();
-        let key = match until_interrupted(runtime.prepare_environment(
-            &name,
-            &placement,
-            &planned_key,
-        ))
-        .await
-        {
-            Ok(Ok(key)) => key,
-            Ok(Err(error)) => {
-                progress.finish();
-                return Err(engine::engine_failure(error));
-            }
-            Err(failure) => {
-                progress.finish();
-                return Err(with_what_was_left(failure, runtime, &plan, &ready.borrow()).await);
-            }
-        };
+        let key =
+            match until_interrupted(runtime.prepare_environment(&name, &placement, &planned_key))
+                .await
+            {
+                Ok(Ok(key)) => key,
+                Ok(Err(error)) => {
+                    progress.finish();
+                    return Err(engine::engine_failure(error));
+                }
+                Err(failure) => {
+                    progress.finish();
+                    return Err(with_what_was_left(failure, runtime, &plan, &ready.take()).await);
+                }
+            };
         if key != planned_key {
             // A concurrent ark made the network first (with its own key): planned against
             // no network, every step creates, so only the labels' key changes.
@@ -153,7 +150,7 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
         let outcomes = match outcomes {
             Ok(outcomes) => outcomes,
             Err(failure) => {
-                return Err(with_what_was_left(failure, runtime, &plan, &ready.borrow()).await)
+                return Err(with_what_was_left(failure, runtime, &plan, &ready.take()).await)
             }
         };
         if outcomes
@@ -227,8 +224,7 @@ async fn with_what_was_left(
     let Failure::Interrupted { by, left: None } = failure else {
         return failure;
     };
-    let listed = match tokio::time::timeout(LISTING, runtime.list(Some(&plan.environment))).await
-    {
+    let listed = match tokio::time::timeout(LISTING, runtime.list(Some(&plan.environment))).await {
         Ok(Ok(listed)) => listed,
         // No listing, no count: the report says what is always true.
         _ => return Failure::Interrupted { by, left: None },
@@ -489,7 +485,9 @@ mod tests {
     #[test]
     fn an_interrupted_start_counts_where_it_left_each_app() {
         use Left::*;
-        let left = [NotCreated, Ready, Created, Ready, NotCreated, Ready, Created, NotCreated];
+        let left = [
+            NotCreated, Ready, Created, Ready, NotCreated, Ready, Created, NotCreated,
+        ];
         assert_eq!(
             left_summary(&left),
             "3 apps ready, 2 created but not started, 3 not created"

@@ -68,7 +68,9 @@ impl Relay {
             while !accepting.cut.load(Ordering::SeqCst) {
                 match listener.accept() {
                     Ok((client, _)) => {
-                        client.set_nonblocking(false).expect("a blocking connection");
+                        client
+                            .set_nonblocking(false)
+                            .expect("a blocking connection");
                         relay_one(client, &upstream, &accepting);
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(5)),
@@ -143,8 +145,12 @@ fn relay_one(client: UnixStream, upstream: &Path, shared: &Arc<Shared>) {
     };
     {
         let mut state = shared.state.lock().unwrap();
-        state.open.push(client.try_clone().expect("a second handle"));
-        state.open.push(engine.try_clone().expect("a second handle"));
+        state
+            .open
+            .push(client.try_clone().expect("a second handle"));
+        state
+            .open
+            .push(engine.try_clone().expect("a second handle"));
     }
     let (mut from_engine, mut to_client) = (
         engine.try_clone().expect("a second handle"),

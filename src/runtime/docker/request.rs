@@ -214,7 +214,10 @@ mod tests {
 
     fn lost_while(error: &EngineError) -> Option<&str> {
         match error {
-            EngineError::Lost { endpoint: at, doing } if *at == endpoint() => Some(doing),
+            EngineError::Lost {
+                endpoint: at,
+                doing,
+            } if *at == endpoint() => Some(doing),
             _ => None,
         }
     }
@@ -233,7 +236,10 @@ mod tests {
         // Refused: the socket is there, the engine is not.
         let (_dir, docker) = engine_gone();
         let error = docker.start_container("web", None).await.unwrap_err();
-        assert!(matches!(error, BollardError::HyperLegacyError { .. }), "{error:?}");
+        assert!(
+            matches!(error, BollardError::HyperLegacyError { .. }),
+            "{error:?}"
+        );
         assert_lost(
             failed(&endpoint(), Request::StartContainer, error),
             "starting a container",
@@ -300,7 +306,10 @@ mod tests {
         ));
         let error = docker.start_container("web", None).await.unwrap_err();
         let refused = failed(&endpoint(), Request::StartContainer, error);
-        assert_eq!(refused.to_string(), "start container: task abc: already exists");
+        assert_eq!(
+            refused.to_string(),
+            "start container: task abc: already exists"
+        );
         assert!(!refused.is_connection_lost());
 
         let answer = |status_code: u16, message: &str| BollardError::DockerResponseServerError {

@@ -2,8 +2,8 @@
 //! once a second (one request each, not one per reading).
 
 use super::engine::DockerRuntime;
-use super::request::{failed, Request};
 use super::log_lines::LineAssembler;
+use super::request::{failed, Request};
 use super::stats;
 use crate::runtime::api::{LogLine, LogLines, LogOptions, Output, UsageStream};
 use bollard::container::LogOutput;
@@ -27,13 +27,13 @@ impl DockerRuntime {
             .filter_map(move |item| {
                 let endpoint = endpoint.clone();
                 async move {
-                match item {
-                    Ok(stats) => {
-                        let sample = stats::sample_from(&stats);
-                        stats::has_cpu_baseline(&sample).then(|| Ok(stats::usage_of(&sample)))
+                    match item {
+                        Ok(stats) => {
+                            let sample = stats::sample_from(&stats);
+                            stats::has_cpu_baseline(&sample).then(|| Ok(stats::usage_of(&sample)))
+                        }
+                        Err(e) => Some(Err(failed(&endpoint, Request::Stats, e))),
                     }
-                    Err(e) => Some(Err(failed(&endpoint, Request::Stats, e))),
-                }
                 }
             })
             .boxed_local()
