@@ -22,7 +22,7 @@ use crate::ui::plan_view;
 use crate::ui::progress::Progress;
 use crate::ui::table::Table;
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
@@ -70,8 +70,8 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
         check_pinned_ports(&plan, &observed_by_app)?;
         let apps: Vec<String> = plan.steps.iter().map(|s| s.spec.name.clone()).collect();
         let progress = Progress::for_apps(args.progress, printer, &apps);
-        // Apps seen ready, for what an interrupted start says it left.
-        let ready: RefCell<BTreeSet<String>> = RefCell::default();
+        // Each app's last phase, for what an interrupted start says it left.
+        let last: RefCell<BTreeMap<String, Phase>> = RefCell::default();
         // Before anything is created: an image that cannot be had fails the start once, not
         // once per app that needs it.
         let checked = until_interrupted(needed_images::ensure(
@@ -87,7 +87,7 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
             Ok(Ok(checked)) => checked,
             Ok(Err(failure)) | Err(failure) => {
                 progress.finish();
-                return Err(with_what_was_left(failure, runtime, &plan, &ready.take()).await);
+                return Err(with_what_was_left(failure, runtime, &plan, &last.take()).await);
             }
         };
         for notice in &checked.notices {
@@ -121,7 +121,7 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
                 }
                 Err(failure) => {
                     progress.finish();
-                    return Err(with_what_was_left(failure, runtime, &plan, &ready.take()).await);
+                    return Err(with_what_was_left(failure, runtime, &plan, &last.take()).await);
                 }
             };
         if key != planned_key {
@@ -140,9 +140,8 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
             timeout: args.timeout,
         };
         let outcomes = until_interrupted(executor::run(runtime, &request, &|event| {
-            if matches!(event.phase, Phase::Ready | Phase::Unchanged) {
-                ready.borrow_mut().insert(event.app.clone());
-            }
+            last.borrow_mut()
+                .insert(event.app.clone(), event.phase.clone());
             progress.event(&event)
         }))
         .await;
@@ -150,7 +149,7 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
         let outcomes = match outcomes {
             Ok(outcomes) => outcomes,
             Err(failure) => {
-                return Err(with_what_was_left(failure, runtime, &plan, &ready.take()).await)
+                return Err(with_what_was_left(failure, runtime, &plan, &last.take()).await)
             }
         };
         if outcomes
@@ -213,13 +212,14 @@ pub async fn plan_on_engine(
 /// How long an interrupted start waits for the listing that says what it left.
 const LISTING: Duration = Duration::from_secs(5);
 
-/// An interrupted start's failure, saying where it left each app of the plan (`ready`: the
-/// apps seen ready), as the engine lists them now. Any other failure as it is.
+/// An interrupted start's failure, saying where it left each app of the plan, as the engine
+/// lists them now and as each app's `last` phase says (a request the engine had when ark
+/// stopped waiting may still complete). Any other failure as it is.
 async fn with_what_was_left(
     failure: Failure,
     runtime: &dyn Runtime,
     plan: &Plan,
-    ready: &BTreeSet<String>,
+    last: &BTreeMap<String, Phase>,
 ) -> Failure {
     let Failure::Interrupted { by, left: None } = failure else {
         return failure;
@@ -235,12 +235,14 @@ async fn with_what_was_left(
         .iter()
         .map(|step| {
             let app = step.spec.name.as_str();
-            match by_app.get(app) {
-                None => Left::NotCreated,
-                Some(_) if ready.contains(app) => Left::Ready,
-                Some(c) if c.is_running() => Left::Starting,
-                Some(c) if c.state == State::Created => Left::Created,
-                Some(_) => Left::NotRunning,
+            match (by_app.get(app), last.get(app)) {
+                (Some(_), Some(Phase::Ready | Phase::Unchanged)) => Left::Ready,
+                (Some(c), _) if c.is_running() => Left::Starting,
+                (Some(_), Some(Phase::Starting)) => Left::BeingStarted,
+                (Some(c), _) if c.state == State::Created => Left::Created,
+                (Some(_), _) => Left::NotRunning,
+                (None, Some(Phase::Creating | Phase::Recreating(_))) => Left::BeingCreated,
+                (None, _) => Left::NotCreated,
             }
         })
         .collect();
@@ -256,7 +258,11 @@ enum Left {
     Ready,
     /// Started; not seen ready yet.
     Starting,
+    /// Its start was asked for, not yet done.
+    BeingStarted,
     Created,
+    /// Its creation was asked for, not yet done.
+    BeingCreated,
     /// There, but neither running nor new (stopped, exited).
     NotRunning,
     NotCreated,
@@ -267,7 +273,9 @@ fn left_summary(left: &[Left]) -> String {
     let words = |kind: Left| match kind {
         Left::Ready => "ready",
         Left::Starting => "started but not ready yet",
+        Left::BeingStarted => "being started",
         Left::Created => "created but not started",
+        Left::BeingCreated => "being created",
         Left::NotRunning => "not running",
         Left::NotCreated => "not created",
     };
@@ -495,6 +503,10 @@ mod tests {
         assert_eq!(
             left_summary(&[Starting, NotRunning, NotRunning]),
             "1 app started but not ready yet, 2 not running"
+        );
+        assert_eq!(
+            left_summary(&[BeingCreated, Created, BeingCreated, BeingStarted]),
+            "1 app being started, 1 created but not started, 2 being created"
         );
         assert_eq!(left_summary(&[NotCreated]), "1 app not created");
         assert_eq!(left_summary(&[]), "nothing was made");
