@@ -17,9 +17,10 @@ pub enum Failure {
     /// The container engine did not answer (exit 4).
     #[error("{0}")]
     Unreachable(String),
-    /// The user pressed Ctrl-C (exit 130).
+    /// Ctrl-C (SIGINT, exit 130) or SIGTERM (exit 143) stopped the command; `left` says
+    /// what it left on the engine, when it knows.
     #[error("interrupted")]
-    Interrupted,
+    Interrupted { by: Signal, left: Option<String> },
     /// The user left a picker (Esc, Ctrl-C) before anything was done (exit 130).
     #[error("cancelled")]
     Cancelled,
@@ -32,7 +33,34 @@ impl Failure {
             Failure::Invalid(_) => exit_code::INVALID,
             Failure::Failed(_) => exit_code::FAILED,
             Failure::Unreachable(_) => exit_code::ENGINE_UNREACHABLE,
-            Failure::Interrupted | Failure::Cancelled => exit_code::INTERRUPTED,
+            Failure::Interrupted { by, .. } => by.exit_code(),
+            Failure::Cancelled => exit_code::INTERRUPTED,
+        }
+    }
+}
+
+/// A signal that ends a command early: what ark was doing stops, what it made stays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// SIGINT: Ctrl-C.
+    Interrupt,
+    /// SIGTERM: a service manager, `kill`, a CI job cancelled.
+    Terminate,
+}
+
+impl Signal {
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Signal::Interrupt => exit_code::INTERRUPTED,
+            Signal::Terminate => exit_code::TERMINATED,
+        }
+    }
+
+    /// The word a report begins with.
+    pub fn word(self) -> &'static str {
+        match self {
+            Signal::Interrupt => "interrupted",
+            Signal::Terminate => "terminated",
         }
     }
 }

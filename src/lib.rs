@@ -76,9 +76,11 @@ fn report(failure: &Failure, settings: &Settings) -> i32 {
             styles.hint("hint"),
             unreachable_hint(message)
         ),
-        Failure::Interrupted => format!(
-            "{}: what was created is left as it is; run the command again to converge\n",
-            styles.warning("interrupted")
+        Failure::Interrupted { by, left } => format!(
+            "{}: {}; run the command again to converge\n",
+            styles.warning(by.word()),
+            left.as_deref()
+                .unwrap_or("what was created is left as it is")
         ),
         Failure::Cancelled => format!("{}: nothing changed\n", styles.warning("cancelled")),
     };
@@ -88,7 +90,9 @@ fn report(failure: &Failure, settings: &Settings) -> i32 {
 
 /// What to do about an engine that did not answer, by what chose it.
 fn unreachable_hint(message: &str) -> &'static str {
-    if message.contains("(from target of environment") {
+    if message.starts_with("lost the container engine at ") {
+        "it answered at first, then stopped: what ark made is labelled and stays; once the engine answers again, run the command again to converge"
+    } else if message.contains("(from target of environment") {
         "start that engine, or change `target:` in the environment's file (-H/--host overrides it for one command)"
     } else if message.contains(", TLS with ") {
         "check the certificate files named above, or point ark at another engine with -H/--host, DOCKER_HOST or --context"

@@ -5,12 +5,9 @@
 
 mod common;
 use common::engine::{engine_available, http_app, TestEnv};
-use common::transcript::{copy_dir, spawnable, Transcript};
+use common::running::Running;
+use common::transcript::{copy_dir, Transcript};
 use common::{ark, repo, tree};
-use std::io::{BufRead, BufReader, Read};
-use std::process::Stdio;
-use std::sync::mpsc;
-use std::time::Duration;
 
 /// An engine that is certainly not there.
 const NO_ENGINE: &str = "unix:///nonexistent/docker.sock";
@@ -203,48 +200,14 @@ fn interrupted_start_is_exit_130() {
     let env = TestEnv::new("tr-sigint", &[("stuck", &http_app("never-ready", &[], ""))]);
     let mut command = env.ark();
     command.args(["start", "-e", &env.name, "stuck", "--progress", "plain"]);
-    let mut child = spawnable(&command)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("ark runs");
-
+    let start = Running::spawn(&command);
     // Ctrl-C once the app answers its probe with "not ready": ark is then waiting for
     // readiness, which never comes.
-    let (lines, seen) = mpsc::channel();
-    let stderr = BufReader::new(child.stderr.take().unwrap());
-    let reader = std::thread::spawn(move || {
-        let mut all = String::new();
-        for line in stderr.lines().map_while(Result::ok) {
-            all.push_str(&line);
-            all.push('\n');
-            let _ = lines.send(line);
-        }
-        all
+    start.until("that `stuck` answers its probe", |line| {
+        line.contains("→ 404")
     });
-    loop {
-        let line = seen
-            .recv_timeout(Duration::from_secs(60))
-            .expect("`stuck` is probed within a minute");
-        if line.contains("→ 404") {
-            break;
-        }
-    }
-    let interrupted = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(interrupted.success());
-    let code = child.wait().unwrap().code().unwrap_or(-1);
-    let mut stdout = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut stdout)
-        .unwrap();
-    let stderr = reader.join().unwrap();
+    start.signal("INT");
+    let (code, stdout, stderr) = start.finish();
     let command_line = format!(
         "{}\n# Ctrl-C once `stuck` answers its probe",
         common::transcript::command_line(&command)

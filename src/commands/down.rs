@@ -3,7 +3,7 @@
 
 use super::shared::engine::{block_on, connect, engine_failure, until_interrupted};
 use super::shared::on_engine;
-use super::stop::{stop_all, summarize};
+use super::stop::{conclude, stop_all};
 use crate::cli::DownArgs;
 use crate::exec::event::Phase;
 use crate::exec::walk::Walked;
@@ -67,7 +67,8 @@ pub fn run(args: &DownArgs, settings: &Settings) -> Result<i32, Failure> {
         let results = until_interrupted(work).await;
         progress.finish();
         let results = results?;
-        let code = summarize(settings, "removed", &name, &results);
+        let doing = format!("removing environment `{name}`");
+        let code = conclude(runtime, settings, "removed", &name, &doing, &results).await?;
         if code != exit_code::OK {
             return Ok(code);
         }

@@ -3,14 +3,13 @@
 
 use super::shared::engine::{block_on, connect, until_interrupted};
 use super::shared::on_engine;
-use super::stop::{stop_all, summarize};
+use super::stop::{conclude, stop_all};
 use crate::cli::RestartArgs;
 use crate::exec::event::Phase;
 use crate::exec::readiness;
 use crate::exec::walk::{walk, Direction};
 use crate::exit_code;
 use crate::failure::Failure;
-
 use crate::settings::Settings;
 use crate::ui::progress::Progress;
 
@@ -27,11 +26,12 @@ pub fn run(args: &RestartArgs, settings: &Settings) -> Result<i32, Failure> {
         let progress = Progress::for_apps(args.progress, &settings.printer, &selected);
         let route = readiness::Route::new(runtime.capabilities().reach);
         let emit = progress.reporter();
+        let doing = format!("restarting apps of environment `{name}`");
         let work = async {
             let stopped = stop_all(runtime, &containers, &selected, &progress).await;
-            let code = summarize(settings, "stopped", &name, &stopped);
+            let code = conclude(runtime, settings, "stopped", &name, &doing, &stopped).await?;
             if code != exit_code::OK {
-                return code;
+                return Ok(code);
             }
             let started = walk(
                 &on_engine::dependency_map(&selected, &containers),
@@ -64,13 +64,13 @@ pub fn run(args: &RestartArgs, settings: &Settings) -> Result<i32, Failure> {
                 },
             )
             .await;
-            summarize(settings, "restarted", &name, &started)
+            conclude(runtime, settings, "restarted", &name, &doing, &started).await
         };
         let code = until_interrupted(work).await;
         progress.finish();
         if let Some(switched) = route.switched() {
             settings.printer.detail(&switched);
         }
-        code
+        code?
     })?
 }

@@ -12,18 +12,20 @@ use crate::core::plan::{Observed, ObservedApp, Plan};
 use crate::core::port_preflight::{self, HeldPort};
 use crate::core::start_set;
 use crate::exec::readiness::Route;
+use crate::exec::event::Phase;
 use crate::exec::start::{self as executor, Outcome, StartRequest};
 use crate::exit_code;
 use crate::failure::Failure;
-use crate::runtime::api::{Instance, Placement, Runtime};
+use crate::runtime::api::{Instance, Placement, Runtime, State};
 use crate::settings::Settings;
 use crate::ui::missing_images;
 use crate::ui::picker;
 use crate::ui::plan_view;
 use crate::ui::progress::Progress;
 use crate::ui::table::Table;
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
     let printer = &settings.printer;
@@ -70,6 +72,8 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
         check_pinned_ports(runtime, &name, &plan).await?;
         let apps: Vec<String> = plan.steps.iter().map(|s| s.spec.name.clone()).collect();
         let progress = Progress::for_apps(args.progress, printer, &apps);
+        // Each app's last phase, for what an interrupted start says it left.
+        let last: RefCell<BTreeMap<String, Phase>> = RefCell::default();
         // Before anything is created: an image that cannot be had fails the start once, not
         // once per app that needs it.
         let checked = until_interrupted(needed_images::ensure(
@@ -85,7 +89,7 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
             Ok(Ok(checked)) => checked,
             Ok(Err(failure)) | Err(failure) => {
                 progress.finish();
-                return Err(failure);
+                return Err(with_what_was_left(failure, runtime, &plan, &last.take()).await);
             }
         };
         for notice in &checked.notices {
@@ -108,16 +112,20 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
             .first()
             .map(|s| s.spec.fingerprint_key.clone())
             .unwrap_or_default();
-        let key = match runtime
-            .prepare_environment(&name, &placement, &planned_key)
-            .await
-        {
-            Ok(key) => key,
-            Err(error) => {
-                progress.finish();
-                return Err(engine::engine_failure(error));
-            }
-        };
+        let key =
+            match until_interrupted(runtime.prepare_environment(&name, &placement, &planned_key))
+                .await
+            {
+                Ok(Ok(key)) => key,
+                Ok(Err(error)) => {
+                    progress.finish();
+                    return Err(engine::engine_failure(error));
+                }
+                Err(failure) => {
+                    progress.finish();
+                    return Err(with_what_was_left(failure, runtime, &plan, &last.take()).await);
+                }
+            };
         if key != planned_key {
             // A concurrent ark made the network first (with its own key): planned against
             // no network, every step creates, so only the labels' key changes.
@@ -136,6 +144,8 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
             route: &route,
         };
         let outcomes = until_interrupted(executor::run(runtime, &request, &|event| {
+            last.borrow_mut()
+                .insert(event.app.clone(), event.phase.clone());
             progress.event(&event)
         }))
         .await;
@@ -143,7 +153,21 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
         if let Some(switched) = route.switched() {
             printer.detail(&switched);
         }
-        let outcomes = outcomes?;
+        let outcomes = match outcomes {
+            Ok(outcomes) => outcomes,
+            Err(failure) => {
+                return Err(with_what_was_left(failure, runtime, &plan, &last.take()).await)
+            }
+        };
+        if outcomes
+            .iter()
+            .any(|(_, o)| !matches!(o, Outcome::Ready { .. }))
+        {
+            let doing = format!("starting environment `{name}`");
+            if let Some(lost) = engine::lost_while(runtime, &name, &doing).await {
+                return Err(lost);
+            }
+        }
         Ok(report(settings, &name, &outcomes, began))
     })?
 }
@@ -190,6 +214,96 @@ pub async fn plan_on_engine(
         decided,
         observed_by_app,
     })
+}
+
+/// How long an interrupted start waits for the listing that says what it left.
+const LISTING: Duration = Duration::from_secs(5);
+
+/// An interrupted start's failure, saying where it left each app of the plan, as the engine
+/// lists them now and as each app's `last` phase says (a request the engine had when ark
+/// stopped waiting may still complete). Any other failure as it is.
+async fn with_what_was_left(
+    failure: Failure,
+    runtime: &dyn Runtime,
+    plan: &Plan,
+    last: &BTreeMap<String, Phase>,
+) -> Failure {
+    let Failure::Interrupted { by, left: None } = failure else {
+        return failure;
+    };
+    let listed = match tokio::time::timeout(LISTING, runtime.list(Some(&plan.environment))).await {
+        Ok(Ok(listed)) => listed,
+        // No listing, no count: the report says what is always true.
+        _ => return Failure::Interrupted { by, left: None },
+    };
+    let by_app: BTreeMap<&str, &Instance> = listed.iter().map(|c| (c.app.as_str(), c)).collect();
+    let left: Vec<Left> = plan
+        .steps
+        .iter()
+        .map(|step| {
+            let app = step.spec.name.as_str();
+            match (by_app.get(app), last.get(app)) {
+                (Some(_), Some(Phase::Ready | Phase::Unchanged)) => Left::Ready,
+                (Some(c), _) if c.is_running() => Left::Starting,
+                (Some(_), Some(Phase::Starting)) => Left::BeingStarted,
+                (Some(c), _) if c.state == State::Created => Left::Created,
+                (Some(_), _) => Left::NotRunning,
+                (None, Some(Phase::Creating | Phase::Recreating(_))) => Left::BeingCreated,
+                (None, _) => Left::NotCreated,
+            }
+        })
+        .collect();
+    Failure::Interrupted {
+        by,
+        left: Some(left_summary(&left)),
+    }
+}
+
+/// Where an interrupted start left one app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Left {
+    Ready,
+    /// Started; not seen ready yet.
+    Starting,
+    /// Its start was asked for, not yet done.
+    BeingStarted,
+    Created,
+    /// Its creation was asked for, not yet done.
+    BeingCreated,
+    /// There, but neither running nor new (stopped, exited).
+    NotRunning,
+    NotCreated,
+}
+
+/// "3 apps ready, 2 created but not started, 15 not created".
+fn left_summary(left: &[Left]) -> String {
+    let words = |kind: Left| match kind {
+        Left::Ready => "ready",
+        Left::Starting => "started but not ready yet",
+        Left::BeingStarted => "being started",
+        Left::Created => "created but not started",
+        Left::BeingCreated => "being created",
+        Left::NotRunning => "not running",
+        Left::NotCreated => "not created",
+    };
+    let mut counts: BTreeMap<Left, usize> = BTreeMap::new();
+    for kind in left {
+        *counts.entry(*kind).or_default() += 1;
+    }
+    let parts: Vec<String> = counts
+        .iter()
+        .enumerate()
+        .map(|(i, (kind, n))| match (i, n) {
+            (0, 1) => format!("1 app {}", words(*kind)),
+            (0, n) => format!("{n} apps {}", words(*kind)),
+            (_, n) => format!("{n} {}", words(*kind)),
+        })
+        .collect();
+    if parts.is_empty() {
+        "nothing was made".to_owned()
+    } else {
+        parts.join(", ")
+    }
 }
 
 /// A new environment's fingerprint key: 32 bytes from the operating system's randomness.
@@ -436,6 +550,28 @@ mod tests {
             ready_line("e", &nothing, 1.0),
             "environment `e`: 1 apps already running, nothing to change (1.0s)"
         );
+    }
+
+    #[test]
+    fn an_interrupted_start_counts_where_it_left_each_app() {
+        use Left::*;
+        let left = [
+            NotCreated, Ready, Created, Ready, NotCreated, Ready, Created, NotCreated,
+        ];
+        assert_eq!(
+            left_summary(&left),
+            "3 apps ready, 2 created but not started, 3 not created"
+        );
+        assert_eq!(
+            left_summary(&[Starting, NotRunning, NotRunning]),
+            "1 app started but not ready yet, 2 not running"
+        );
+        assert_eq!(
+            left_summary(&[BeingCreated, Created, BeingCreated, BeingStarted]),
+            "1 app being started, 1 created but not started, 2 being created"
+        );
+        assert_eq!(left_summary(&[NotCreated]), "1 app not created");
+        assert_eq!(left_summary(&[]), "nothing was made");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! `ark stop`: stops apps, dependents first, in parallel where order does not matter.
 
-use super::shared::engine::{block_on, connect, until_interrupted};
+use super::shared::engine::{block_on, connect, lost_while, until_interrupted};
 use super::shared::on_engine;
 use crate::cli::StopArgs;
 use crate::exec::event::Phase;
@@ -29,7 +29,8 @@ pub fn run(args: &StopArgs, settings: &Settings) -> Result<i32, Failure> {
         let results = until_interrupted(stop_all(runtime, &containers, &selected, &progress)).await;
         progress.finish();
         let results = results?;
-        Ok(summarize(settings, "stopped", &name, &results))
+        let doing = format!("stopping apps of environment `{name}`");
+        conclude(runtime, settings, "stopped", &name, &doing, &results).await
     })?
 }
 
@@ -73,6 +74,24 @@ pub async fn stop_one(
             .map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+/// `summarize`, unless the engine went away while `doing` (asked once something failed):
+/// then that is the one failure (exit 4), not an error per app.
+pub async fn conclude(
+    runtime: &dyn Runtime,
+    settings: &Settings,
+    verb: &str,
+    environment: &str,
+    doing: &str,
+    results: &BTreeMap<String, Walked>,
+) -> Result<i32, Failure> {
+    if results.values().any(|r| *r != Walked::Done) {
+        if let Some(lost) = lost_while(runtime, environment, doing).await {
+            return Err(lost);
+        }
+    }
+    Ok(summarize(settings, verb, environment, results))
 }
 
 /// One line when all went well; the failures otherwise (exit 1).

@@ -17,8 +17,14 @@ use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
+    /// The first request found no engine (exit 4).
     #[error("cannot reach the container engine at {endpoint}: {detail}")]
     Unreachable { endpoint: Endpoint, detail: String },
+    /// The engine answered once, then the connection to it failed mid-command (refused,
+    /// reset, closed, timed out, the ssh login gone): exit 4, whatever the command.
+    /// `doing` is what ark was asking for, in a user's words ("starting a container").
+    #[error("lost the container engine at {endpoint} while {doing}")]
+    Lost { endpoint: Endpoint, doing: String },
     /// A name is taken (another ark made it first, or something else owns it).
     #[error("{0}")]
     Conflict(String),
@@ -28,33 +34,16 @@ pub enum EngineError {
     Failed(String),
 }
 
-/// How an HTTP stack words a connection that failed or broke, as it reaches `Failed` today.
-const CONNECTION_LOST_WORDS: [&str; 7] = [
-    "(connect)",
-    "(sendrequest)",
-    "connection refused",
-    "connection reset",
-    "broken pipe",
-    "error reading a body from connection",
-    "connection closed before message completed",
-];
-
 impl EngineError {
-    /// Whether the connection to the engine failed or broke (the engine went away), as
-    /// opposed to the engine answering with an error. The one place that tells them apart:
-    /// `Unreachable`, and, until every backend says so with a variant of its own, a
-    /// `Failed` whose text is the HTTP stack's word for a dead connection.
+    /// Whether no engine answered (at first, or any more), as opposed to the engine
+    /// answering with an error: the command cannot go on, and running it again once the
+    /// engine is back is what helps. The one place that tells them apart; backends say it
+    /// with `Lost` or `Unreachable`.
     pub fn is_connection_lost(&self) -> bool {
-        match self {
-            EngineError::Unreachable { .. } => true,
-            EngineError::Failed(text) => {
-                let text = text.to_lowercase();
-                CONNECTION_LOST_WORDS
-                    .iter()
-                    .any(|words| text.contains(words))
-            }
-            EngineError::Conflict(_) | EngineError::NotFound(_) => false,
-        }
+        matches!(
+            self,
+            EngineError::Lost { .. } | EngineError::Unreachable { .. }
+        )
     }
 }
 

@@ -5,6 +5,8 @@ pub mod corpus_location;
 pub mod engine;
 pub mod own_engine;
 pub mod port_driver;
+pub mod relay;
+pub mod running;
 pub mod ssh;
 pub mod tls;
 pub mod transcript;

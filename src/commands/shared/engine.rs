@@ -1,26 +1,39 @@
 //! Reaching the engine: one connection per engine, chosen as the docker CLI chooses — or as
 //! the environment's `target:` says — and the async runtime the engine commands run on (only
-//! they start one).
+//! they start one), with SIGINT and SIGTERM handled from its start.
 
+use super::interrupts::Interrupts;
 use super::load::{self, Bound};
 use crate::core::diagnostic::{Diagnostic, Diagnostics};
-use crate::failure::Failure;
+use crate::failure::{Failure, Signal};
 use crate::runtime::api::{Endpoint, EngineError, Runtime};
 use crate::runtime::connect::{self as door, EndpointError, Resolved};
 use crate::settings::Settings;
 use std::future::Future;
+use std::time::Duration;
 
 /// Runs `future` to completion on a single-threaded runtime: engine work is I/O-bound.
+/// SIGINT and SIGTERM are handled from before its first step: one that no
+/// `until_interrupted` inside answers stops it where it is (`Interrupted`, exit 130 or 143).
 pub fn block_on<F: Future>(future: F) -> Result<F::Output, Failure> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Failure::Failed(format!("cannot start the async runtime: {e}")))?;
-    let output = runtime.block_on(future);
+    let interrupts = Interrupts::install(&runtime)
+        .map_err(|e| Failure::Failed(format!("cannot handle signals: {e}")))?;
+    let output = runtime.block_on(async {
+        tokio::select! {
+            // The command first: a signal it answers itself is not answered again here.
+            biased;
+            output = interrupts.scope(future) => Ok(output),
+            by = interrupts.next() => Err(Failure::Interrupted { by, left: None }),
+        }
+    });
     // A blocking read of stdin (an interactive exec) would hold a normal shutdown until the
     // next key press: the work is done, so do not wait for it.
     runtime.shutdown_background();
-    Ok(output)
+    output
 }
 
 /// Connects to the engine `environment` runs on — its target when its file names one —
@@ -89,18 +102,52 @@ pub async fn open(
     Ok(runtime)
 }
 
-/// An engine error as the failure a command ends with.
+/// An engine error as the failure a command ends with: no engine answering (at first, or
+/// any more) is exit 4, whatever the command.
 pub fn engine_failure(error: EngineError) -> Failure {
-    match error {
-        EngineError::Unreachable { .. } => Failure::Unreachable(error.to_string()),
-        other => Failure::Failed(other.to_string()),
+    if error.is_connection_lost() {
+        Failure::Unreachable(error.to_string())
+    } else {
+        Failure::Failed(error.to_string())
     }
 }
 
-/// Waits for `future`, or for Ctrl-C (then `Interrupted`).
+/// How long the engine gets to answer `lost_while`'s question.
+const STILL_THERE: Duration = Duration::from_secs(10);
+
+/// After steps of a command failed: whether the engine went away meanwhile — then that is
+/// what the command ends with (exit 4, "lost the container engine at … while <doing>"),
+/// not one error per app. Asks the engine once.
+pub async fn lost_while(runtime: &dyn Runtime, environment: &str, doing: &str) -> Option<Failure> {
+    let lost = match tokio::time::timeout(STILL_THERE, runtime.list(Some(environment))).await {
+        Ok(Ok(_)) => false,
+        Ok(Err(error)) => error.is_connection_lost(),
+        Err(_) => true,
+    };
+    lost.then(|| {
+        engine_failure(EngineError::Lost {
+            endpoint: runtime.endpoint().clone(),
+            doing: doing.to_owned(),
+        })
+    })
+}
+
+/// Waits for `future`, or for SIGINT or SIGTERM (then `Interrupted`, which the caller may
+/// complete with what it left).
 pub async fn until_interrupted<F: Future>(future: F) -> Result<F::Output, Failure> {
+    let interrupted = async {
+        match Interrupts::current() {
+            Some(interrupts) => interrupts.next().await,
+            // Outside `block_on` (a unit test): Ctrl-C alone.
+            None => {
+                let _ = tokio::signal::ctrl_c().await;
+                Signal::Interrupt
+            }
+        }
+    };
     tokio::select! {
+        biased;
         output = future => Ok(output),
-        _ = tokio::signal::ctrl_c() => Err(Failure::Interrupted),
+        by = interrupted => Err(Failure::Interrupted { by, left: None }),
     }
 }

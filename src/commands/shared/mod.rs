@@ -6,6 +6,7 @@ pub mod backoff;
 pub mod engine;
 pub mod engines;
 pub mod images;
+pub mod interrupts;
 pub mod load;
 pub mod log_end;
 pub mod needed_images;

@@ -88,7 +88,7 @@ pub async fn ensure(
                 mark_present(supplies, &need);
                 continue;
             }
-            Err(error @ EngineError::Unreachable { .. }) => {
+            Err(error) if error.is_connection_lost() => {
                 return Err(super::engine::engine_failure(error))
             }
             Err(error) => error.to_string(),
@@ -114,7 +114,7 @@ pub async fn ensure(
                 engine_said,
                 no_busybox: Some(why),
             }),
-            Err(SeedError::Engine(error @ EngineError::Unreachable { .. })) => {
+            Err(SeedError::Engine(error)) if error.is_connection_lost() => {
                 return Err(super::engine::engine_failure(error))
             }
             Err(SeedError::Engine(error)) => checked.unavailable.push(Unavailable {

@@ -5,7 +5,8 @@
 //! streams to the engine's image import without a copy in memory or on disk. The same
 //! layout as `scripts/seed-busybox.sh`.
 
-use crate::runtime::api::{EngineError, SeedError, Seeded};
+use super::request::{failed, Request};
+use crate::runtime::api::{Endpoint, SeedError, Seeded};
 use bollard::query_parameters as q;
 use bollard::Docker;
 use bytes::Bytes;
@@ -119,8 +120,14 @@ impl Busybox {
     }
 }
 
-/// Imports the root filesystem of `busybox` as `image` (`name:tag`) into the engine.
-pub async fn import(docker: &Docker, image: &str, busybox: &Path) -> Result<Seeded, SeedError> {
+/// Imports the root filesystem of `busybox` as `image` (`name:tag`) into the engine at
+/// `endpoint`.
+pub async fn import(
+    docker: &Docker,
+    endpoint: &Endpoint,
+    image: &str,
+    busybox: &Path,
+) -> Result<Seeded, SeedError> {
     let busybox = Busybox::inspect(busybox).map_err(SeedError::NoBusybox)?;
     let (repo, tag) = super::images::split_tag(image);
     let options = q::CreateImageOptions {
@@ -152,7 +159,7 @@ pub async fn import(docker: &Docker, image: &str, busybox: &Path) -> Result<Seed
     let mut outcome = Ok(());
     while let Some(item) = stream.next().await {
         if let Err(error) = item {
-            outcome = Err(EngineError::Failed(format!("import {image}: {error}")));
+            outcome = Err(failed(endpoint, Request::Import(image), error));
             break;
         }
     }
@@ -161,7 +168,7 @@ pub async fn import(docker: &Docker, image: &str, busybox: &Path) -> Result<Seed
     outcome?;
     let id = match docker.inspect_image(image).await {
         Ok(inspect) => inspect.id.unwrap_or_default(),
-        Err(error) => return Err(EngineError::Failed(format!("inspect {image}: {error}")).into()),
+        Err(error) => return Err(failed(endpoint, Request::InspectNamed(image), error).into()),
     };
     Ok(Seeded {
         id,

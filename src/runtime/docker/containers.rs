@@ -2,7 +2,8 @@
 //! schema (`runtime::labels`), on the environment's network.
 
 use super::connect::OPERATION_TIMEOUT;
-use super::engine::{failed, DockerRuntime};
+use super::engine::DockerRuntime;
+use super::request::{failed, Request};
 use crate::core::spec::AppSpec;
 use crate::runtime::api::{Created, EngineError, Handle, Instance, Published, State};
 use crate::runtime::labels;
@@ -29,7 +30,7 @@ impl DockerRuntime {
             .docker
             .list_containers(Some(options))
             .await
-            .map_err(|e| failed("list containers", e))?;
+            .map_err(|e| failed(&self.endpoint, Request::ListContainers, e))?;
         Ok(summaries
             .into_iter()
             .map(|s| {
@@ -79,7 +80,7 @@ impl DockerRuntime {
             .docker
             .inspect_container(id, None::<q::InspectContainerOptions>)
             .await
-            .map_err(|e| failed("inspect container", e))?;
+            .map_err(|e| failed(&self.endpoint, Request::InspectContainer, e))?;
         let labels_map = c
             .config
             .as_ref()
@@ -206,7 +207,7 @@ impl DockerRuntime {
                 status_code: 409,
                 message,
             }) => Ok(Created::Taken(self.holder_of(&name, &message).await)),
-            Err(e) => Err(failed("create container", e)),
+            Err(e) => Err(failed(&self.endpoint, Request::CreateContainer, e)),
         }
     }
 
@@ -238,7 +239,7 @@ impl DockerRuntime {
             Err(BollardError::DockerResponseServerError {
                 status_code: 304, ..
             }) => Ok(()),
-            Err(e) => Err(failed("start container", e)),
+            Err(e) => Err(failed(&self.endpoint, Request::StartContainer, e)),
         }
     }
 
@@ -258,7 +259,7 @@ impl DockerRuntime {
                 status_code: 304 | 404,
                 ..
             }) => Ok(()),
-            Err(e) => Err(failed("stop container", e)),
+            Err(e) => Err(failed(&self.endpoint, Request::StopContainer, e)),
         }
     }
 
@@ -273,7 +274,7 @@ impl DockerRuntime {
             Err(BollardError::DockerResponseServerError {
                 status_code: 404, ..
             }) => Ok(()),
-            Err(e) => Err(failed("remove container", e)),
+            Err(e) => Err(failed(&self.endpoint, Request::RemoveContainer, e)),
         }
     }
 
@@ -283,7 +284,7 @@ impl DockerRuntime {
             .docker
             .start_exec(&exec_id, None)
             .await
-            .map_err(|e| failed("exec", e))?
+            .map_err(|e| failed(&self.endpoint, Request::Exec, e))?
         {
             while output.next().await.is_some() {}
         }
@@ -308,7 +309,7 @@ impl DockerRuntime {
         let started = docker
             .start_exec(&exec_id, Some(options))
             .await
-            .map_err(|e| failed("exec", e))?;
+            .map_err(|e| failed(&self.endpoint, Request::Exec, e))?;
         if let Some((width, height)) = tty_size {
             let resize = bollard::exec::ResizeExecOptions { width, height };
             let _ = docker.resize_exec(&exec_id, resize).await;
@@ -325,7 +326,7 @@ impl DockerRuntime {
             });
             let (mut stdout, mut stderr) = (tokio::io::stdout(), tokio::io::stderr());
             while let Some(chunk) = output.next().await {
-                let written = match chunk.map_err(|e| failed("exec", e))? {
+                let written = match chunk.map_err(|e| failed(&self.endpoint, Request::Exec, e))? {
                     bollard::container::LogOutput::StdErr { message } => {
                         stderr.write_all(&message).await.and(stderr.flush().await)
                     }
@@ -353,7 +354,7 @@ impl DockerRuntime {
         let mut stream = self.docker.logs(id, Some(options));
         let mut text = Vec::new();
         while let Some(item) = stream.next().await {
-            let chunk = item.map_err(|e| failed("logs", e))?;
+            let chunk = item.map_err(|e| failed(&self.endpoint, Request::Logs, e))?;
             text.extend_from_slice(&chunk.into_bytes());
         }
         Ok(String::from_utf8_lossy(&text)
@@ -383,7 +384,7 @@ impl DockerRuntime {
             .docker
             .create_exec(id, config)
             .await
-            .map_err(|e| failed("exec", e))?;
+            .map_err(|e| failed(&self.endpoint, Request::Exec, e))?;
         Ok(created.id)
     }
 
@@ -393,7 +394,7 @@ impl DockerRuntime {
             .docker
             .inspect_exec(exec_id)
             .await
-            .map_err(|e| failed("exec", e))?;
+            .map_err(|e| failed(&self.endpoint, Request::Exec, e))?;
         Ok(inspect.exit_code.unwrap_or(-1))
     }
 }

@@ -12,7 +12,6 @@ use crate::runtime::api::{
     Runtime, SeedError, Seeded, UsageStream,
 };
 use crate::runtime::labels;
-use bollard::errors::Error as BollardError;
 use bollard::{ClientVersion, Docker};
 use std::collections::HashMap;
 use std::path::Path;
@@ -49,34 +48,6 @@ impl DockerRuntime {
     /// A long operation gets a client without the short request timeout.
     pub(super) fn patient(&self) -> Docker {
         self.docker.clone().with_timeout(Duration::from_secs(3600))
-    }
-}
-
-pub(super) fn failed(context: &str, error: BollardError) -> EngineError {
-    match &error {
-        BollardError::DockerResponseServerError {
-            status_code: 404,
-            message,
-        } => EngineError::NotFound(message.clone()),
-        BollardError::DockerResponseServerError {
-            status_code: 409,
-            message,
-        } => EngineError::Conflict(message.clone()),
-        BollardError::DockerResponseServerError { message, .. } => {
-            EngineError::Failed(format!("{context}: {message}"))
-        }
-        _ => EngineError::Failed(format!("{context}: {error}")),
-    }
-}
-
-/// An error in a pull's or build's progress stream: the engine's own words, without
-/// bollard's "Docker stream error" wrapper.
-pub(super) fn stream_failed(context: &str, error: BollardError) -> EngineError {
-    match error {
-        BollardError::DockerStreamError { error } => {
-            EngineError::Failed(format!("{context}: {}", error.trim()))
-        }
-        error => failed(context, error),
     }
 }
 

@@ -1,7 +1,8 @@
 //! Images on Docker: whether the engine has one, pulls (with layer progress), and builds
 //! from a streamed context.
 
-use super::engine::{failed, stream_failed, DockerRuntime};
+use super::engine::DockerRuntime;
+use super::request::{failed, stream_failed, Request};
 use crate::runtime::api::{EngineError, ImageProgress, SeedError, Seeded};
 use crate::runtime::labels;
 use bollard::errors::Error as BollardError;
@@ -20,7 +21,7 @@ impl DockerRuntime {
             Err(BollardError::DockerResponseServerError {
                 status_code: 404, ..
             }) => Ok(None),
-            Err(e) => Err(failed("inspect image", e)),
+            Err(e) => Err(failed(&self.endpoint, Request::InspectImage, e)),
         }
     }
 
@@ -38,7 +39,7 @@ impl DockerRuntime {
         let docker = self.patient();
         let mut stream = docker.create_image(Some(options), None, None);
         while let Some(item) = stream.next().await {
-            let info = item.map_err(|e| stream_failed(&format!("pull {image}"), e))?;
+            let info = item.map_err(|e| stream_failed(&self.endpoint, Request::Pull(image), e))?;
             if let Some(error) = info.error_detail.and_then(|d| d.message) {
                 return Err(EngineError::Failed(format!("pull {image}: {error}")));
             }
@@ -64,7 +65,7 @@ impl DockerRuntime {
     }
 
     pub(super) async fn seed(&self, image: &str, busybox: &Path) -> Result<Seeded, SeedError> {
-        super::busybox_seed::import(&self.patient(), image, busybox).await
+        super::busybox_seed::import(&self.patient(), &self.endpoint, image, busybox).await
     }
 
     pub(super) async fn build_image(
@@ -131,7 +132,7 @@ impl DockerRuntime {
                 Ok(info) => info,
                 Err(e) => {
                     return Err(reading_failed()
-                        .unwrap_or_else(|| stream_failed(&format!("build {tag}"), e)))
+                        .unwrap_or_else(|| stream_failed(&self.endpoint, Request::Build(tag), e)))
                 }
             };
             if let Some(error) = info.error_detail.and_then(|d| d.message) {

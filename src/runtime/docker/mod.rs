@@ -11,6 +11,7 @@ mod images;
 mod log_lines;
 mod networks;
 mod pooled;
+mod request;
 mod ssh;
 mod ssh_mux;
 mod stats;

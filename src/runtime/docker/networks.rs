@@ -1,7 +1,8 @@
 //! An environment's space on Docker: one bridge network `ark_<env>` (safe against a
 //! concurrent ark), and the named volumes labelled with the environment.
 
-use super::engine::{failed, DockerRuntime};
+use super::engine::DockerRuntime;
+use super::request::{failed, Request};
 use crate::core::fingerprint_key::FingerprintKey;
 use crate::runtime::api::{EngineError, EnvironmentInfo, Placement};
 use crate::runtime::labels;
@@ -26,7 +27,7 @@ impl DockerRuntime {
             .docker
             .list_networks(Some(options))
             .await
-            .map_err(|e| failed("list networks", e))?;
+            .map_err(|e| failed(&self.endpoint, Request::ListNetworks, e))?;
         let mut found: Vec<EnvironmentInfo> = networks
             .into_iter()
             .map(|n| {
@@ -69,7 +70,7 @@ impl DockerRuntime {
                 .docker
                 .create_network(request)
                 .await
-                .map_err(|e| failed("create network", e))?;
+                .map_err(|e| failed(&self.endpoint, Request::CreateNetwork, e))?;
             created = Some(response.id);
             existing = named(self.networks(Some(environment)).await?);
         }
@@ -135,7 +136,7 @@ impl DockerRuntime {
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(Duration::from_secs(1));
                 }
-                Err(e) => return Err(failed("remove network", e)),
+                Err(e) => return Err(failed(&self.endpoint, Request::RemoveNetwork, e)),
             }
         }
     }
@@ -151,13 +152,13 @@ impl DockerRuntime {
             .docker
             .list_volumes(Some(options))
             .await
-            .map_err(|e| failed("list volumes", e))?;
+            .map_err(|e| failed(&self.endpoint, Request::ListVolumes, e))?;
         let mut removed = 0;
         for volume in listed.volumes.unwrap_or_default() {
             self.docker
                 .remove_volume(&volume.name, None::<q::RemoveVolumeOptions>)
                 .await
-                .map_err(|e| failed("remove volume", e))?;
+                .map_err(|e| failed(&self.endpoint, Request::RemoveVolume, e))?;
             removed += 1;
         }
         Ok(removed)

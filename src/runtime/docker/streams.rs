@@ -1,8 +1,9 @@
 //! The long-lived streams of a container: its output, line by line, and its usage, about
 //! once a second (one request each, not one per reading).
 
-use super::engine::{failed, DockerRuntime};
+use super::engine::DockerRuntime;
 use super::log_lines::LineAssembler;
+use super::request::{failed, Request};
 use super::stats;
 use crate::runtime::api::{LogLine, LogLines, LogOptions, Output, UsageStream};
 use bollard::container::LogOutput;
@@ -20,15 +21,19 @@ impl DockerRuntime {
         // one ends the stream, the caller's next look at the containers opens a new one.
         // The first reading of a stream has no previous one to measure CPU against
         // (API 1.41): a CPU % from it would be a made-up 0, so it is not handed up.
+        let endpoint = self.endpoint.clone();
         self.patient()
             .stats(id, Some(options))
-            .filter_map(|item| async move {
-                match item {
-                    Ok(stats) => {
-                        let sample = stats::sample_from(&stats);
-                        stats::has_cpu_baseline(&sample).then(|| Ok(stats::usage_of(&sample)))
+            .filter_map(move |item| {
+                let endpoint = endpoint.clone();
+                async move {
+                    match item {
+                        Ok(stats) => {
+                            let sample = stats::sample_from(&stats);
+                            stats::has_cpu_baseline(&sample).then(|| Ok(stats::usage_of(&sample)))
+                        }
+                        Err(e) => Some(Err(failed(&endpoint, Request::Stats, e))),
                     }
-                    Err(e) => Some(Err(failed("stats", e))),
                 }
             })
             .boxed_local()
@@ -61,9 +66,10 @@ impl DockerRuntime {
         // A follow stream stays open for as long as the container runs.
         let frames = self.patient().logs(id, Some(query));
         let state = (frames, LineAssembler::default(), VecDeque::new(), false);
+        let endpoint = &self.endpoint;
         futures_util::stream::unfold(
             state,
-            |(mut frames, mut lines, mut ready, mut ended)| async move {
+            move |(mut frames, mut lines, mut ready, mut ended)| async move {
                 loop {
                     if let Some(line) = ready.pop_front() {
                         return Some((Ok(line), (frames, lines, ready, ended)));
@@ -85,7 +91,7 @@ impl DockerRuntime {
                         Some(Err(error)) => {
                             ended = true;
                             return Some((
-                                Err(failed("read logs", error)),
+                                Err(failed(endpoint, Request::FollowLogs, error)),
                                 (frames, lines, ready, ended),
                             ));
                         }
