@@ -59,12 +59,29 @@ impl Action {
         *self != Action::Leave
     }
 
+    /// What the step does instead when the engine answers that it has the app's instance but
+    /// cannot start it any more (an engine crash cut an earlier start short): make it again,
+    /// saying why — once: an instance made again and refused too is a failure, not a loop.
+    /// A step that starts nothing has no such answer to expect.
+    pub fn if_start_refused(&self) -> Option<Action> {
+        match self {
+            Action::Leave => None,
+            Action::Recreate(reasons) if reasons == &[CANNOT_START_OLD] => None,
+            Action::Create | Action::Recreate(_) | Action::Start => {
+                Some(Action::Recreate(vec![CANNOT_START_OLD.to_owned()]))
+            }
+        }
+    }
+
     /// Whether the step makes a new instance, and so needs the app's image on the engine
     /// (an instance that exists already has its image).
     pub fn makes_instance(&self) -> bool {
         matches!(self, Action::Create | Action::Recreate(_))
     }
 }
+
+/// Why an instance the engine refuses to start is made again (`Action::if_start_refused`).
+pub const CANNOT_START_OLD: &str = "the engine cannot start the old container";
 
 /// What a start does when the app's instance name turns out to be held already.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -294,6 +311,23 @@ mod tests {
             plan.steps[0].action,
             Action::Recreate(vec!["fingerprint key changed".into()])
         );
+    }
+
+    #[test]
+    fn an_instance_the_engine_cannot_start_any_more_is_made_again_once_saying_why() {
+        let again = Action::Recreate(vec![CANNOT_START_OLD.to_owned()]);
+        for action in [
+            Action::Start,
+            Action::Create,
+            Action::Recreate(vec!["env LOG_LEVEL changed".into()]),
+        ] {
+            assert_eq!(action.if_start_refused(), Some(again.clone()), "{action:?}");
+        }
+        assert_eq!(again.reason(), "the engine cannot start the old container");
+        // Made again and still refused: that is a failure, not a loop.
+        assert_eq!(again.if_start_refused(), None);
+        // Nothing is started, so nothing can be refused.
+        assert_eq!(Action::Leave.if_start_refused(), None);
     }
 
     #[test]

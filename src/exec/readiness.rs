@@ -108,9 +108,11 @@ pub async fn probe(
         }
         "exec" => check.command.clone().unwrap_or_default(),
         kind => match dial(route, container, check.port)? {
-            Dial::InContainer(port) if !runtime.capabilities().exec => return Err(format!(
+            Dial::InContainer(port) if !runtime.capabilities().exec => {
+                return Err(format!(
                 "port {port} is only reachable from inside, and this engine runs no commands there"
-            )),
+            ))
+            }
             Dial::InContainer(port) => in_container_probe(check, port),
             Dial::Direct(host, port) => {
                 return probe_port(runtime, kind, route, (host, port, false), check, timeout).await

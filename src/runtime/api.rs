@@ -24,6 +24,12 @@ pub enum EngineError {
     Conflict(String),
     #[error("{0}")]
     NotFound(String),
+    /// The engine has the instance but cannot start it any more: an earlier start of it was
+    /// cut short (the engine crashed or restarted mid-start) and left half of it behind.
+    /// Making the instance again is what helps; what to do is the plan's decision
+    /// (`core::plan::Action::if_start_refused`). Holds what the engine said.
+    #[error("the engine can no longer start it (an earlier start was cut short): {0}")]
+    CannotStartAnyMore(String),
     #[error("{0}")]
     Failed(String),
 }

@@ -113,6 +113,24 @@ impl OwnEngine {
         command
     }
 
+    /// `ark` as a process to spawn (run in the background while the test makes a fault),
+    /// isolated and placed as `ark()` is; its output is the caller's to direct.
+    pub fn ark_process(&self) -> Process {
+        let mut command = Process::new("nsenter");
+        command
+            .arg(format!("--net=/var/run/netns/{}", self.netns))
+            .arg(assert_cmd::cargo::cargo_bin("ark"))
+            .current_dir(super::repo());
+        for var in super::USER_VARS {
+            command.env_remove(var);
+        }
+        command
+            .env("ARK_CONFIG", "/nonexistent/ark-config.yml")
+            .env("NO_COLOR", "1")
+            .env("DOCKER_HOST", self.docker_host());
+        command
+    }
+
     /// `docker ARGS…` against this engine: (success, trimmed stdout).
     pub fn docker(&self, args: &[&str]) -> (bool, String) {
         let out = Process::new("docker")
@@ -158,7 +176,8 @@ impl OwnEngine {
     /// `KILL` its containerd and containers live on, as after a crash of the daemon alone.
     pub fn kill(&mut self, signal: &str) {
         if let Some(mut daemon) = self.daemon.take() {
-            self.thaw();
+            // A frozen daemon would never act on TERM.
+            send("CONT", daemon.id());
             send(signal, daemon.id());
             let _ = daemon.wait();
         }
@@ -224,6 +243,20 @@ impl OwnEngine {
             .expect("dockerd starts")
     }
 
+    /// The processes running in this engine's network namespace.
+    fn pids_in_namespace(&self) -> Vec<u32> {
+        Process::new("ip")
+            .args(["netns", "pids", &self.netns])
+            .output()
+            .map(|o| {
+                String::from_utf8_lossy(&o.stdout)
+                    .split_whitespace()
+                    .filter_map(|p| p.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     fn wait_for_ping(&mut self) {
         let began = Instant::now();
         while !ping(&self.socket) {
@@ -267,18 +300,39 @@ impl Drop for OwnEngine {
                 std::thread::sleep(Duration::from_millis(100));
             }
         }
-        // Whatever a crash left behind that the clean stop did not end: the daemon's own
-        // containerd, by its pid file.
+        // Whatever a crash left behind that the clean stop did not end (the daemon's own
+        // containerd, shims, port proxies, container processes the daemon lost track of):
+        // every process in this engine's namespace is this engine's.
         if let Ok(pid) = std::fs::read_to_string(self.dir.join("exec/containerd/containerd.pid")) {
             if let Ok(pid) = pid.trim().parse::<u32>() {
                 send("KILL", pid);
             }
         }
+        for pid in self.pids_in_namespace() {
+            send("KILL", pid);
+        }
         let _ = Process::new("ip")
             .args(["netns", "delete", &self.netns])
             .status();
+        // Mounts left under the folder (a container's /dev/shm) would stop its removal.
+        for mount in mounts_under(&self.dir) {
+            let _ = Process::new("umount").arg("-l").arg(mount).status();
+        }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// The mount points at or below `dir`, deepest first.
+fn mounts_under(dir: &Path) -> Vec<PathBuf> {
+    let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();
+    let mut under: Vec<PathBuf> = mounts
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .map(PathBuf::from)
+        .filter(|m| m.starts_with(dir))
+        .collect();
+    under.sort_by_key(|m| std::cmp::Reverse(m.components().count()));
+    under
 }
 
 /// What this machine lacks to run a second engine, if anything.

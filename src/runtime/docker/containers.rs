@@ -238,6 +238,13 @@ impl DockerRuntime {
             Err(BollardError::DockerResponseServerError {
                 status_code: 304, ..
             }) => Ok(()),
+            Err(BollardError::DockerResponseServerError { message, .. })
+                if left_by_a_cut_short_start(&message) =>
+            {
+                Err(EngineError::CannotStartAnyMore(format!(
+                    "start container: {message}"
+                )))
+            }
             Err(e) => Err(failed("start container", e)),
         }
     }
@@ -432,6 +439,19 @@ fn state_of(status: &str, exit_code: i64) -> State {
     }
 }
 
+/// Whether the daemon's answer to a start says that containerd still holds what an earlier
+/// start of this container made (its task, or the container itself), which the daemon
+/// lost track of when it was killed mid-start: it will refuse every start from now on
+/// ("task <id>: already exists", "id already in use"). A port that is taken ("address
+/// already in use", "port is already allocated") is not that: recreating would not help.
+fn left_by_a_cut_short_start(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    let task_exists = message.contains("task ") && message.contains("already exists");
+    let id_in_use = message.contains("id already in use")
+        || message.contains("container with given id already exists");
+    (task_exists || id_in_use) && !message.contains("address already in use")
+}
+
 /// `2024-05-01T10:00:00.123Z` → unix seconds (0 when unparseable): enough for ages.
 pub fn rfc3339_to_unix(text: &str) -> i64 {
     crate::logs::timestamp::Timestamp::parse_prefix(text.as_bytes()).map_or(0, |(ts, _)| ts.secs)
@@ -455,5 +475,24 @@ mod tests {
         assert_eq!(rfc3339_to_unix("1970-01-02T00:00:01.5Z"), 86_401);
         assert_eq!(rfc3339_to_unix("2024-03-01T00:00:00Z"), 1_709_251_200);
         assert_eq!(rfc3339_to_unix("garbage"), 0);
+    }
+
+    #[test]
+    fn a_start_refused_because_of_a_cut_short_start_is_told_from_other_refusals() {
+        for left in [
+            "task 3f2a9c: already exists",
+            "failed to create task for container: id already in use",
+            "OCI runtime create failed: container with given ID already exists",
+        ] {
+            assert!(left_by_a_cut_short_start(left), "{left}");
+        }
+        for other in [
+            "driver failed programming external connectivity: Bind for 127.0.0.1:8080 failed: port is already allocated",
+            "Error starting userland proxy: listen tcp4 127.0.0.1:8080: bind: address already in use",
+            "No such container: 3f2a9c",
+            "OCI runtime create failed: exec: \"nope\": executable file not found in $PATH",
+        ] {
+            assert!(!left_by_a_cut_short_start(other), "{other}");
+        }
     }
 }
