@@ -211,6 +211,7 @@ fn observe(
                     fingerprint: c.fingerprint.clone(),
                     running: c.is_running(),
                     image_replaced,
+                    detached: c.detached,
                 },
             )
         })

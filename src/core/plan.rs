@@ -14,6 +14,8 @@ pub struct ObservedApp {
     pub running: bool,
     /// The image the container runs differs from the image the name now points to.
     pub image_replaced: bool,
+    /// Running, but off the environment's network (an engine crash mid-start): unreachable.
+    pub detached: bool,
 }
 
 /// What the engine has for the environment; empty when no engine was consulted.
@@ -82,6 +84,9 @@ impl Action {
 
 /// Why an instance the engine refuses to start is made again (`Action::if_start_refused`).
 pub const CANNOT_START_OLD: &str = "the engine cannot start the old container";
+
+/// Why a running instance that is off its environment's network is made again.
+pub const LOST_NETWORK: &str = "the engine lost the old container's network";
 
 /// What a start does when the app's instance name turns out to be held already.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,6 +166,9 @@ fn decide(spec: &AppSpec, current: &ObservedApp) -> Action {
     };
     if current.image_replaced && !reasons.iter().any(|r| r.starts_with("image")) {
         reasons.push("image rebuilt".into());
+    }
+    if current.running && current.detached {
+        reasons.push(LOST_NETWORK.into());
     }
     if !reasons.is_empty() {
         Action::Recreate(reasons)
@@ -242,6 +250,7 @@ mod tests {
                     fingerprint,
                     running,
                     image_replaced: false,
+                    detached: false,
                 },
             )]
             .into(),
@@ -328,6 +337,19 @@ mod tests {
         assert_eq!(again.if_start_refused(), None);
         // Nothing is started, so nothing can be refused.
         assert_eq!(Action::Leave.if_start_refused(), None);
+    }
+
+    #[test]
+    fn a_running_instance_off_its_network_is_made_again_saying_why() {
+        let mut seen = observed(spec("info").fingerprint(), true);
+        if let Some(api) = seen.apps.get_mut("api") {
+            api.detached = true;
+        }
+        let plan = Plan::new("dev", vec![spec("info")], &seen);
+        assert_eq!(
+            plan.steps[0].action,
+            Action::Recreate(vec!["the engine lost the old container's network".into()])
+        );
     }
 
     #[test]

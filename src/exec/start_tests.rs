@@ -40,6 +40,7 @@ async fn start(
                     fingerprint: i.fingerprint.clone(),
                     running: i.is_running(),
                     image_replaced: false,
+                    detached: false,
                 };
                 (app.clone(), observed)
             })

@@ -122,6 +122,9 @@ pub struct Instance {
     pub started_at: Option<String>,
     pub ip: Option<String>,
     pub ports: Vec<Published>,
+    /// Running, but not on its environment's network: the engine lost that in a crash
+    /// mid-start, and nothing can reach the instance.
+    pub detached: bool,
     pub depends_on: Vec<String>,
     pub checks: Vec<CheckLabel>,
     pub exposes: Vec<ExposeLabel>,

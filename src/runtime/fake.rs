@@ -182,6 +182,7 @@ impl FakeEngine {
             started_at: None,
             ip: None,
             ports: Vec::new(),
+            detached: false,
             depends_on: fake.depends_on.clone(),
             checks: Vec::new(),
             exposes: Vec::new(),

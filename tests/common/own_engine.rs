@@ -9,8 +9,9 @@
 //! let (code, _, _) = common::output(engine.command("bash").args(["-c", "./install.sh"]));
 //! ```
 //!
-//! Faults are the test's to make: `kill("KILL")` (a crash: containerd and the containers
-//! live on), `kill("TERM")`, `restart()`, `freeze()`/`thaw()` (SIGSTOP/SIGCONT).
+//! Faults are the test's to make: `kill("KILL")` (a crash: the daemon's containerd dies
+//! with it, the containers and their shims live on), `kill("TERM")`, `restart()`,
+//! `freeze()`/`thaw()` (SIGSTOP/SIGCONT).
 //!
 //! Dropping it stops the daemon (and its containers) and removes the namespace and the
 //! folder. Needs root, `ip`, `nsenter` and `dockerd`.
@@ -172,14 +173,22 @@ impl OwnEngine {
         );
     }
 
-    /// Sends `signal` (`KILL`, `TERM`) to the daemon and waits until it is gone. After a
-    /// `KILL` its containerd and containers live on, as after a crash of the daemon alone.
+    /// Sends `signal` (`KILL`, `TERM`) to the daemon and waits until it and its containerd
+    /// are gone. After a `KILL` the containers and their shims live on, as after a crash.
     pub fn kill(&mut self, signal: &str) {
         if let Some(mut daemon) = self.daemon.take() {
             // A frozen daemon would never act on TERM.
             send("CONT", daemon.id());
             send(signal, daemon.id());
             let _ = daemon.wait();
+        }
+        // The daemon's containerd is killed when the daemon dies, a moment later: a
+        // daemon started while it is still exiting takes it for alive and never answers.
+        if let Some(pid) = self.containerd_pid() {
+            let began = Instant::now();
+            while is_alive(pid) && began.elapsed() < Duration::from_secs(30) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
         }
     }
 
@@ -190,6 +199,9 @@ impl OwnEngine {
             return;
         }
         let _ = std::fs::remove_file(self.dir.join("dockerd.pid"));
+        if self.containerd_pid().is_some_and(|pid| !is_alive(pid)) {
+            let _ = std::fs::remove_file(self.containerd_pid_file());
+        }
         self.daemon = Some(self.spawn_daemon());
         self.wait_for_ping();
     }
@@ -212,7 +224,12 @@ impl OwnEngine {
         // Its own (empty) config: the machine's daemon.json names the machine's data root.
         let config = self.dir.join("daemon.json");
         std::fs::write(&config, "{}").expect("the daemon config is written");
-        let log = std::fs::File::create(self.dir.join("dockerd.log")).expect("a log file");
+        // Appended: a restart's log follows the crash's.
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join("dockerd.log"))
+            .expect("a log file");
         let mut command = Process::new("nsenter");
         // `nsenter --net` rather than `ip netns exec`: the latter remounts /sys, hiding the
         // cgroup mounts dockerd needs.
@@ -241,6 +258,19 @@ impl OwnEngine {
             .stderr(log)
             .spawn()
             .expect("dockerd starts")
+    }
+
+    fn containerd_pid_file(&self) -> PathBuf {
+        self.dir.join("exec/containerd/containerd.pid")
+    }
+
+    /// The daemon's containerd, as its pid file names it.
+    fn containerd_pid(&self) -> Option<u32> {
+        std::fs::read_to_string(self.containerd_pid_file())
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
     }
 
     /// The processes running in this engine's network namespace.
@@ -303,10 +333,8 @@ impl Drop for OwnEngine {
         // Whatever a crash left behind that the clean stop did not end (the daemon's own
         // containerd, shims, port proxies, container processes the daemon lost track of):
         // every process in this engine's namespace is this engine's.
-        if let Ok(pid) = std::fs::read_to_string(self.dir.join("exec/containerd/containerd.pid")) {
-            if let Ok(pid) = pid.trim().parse::<u32>() {
-                send("KILL", pid);
-            }
+        if let Some(pid) = self.containerd_pid() {
+            send("KILL", pid);
         }
         for pid in self.pids_in_namespace() {
             send("KILL", pid);
@@ -376,6 +404,16 @@ fn ping(socket: &Path) -> bool {
     let mut answer = String::new();
     let _ = stream.read_to_string(&mut answer);
     answer.starts_with("HTTP/1.0 200") || answer.starts_with("HTTP/1.1 200")
+}
+
+/// Whether process `pid` runs (a zombie, dead but not yet reaped, does not).
+fn is_alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        // The state follows the command's closing parenthesis.
+        stat.rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .is_some_and(|state| state != "Z" && state != "X")
+    })
 }
 
 fn send(signal: &str, pid: u32) {

@@ -69,6 +69,7 @@ impl DockerRuntime {
                             .and_then(|e| e.ip_address.clone())
                     })
                     .filter(|ip| !ip.is_empty());
+                app.detached = app.state == State::Running && app.ip.is_none();
                 app
             })
             .collect())
@@ -132,6 +133,7 @@ impl DockerRuntime {
             app.ports
                 .sort_by_key(|p| (p.container_port, p.host_ip.clone()));
         }
+        app.detached = app.state == State::Running && app.ip.is_none();
         Ok(app)
     }
 
@@ -227,7 +229,22 @@ impl DockerRuntime {
             .map_err(|e| format!("{conflict} (and cannot inspect it: {e})"))
     }
 
+    /// Starts the container, and checks that it runs on its environment's network: after
+    /// a crash mid-create the daemon may start a container it has forgotten the network
+    /// of, which nothing can reach. That is refused as a start that cannot be done any more.
     pub(super) async fn start_container(&self, id: &str) -> Result<(), EngineError> {
+        self.start_only(id).await?;
+        let started = self.inspect_named(id).await?;
+        if started.detached {
+            return Err(EngineError::CannotStartAnyMore(format!(
+                "start container: it runs, but not on the network of environment `{}`",
+                started.environment
+            )));
+        }
+        Ok(())
+    }
+
+    async fn start_only(&self, id: &str) -> Result<(), EngineError> {
         match self
             .docker
             .start_container(id, None::<q::StartContainerOptions>)
@@ -421,6 +438,7 @@ fn from_labels(id: String, name: String, labels_map: &HashMap<String, String>) -
         started_at: None,
         ip: None,
         ports: Vec::new(),
+        detached: false,
         depends_on: recorded.depends_on,
         checks: recorded.checks,
         exposes: recorded.exposes,
