@@ -167,10 +167,11 @@ fn crash_and_rerun(
     engine.restart();
 
     let again = Instant::now();
+    // Ready takes these apps well under a second: a bounded wait keeps a failing trial short.
     let (code, _, stderr) = ark_in(
         engine,
         dir,
-        &[&start[2..], &["--progress", "plain"]].concat(),
+        &[&start[2..], &["--progress", "plain", "--timeout", "30s"]].concat(),
     );
     let took = again.elapsed();
     let apps = status(engine, dir, environment);
@@ -229,9 +230,15 @@ fn a_start_cut_short_by_an_engine_crash_converges_when_run_again() {
     let (code, _, stderr) = ark_in(&engine, &dir, &["down", "-e", "warm", "--yes"]);
     assert_eq!(code, 0, "{stderr}");
 
+    // `ARK_FAULT_ROUNDS=N` goes through the kill points N times, for figures.
+    let rounds: usize = std::env::var("ARK_FAULT_ROUNDS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1);
+    let points: Vec<KillPoint> = (0..rounds).flat_map(|_| KILL_POINTS).collect();
     let mut failures = Vec::new();
     let mut remade = 0;
-    for (trial, point) in KILL_POINTS.iter().enumerate() {
+    for (trial, point) in points.iter().enumerate() {
         let environment = format!("crash-{trial}");
         match crash_and_rerun(&mut engine, &dir, &environment, *point) {
             Ok(recreated) => remade += usize::from(recreated > 0),
@@ -242,8 +249,12 @@ fn a_start_cut_short_by_an_engine_crash_converges_when_run_again() {
     }
     eprintln!(
         "engine killed mid-start: {} of {} re-runs converged ({remade} made a container again)",
-        KILL_POINTS.len() - failures.len(),
-        KILL_POINTS.len()
+        points.len() - failures.len(),
+        points.len()
     );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    assert!(
+        remade > 0,
+        "no trial left a container the engine could not start: the kill points missed the fault"
+    );
 }
