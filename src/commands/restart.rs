@@ -1,5 +1,7 @@
 //! `ark restart`: restarts apps. What depends on them is stopped first and started again
-//! after them, each once its own dependencies are ready again.
+//! after them, each once its own dependencies are ready again. Restart has no definitions
+//! to make an instance from: one the engine cannot start any more (an engine crash cut its
+//! last start short) is left to `ark start`, which the error names.
 
 use super::shared::engine::{block_on, connect, until_interrupted};
 use super::shared::on_engine;
@@ -10,6 +12,9 @@ use crate::exec::readiness;
 use crate::exec::walk::{walk, Direction};
 use crate::exit_code;
 use crate::failure::Failure;
+use crate::runtime::api::EngineError;
+use std::collections::BTreeSet;
+
 use crate::settings::Settings;
 use crate::ui::progress::Progress;
 
@@ -38,12 +43,16 @@ pub fn run(args: &RestartArgs, settings: &Settings) -> Result<i32, Failure> {
                 Direction::DependenciesFirst,
                 |app| {
                     let handle = containers.get(&app).map(|c| c.handle.clone());
-                    let (runtime, route, emit) = (runtime, &route, &emit);
+                    let (runtime, route, emit, name, selected) =
+                        (runtime, &route, &emit, &name, &selected);
                     async move {
                         // The map comes from the same containers: every app has one.
                         let id = handle.ok_or_else(|| format!("`{app}` has no container"))?;
                         emit(&app, Phase::Starting);
-                        runtime.start(&id).await.map_err(|e| e.to_string())?;
+                        runtime
+                            .start(&id)
+                            .await
+                            .map_err(|e| start_refused(e, name, selected))?;
                         let result =
                             readiness::wait_ready(runtime, &id, route, args.timeout, &|probe| {
                                 emit(&app, Phase::Probing(probe.to_owned()))
@@ -73,4 +82,41 @@ pub fn run(args: &RestartArgs, settings: &Settings) -> Result<i32, Failure> {
         }
         code?
     })?
+}
+
+/// Why an app did not start again; for an instance the engine cannot start any more, the
+/// `ark start` that makes it again (with every app restart touched, so their dependents
+/// come back too).
+fn start_refused(error: EngineError, environment: &str, apps: &BTreeSet<String>) -> String {
+    match error {
+        EngineError::CannotStartAnyMore(_) => {
+            let apps: Vec<&str> = apps.iter().map(String::as_str).collect();
+            format!(
+                "{error}; `ark start -e {environment} {}` makes it again",
+                apps.join(" ")
+            )
+        }
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_instance_the_engine_cannot_start_any_more_is_left_to_start_which_the_error_names() {
+        let apps = BTreeSet::from(["api".to_owned(), "web".to_owned()]);
+        let refused =
+            EngineError::CannotStartAnyMore("start container: task 3f: already exists".into());
+        assert_eq!(
+            start_refused(refused, "dev", &apps),
+            "the engine can no longer start it (an earlier start was cut short): start container: task 3f: already exists; `ark start -e dev api web` makes it again"
+        );
+        let other = EngineError::Failed("start container: no space left on device".into());
+        assert_eq!(
+            start_refused(other, "dev", &apps),
+            "start container: no space left on device"
+        );
+    }
 }

@@ -11,8 +11,8 @@ use crate::core::fingerprint_key::FingerprintKey;
 use crate::core::plan::{Observed, ObservedApp, Plan};
 use crate::core::port_preflight::{self, HeldPort};
 use crate::core::start_set;
-use crate::exec::readiness::Route;
 use crate::exec::event::Phase;
+use crate::exec::readiness::Route;
 use crate::exec::start::{self as executor, Outcome, StartRequest};
 use crate::exit_code;
 use crate::failure::Failure;
@@ -332,6 +332,7 @@ fn observe(
                     fingerprint: c.fingerprint.clone(),
                     running: c.is_running(),
                     image_replaced,
+                    detached: c.detached,
                 },
             )
         })

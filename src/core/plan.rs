@@ -14,6 +14,8 @@ pub struct ObservedApp {
     pub running: bool,
     /// The image the container runs differs from the image the name now points to.
     pub image_replaced: bool,
+    /// Running, but off the environment's network (an engine crash mid-start): unreachable.
+    pub detached: bool,
 }
 
 /// What the engine has for the environment; empty when no engine was consulted.
@@ -59,12 +61,32 @@ impl Action {
         *self != Action::Leave
     }
 
+    /// What the step does instead when the engine answers that it has the app's instance but
+    /// cannot start it any more (an engine crash cut an earlier start short): make it again,
+    /// saying why — once: an instance made again and refused too is a failure, not a loop.
+    /// A step that starts nothing has no such answer to expect.
+    pub fn if_start_refused(&self) -> Option<Action> {
+        match self {
+            Action::Leave => None,
+            Action::Recreate(reasons) if reasons == &[CANNOT_START_OLD] => None,
+            Action::Create | Action::Recreate(_) | Action::Start => {
+                Some(Action::Recreate(vec![CANNOT_START_OLD.to_owned()]))
+            }
+        }
+    }
+
     /// Whether the step makes a new instance, and so needs the app's image on the engine
     /// (an instance that exists already has its image).
     pub fn makes_instance(&self) -> bool {
         matches!(self, Action::Create | Action::Recreate(_))
     }
 }
+
+/// Why an instance the engine refuses to start is made again (`Action::if_start_refused`).
+pub const CANNOT_START_OLD: &str = "the engine cannot start the old container";
+
+/// Why a running instance that is off its environment's network is made again.
+pub const LOST_NETWORK: &str = "the engine lost the old container's network";
 
 /// What a start does when the app's instance name turns out to be held already.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,6 +166,9 @@ fn decide(spec: &AppSpec, current: &ObservedApp) -> Action {
     };
     if current.image_replaced && !reasons.iter().any(|r| r.starts_with("image")) {
         reasons.push("image rebuilt".into());
+    }
+    if current.running && current.detached {
+        reasons.push(LOST_NETWORK.into());
     }
     if !reasons.is_empty() {
         Action::Recreate(reasons)
@@ -225,6 +250,7 @@ mod tests {
                     fingerprint,
                     running,
                     image_replaced: false,
+                    detached: false,
                 },
             )]
             .into(),
@@ -293,6 +319,36 @@ mod tests {
         assert_eq!(
             plan.steps[0].action,
             Action::Recreate(vec!["fingerprint key changed".into()])
+        );
+    }
+
+    #[test]
+    fn an_instance_the_engine_cannot_start_any_more_is_made_again_once_saying_why() {
+        let again = Action::Recreate(vec![CANNOT_START_OLD.to_owned()]);
+        for action in [
+            Action::Start,
+            Action::Create,
+            Action::Recreate(vec!["env LOG_LEVEL changed".into()]),
+        ] {
+            assert_eq!(action.if_start_refused(), Some(again.clone()), "{action:?}");
+        }
+        assert_eq!(again.reason(), "the engine cannot start the old container");
+        // Made again and still refused: that is a failure, not a loop.
+        assert_eq!(again.if_start_refused(), None);
+        // Nothing is started, so nothing can be refused.
+        assert_eq!(Action::Leave.if_start_refused(), None);
+    }
+
+    #[test]
+    fn a_running_instance_off_its_network_is_made_again_saying_why() {
+        let mut seen = observed(spec("info").fingerprint(), true);
+        if let Some(api) = seen.apps.get_mut("api") {
+            api.detached = true;
+        }
+        let plan = Plan::new("dev", vec![spec("info")], &seen);
+        assert_eq!(
+            plan.steps[0].action,
+            Action::Recreate(vec!["the engine lost the old container's network".into()])
         );
     }
 

@@ -202,7 +202,7 @@ mod tests {
                 let seen = ObservedApp {
                     fingerprint: s.fingerprint(),
                     running: true,
-                    image_replaced: false,
+                    ..ObservedApp::default()
                 };
                 (s.name.clone(), seen)
             })

@@ -499,6 +499,7 @@ mod tests {
                 host_ip: bound.into(),
                 host_port: 32768,
             }],
+            detached: false,
             depends_on: Vec::new(),
             checks: Vec::new(),
             exposes: Vec::new(),

@@ -7,7 +7,7 @@ use super::event::{Event, Phase};
 use super::readiness::{self, Route, WaitFailure};
 use super::walk::{walk_gated, Direction, Finished, Gate};
 use crate::core::plan::{adoption, Action, Adoption, Plan, Step};
-use crate::runtime::api::{Created, Handle, ImageProgress, Instance, Runtime};
+use crate::runtime::api::{Created, EngineError, Handle, ImageProgress, Instance, Runtime};
 use crate::units::binary_bytes;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -162,36 +162,33 @@ async fn start_one(
             return fail(message, message.to_owned(), false);
         }
     };
-    if step.action.makes_instance() {
-        if let Err(message) = supply_image(runtime, &image, supplied, app, emit).await {
-            let brief = match image {
-                ImageSupply::Build { .. } => "build failed",
-                ImageSupply::Pull(_) | ImageSupply::Present(_) => "pull failed",
-            };
-            return fail(brief, message, false);
-        }
+    if let Err((brief, message)) = supply(runtime, &step.action, &image, supplied, app, emit).await
+    {
+        return fail(brief, message, false);
     }
 
     // Creating a container costs the engine more than starting it, and needs nothing from
     // the dependencies: create now, and let only the start wait for them.
     let observed = request.observed.get(app);
-    let (handle, needs_start, adopted) = match (&step.action, observed) {
+    let (mut handle, needs_start, adopted) = match (&step.action, observed) {
         (Action::Leave, Some(current)) => (current.handle.clone(), false, false),
         (Action::Start, Some(current)) => (current.handle.clone(), true, false),
         (action, current) => {
-            if let (Action::Recreate(reasons), Some(current)) = (action, current) {
-                emit(app, Phase::Recreating(reasons.join(", ")));
-                if let Err(e) = runtime.remove(&current.handle).await {
-                    let brief = "cannot remove the old container";
-                    return fail(brief, format!("{brief}: {e}"), true);
-                }
-            } else {
-                emit(app, Phase::Creating);
-            }
-            match create_or_adopt(runtime, request.environment, step, image.reference()).await {
+            let old = current.map(|c| &c.handle);
+            match make_instance(
+                runtime,
+                request.environment,
+                step,
+                action,
+                &image,
+                old,
+                emit,
+            )
+            .await
+            {
                 Ok(Made::New(handle)) => (handle, true, false),
                 Ok(Made::Adopted(handle)) => (handle, true, true),
-                Err(message) => return fail("cannot create", message, false),
+                Err((brief, message, has_container)) => return fail(brief, message, has_container),
             }
         }
     };
@@ -215,9 +212,39 @@ async fn start_one(
     }
 
     if needs_start {
-        emit(app, Phase::Starting);
-        if let Err(e) = runtime.start(&handle).await {
-            return fail("cannot start", format!("cannot start: {e}"), true);
+        // An instance the engine refuses to start any more is handled as the plan says
+        // (made again, once); any other refusal fails the app.
+        let mut action = step.action.clone();
+        loop {
+            emit(app, Phase::Starting);
+            let refused = match runtime.start(&handle).await {
+                Ok(()) => break,
+                Err(e @ EngineError::CannotStartAnyMore(_)) => e,
+                Err(e) => return fail("cannot start", format!("cannot start: {e}"), true),
+            };
+            let Some(instead) = action.if_start_refused() else {
+                return fail("cannot start", format!("cannot start: {refused}"), true);
+            };
+            if let Err((brief, message)) =
+                supply(runtime, &instead, &image, supplied, app, emit).await
+            {
+                return fail(brief, message, true);
+            }
+            let made = make_instance(
+                runtime,
+                request.environment,
+                step,
+                &instead,
+                &image,
+                Some(&handle),
+                emit,
+            )
+            .await;
+            handle = match made {
+                Ok(made) => made.handle(),
+                Err((brief, message, has_container)) => return fail(brief, message, has_container),
+            };
+            action = instead;
         }
     }
 
@@ -270,6 +297,65 @@ async fn start_one(
 enum Made {
     New(Handle),
     Adopted(Handle),
+}
+
+impl Made {
+    fn handle(self) -> Handle {
+        match self {
+            Made::New(handle) | Made::Adopted(handle) => handle,
+        }
+    }
+}
+
+/// Gets the app's image onto the engine when `action` makes an instance (one that exists
+/// already has its image); on failure, a brief and the full message.
+async fn supply(
+    runtime: &dyn Runtime,
+    action: &Action,
+    image: &ImageSupply,
+    supplied: &Shared,
+    app: &str,
+    emit: &dyn Fn(&str, Phase),
+) -> Result<(), (&'static str, String)> {
+    if !action.makes_instance() {
+        return Ok(());
+    }
+    supply_image(runtime, image, supplied, app, emit)
+        .await
+        .map_err(|message| {
+            let brief = match image {
+                ImageSupply::Build { .. } => "build failed",
+                ImageSupply::Pull(_) | ImageSupply::Present(_) => "pull failed",
+            };
+            (brief, message)
+        })
+}
+
+/// Makes the app's instance as `action` says: replacing `old` (removed first) when it
+/// recreates. On failure, a brief, the full message and whether a container is left.
+async fn make_instance(
+    runtime: &dyn Runtime,
+    environment: &str,
+    step: &Step,
+    action: &Action,
+    image: &ImageSupply,
+    old: Option<&Handle>,
+    emit: &dyn Fn(&str, Phase),
+) -> Result<Made, (&'static str, String, bool)> {
+    let app = step.spec.name.as_str();
+    match (action, old) {
+        (Action::Recreate(_), Some(old)) => {
+            emit(app, Phase::Recreating(action.reason()));
+            if let Err(e) = runtime.remove(old).await {
+                let brief = "cannot remove the old container";
+                return Err((brief, format!("{brief}: {e}"), true));
+            }
+        }
+        _ => emit(app, Phase::Creating),
+    }
+    create_or_adopt(runtime, environment, step, image.reference())
+        .await
+        .map_err(|message| ("cannot create", message, false))
 }
 
 /// Creates the instance; when its name is taken, uses what holds it if the plan's rule

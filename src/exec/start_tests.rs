@@ -1,5 +1,6 @@
 //! The executor against the recording fake engine: ordering, failure propagation, adoption
-//! of a concurrent ark's instance, recreation and Ctrl-C, in milliseconds and on a paused
+//! of a concurrent ark's instance, recreation (also of an instance an engine crash left
+//! unstartable) and Ctrl-C, in milliseconds and on a paused
 //! clock (so "ready after 5 s" costs nothing). Engine behaviour itself is tested against
 //! the real engine in `tests/`.
 
@@ -39,6 +40,7 @@ async fn start(
                     fingerprint: i.fingerprint.clone(),
                     running: i.is_running(),
                     image_replaced: false,
+                    detached: false,
                 };
                 (app.clone(), observed)
             })
@@ -307,22 +309,11 @@ async fn a_changed_app_is_replaced_and_an_unchanged_one_left_running() {
             Call::Ready("db".into())
         ]
     );
-    let said = |app: &str| -> Vec<String> {
-        events
-            .iter()
-            .filter(|e| e.app == app)
-            .map(|e| {
-                format!("{} {}", e.phase.name(), e.phase.detail())
-                    .trim()
-                    .to_owned()
-            })
-            .collect()
-    };
     assert_eq!(
-        said("db"),
+        said(&events, "db"),
         ["recreating env LOG_LEVEL changed", "starting", "ready"]
     );
-    assert_eq!(said("cache"), ["unchanged"]);
+    assert_eq!(said(&events, "cache"), ["unchanged"]);
 }
 
 #[tokio::test(flavor = "current_thread", start_paused = true)]
@@ -368,4 +359,94 @@ async fn a_dependency_shared_by_many_apps_is_waited_for_once_by_each() {
     for name in &names {
         assert!(engine.position(&Call::Start(name.clone())) > base_ready);
     }
+}
+
+/// What the executor said about `app`, one "phase detail" per event.
+fn said(events: &[Event], app: &str) -> Vec<String> {
+    events
+        .iter()
+        .filter(|e| e.app == app)
+        .map(|e| {
+            format!("{} {}", e.phase.name(), e.phase.detail())
+                .trim()
+                .to_owned()
+        })
+        .collect()
+}
+
+fn refused_as_stale(times: usize) -> Script {
+    Script {
+        start_refused_as_stale: times,
+        ..Script::default()
+    }
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn an_instance_the_engine_cannot_start_any_more_is_made_again_and_its_dependents_go_on() {
+    // An engine crash mid-start left db created but unstartable, api not started.
+    let engine = FakeEngine::new().script("db", refused_as_stale(1));
+    let (db, api) = (spec("db", &[]), spec("api", &["db"]));
+    let observed = BTreeMap::from([
+        ("db".to_owned(), engine.existing(ENV, &db, false)),
+        ("api".to_owned(), engine.existing(ENV, &api, false)),
+    ]);
+    let (outcomes, events) = start(&engine, vec![db, api], observed).await;
+    let started = Outcome::Ready {
+        changed: true,
+        adopted: false,
+    };
+    assert_eq!(outcomes["db"], started);
+    assert_eq!(outcomes["api"], started);
+    let calls = engine.calls();
+    let db_calls: Vec<&Call> = calls
+        .iter()
+        .filter(|c| format!("{c:?}").contains("\"db\""))
+        .collect();
+    assert_eq!(
+        db_calls,
+        [
+            &Call::Start("db".into()),
+            &Call::Remove("db".into()),
+            &Call::Create("db".into()),
+            &Call::Start("db".into()),
+            &Call::Ready("db".into())
+        ]
+    );
+    assert!(
+        engine.position(&Call::Start("api".into())) > engine.position(&Call::Ready("db".into()))
+    );
+    assert_eq!(
+        said(&events, "db"),
+        [
+            "starting",
+            "recreating the engine cannot start the old container",
+            "starting",
+            "ready"
+        ]
+    );
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn an_instance_refused_again_once_made_again_fails_without_a_loop() {
+    let engine = FakeEngine::new().script("db", refused_as_stale(5));
+    let db = spec("db", &[]);
+    let observed = BTreeMap::from([("db".to_owned(), engine.existing(ENV, &db, false))]);
+    let (outcomes, _) = start(&engine, vec![db], observed).await;
+    let Outcome::Failed(failure) = &outcomes["db"] else {
+        panic!("db: {:?}", outcomes["db"]);
+    };
+    assert_eq!(
+        failure.message,
+        "cannot start: the engine can no longer start it (an earlier start was cut short): start container: task fake-db: already exists"
+    );
+    assert!(failure.has_container);
+    assert_eq!(
+        engine.calls(),
+        [
+            Call::Start("db".into()),
+            Call::Remove("db".into()),
+            Call::Create("db".into()),
+            Call::Start("db".into()),
+        ]
+    );
 }

@@ -30,6 +30,12 @@ pub enum EngineError {
     Conflict(String),
     #[error("{0}")]
     NotFound(String),
+    /// The engine has the instance but cannot start it any more: an earlier start of it was
+    /// cut short (the engine crashed or restarted mid-start) and left half of it behind.
+    /// Making the instance again is what helps; what to do is the plan's decision
+    /// (`core::plan::Action::if_start_refused`). Holds what the engine said.
+    #[error("the engine can no longer start it (an earlier start was cut short): {0}")]
+    CannotStartAnyMore(String),
     #[error("{0}")]
     Failed(String),
 }
@@ -135,6 +141,9 @@ pub struct Instance {
     pub started_at: Option<String>,
     pub ip: Option<String>,
     pub ports: Vec<Published>,
+    /// Running, but not on its environment's network: the engine lost that in a crash
+    /// mid-start, and nothing can reach the instance.
+    pub detached: bool,
     pub depends_on: Vec<String>,
     pub checks: Vec<CheckLabel>,
     pub exposes: Vec<ExposeLabel>,
@@ -330,19 +339,17 @@ mod tests {
                 endpoint: Endpoint::plain("unix:///run/x.sock", "a test"),
                 detail: "no answer within 3s".into(),
             },
-            EngineError::Failed(
-                "list containers: Error in the hyper legacy client: client error (Connect)".into(),
-            ),
-            EngineError::Failed(
-                "read logs: Error in the hyper legacy client: client error (SendRequest)".into(),
-            ),
-            EngineError::Failed("stats: Connection refused (os error 111)".into()),
+            EngineError::Lost {
+                endpoint: Endpoint::plain("unix:///run/x.sock", "a test"),
+                doing: "listing the environment's containers".into(),
+            },
         ];
         for error in &lost {
             assert!(error.is_connection_lost(), "{error}");
         }
         let answered = [
-            EngineError::Failed("start container: task abc: already exists".into()),
+            EngineError::Failed("start container: port is already allocated".into()),
+            EngineError::CannotStartAnyMore("start container: task abc: already exists".into()),
             EngineError::NotFound("no such container: abc".into()),
             EngineError::Conflict("the name is already in use".into()),
         ];

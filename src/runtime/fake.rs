@@ -1,9 +1,10 @@
 //! A recording fake engine for unit tests of what drives the seam (the executor, stop and
 //! down orders): every call is kept as data, answers are scripted per app (slow to get
-//! ready, exiting, failing to create or start, a name already held). Time is tokio's, so a
-//! test with a paused clock runs a minute-long start in microseconds. An engine that dies is
-//! scripted too: a log read that breaks off, listings that stop answering. The real engines
-//! stay the tests of engine behaviour; this only answers as an engine would.
+//! ready, exiting, failing to create or start, a start refused as after an engine crash, a
+//! name already held). Time is tokio's, so a test with a paused clock runs a minute-long
+//! start in microseconds. An engine that dies is scripted too: a log read that breaks off,
+//! listings that stop answering. The real engines stay the tests of engine behaviour; this
+//! only answers as an engine would.
 
 use super::api::{
     Capabilities, Created, Endpoint, EngineError, EnvironmentInfo, Handle, ImageDelivery,
@@ -45,6 +46,9 @@ pub(crate) struct Script {
     pub create_fails: Option<String>,
     /// Starting fails with this message.
     pub start_fails: Option<String>,
+    /// The first this many starts are refused as the engine refuses an instance an engine
+    /// crash cut short ("task …: already exists"): it cannot start it any more.
+    pub start_refused_as_stale: usize,
     /// The name is already held by this (environment, app, fingerprint): another ark's.
     pub taken_by: Option<(String, String, BTreeMap<String, String>)>,
     /// Everything the instance wrote, in order (its log file). A read returns the lines
@@ -89,6 +93,8 @@ pub(crate) struct FakeEngine {
     /// Listings answered so far, and after how many the engine is gone (`gone_after`).
     lists: Cell<usize>,
     gone_after_lists: Option<usize>,
+    /// How many starts of each app were refused as stale so far.
+    refused: RefCell<BTreeMap<String, usize>>,
 }
 
 impl FakeEngine {
@@ -98,6 +104,7 @@ impl FakeEngine {
             scripts: BTreeMap::new(),
             calls: RefCell::default(),
             instances: RefCell::default(),
+            refused: RefCell::default(),
             lists: Cell::new(0),
             gone_after_lists: None,
         }
@@ -201,6 +208,7 @@ impl FakeEngine {
             started_at: None,
             ip: None,
             ports: Vec::new(),
+            detached: false,
             depends_on: fake.depends_on.clone(),
             checks: Vec::new(),
             exposes: Vec::new(),
@@ -341,9 +349,20 @@ impl Runtime for FakeEngine {
     async fn start(&self, handle: &Handle) -> Result<(), EngineError> {
         let app = self.app_of(handle)?;
         self.record(Call::Start(app.clone()));
-        if let Some(message) = self.script_of(&app).start_fails {
+        let script = self.script_of(&app);
+        if let Some(message) = script.start_fails {
             return Err(EngineError::Failed(message));
         }
+        let mut refused = self.refused.borrow_mut();
+        let so_far = refused.entry(app.clone()).or_default();
+        if *so_far < script.start_refused_as_stale {
+            *so_far += 1;
+            return Err(EngineError::CannotStartAnyMore(format!(
+                "start container: task {}: already exists",
+                handle.as_str()
+            )));
+        }
+        drop(refused);
         if let Some(fake) = self.instances.borrow_mut().get_mut(handle) {
             fake.started = Some(Instant::now());
             fake.stopped = false;

@@ -9,8 +9,9 @@
 //! let (code, _, _) = common::output(engine.command("bash").args(["-c", "./install.sh"]));
 //! ```
 //!
-//! Faults are the test's to make: `kill("KILL")` (a crash: containerd and the containers
-//! live on), `kill("TERM")`, `restart()`, `freeze()`/`thaw()` (SIGSTOP/SIGCONT).
+//! Faults are the test's to make: `kill("KILL")` (a crash: the daemon's containerd dies
+//! with it, the containers and their shims live on), `kill("TERM")`, `restart()`,
+//! `freeze()`/`thaw()` (SIGSTOP/SIGCONT).
 //!
 //! Dropping it stops the daemon (and its containers) and removes the namespace and the
 //! folder. Needs root, `ip`, `nsenter` and `dockerd`.
@@ -126,6 +127,24 @@ impl OwnEngine {
         command
     }
 
+    /// `ark` as a process to spawn (run in the background while the test makes a fault),
+    /// isolated and placed as `ark()` is; its output is the caller's to direct.
+    pub fn ark_process(&self) -> Process {
+        let mut command = Process::new("nsenter");
+        command
+            .arg(format!("--net=/var/run/netns/{}", self.netns))
+            .arg(assert_cmd::cargo::cargo_bin("ark"))
+            .current_dir(super::repo());
+        for var in super::USER_VARS {
+            command.env_remove(var);
+        }
+        command
+            .env("ARK_CONFIG", "/nonexistent/ark-config.yml")
+            .env("NO_COLOR", "1")
+            .env("DOCKER_HOST", self.docker_host());
+        command
+    }
+
     /// `docker ARGS…` against this engine: (success, trimmed stdout).
     pub fn docker(&self, args: &[&str]) -> (bool, String) {
         let out = Process::new("docker")
@@ -167,13 +186,22 @@ impl OwnEngine {
         );
     }
 
-    /// Sends `signal` (`KILL`, `TERM`) to the daemon and waits until it is gone. After a
-    /// `KILL` its containerd and containers live on, as after a crash of the daemon alone.
+    /// Sends `signal` (`KILL`, `TERM`) to the daemon and waits until it and its containerd
+    /// are gone. After a `KILL` the containers and their shims live on, as after a crash.
     pub fn kill(&mut self, signal: &str) {
         if let Some(mut daemon) = self.daemon.take() {
-            self.thaw();
+            // A frozen daemon would never act on TERM.
+            send("CONT", daemon.id());
             send(signal, daemon.id());
             let _ = daemon.wait();
+        }
+        // The daemon's containerd is killed when the daemon dies, a moment later: a
+        // daemon started while it is still exiting takes it for alive and never answers.
+        if let Some(pid) = self.containerd_pid() {
+            let began = Instant::now();
+            while is_alive(pid) && began.elapsed() < Duration::from_secs(30) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
         }
     }
 
@@ -184,7 +212,9 @@ impl OwnEngine {
             return;
         }
         let _ = std::fs::remove_file(self.dir.join("dockerd.pid"));
-        remove_if_stale(&self.dir.join("exec/containerd/containerd.pid"));
+        if self.containerd_pid().is_some_and(|pid| !is_alive(pid)) {
+            let _ = std::fs::remove_file(self.containerd_pid_file());
+        }
         self.daemon = Some(self.spawn_daemon());
         self.wait_for_ping();
     }
@@ -207,7 +237,12 @@ impl OwnEngine {
         // Its own (empty) config: the machine's daemon.json names the machine's data root.
         let config = self.dir.join("daemon.json");
         std::fs::write(&config, "{}").expect("the daemon config is written");
-        let log = std::fs::File::create(self.dir.join("dockerd.log")).expect("a log file");
+        // Appended: a restart's log follows the crash's.
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join("dockerd.log"))
+            .expect("a log file");
         let mut command = Process::new("nsenter");
         // `nsenter --net` rather than `ip netns exec`: the latter remounts /sys, hiding the
         // cgroup mounts dockerd needs.
@@ -237,6 +272,33 @@ impl OwnEngine {
             .stderr(log)
             .spawn()
             .expect("dockerd starts")
+    }
+
+    fn containerd_pid_file(&self) -> PathBuf {
+        self.dir.join("exec/containerd/containerd.pid")
+    }
+
+    /// The daemon's containerd, as its pid file names it.
+    fn containerd_pid(&self) -> Option<u32> {
+        std::fs::read_to_string(self.containerd_pid_file())
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
+    }
+
+    /// The processes running in this engine's network namespace.
+    fn pids_in_namespace(&self) -> Vec<u32> {
+        Process::new("ip")
+            .args(["netns", "pids", &self.netns])
+            .output()
+            .map(|o| {
+                String::from_utf8_lossy(&o.stdout)
+                    .split_whitespace()
+                    .filter_map(|p| p.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     fn wait_for_ping(&mut self) {
@@ -282,22 +344,37 @@ impl Drop for OwnEngine {
                 std::thread::sleep(Duration::from_millis(100));
             }
         }
-        // Whatever a crash left behind that the clean stop did not end: the daemon's own
-        // containerd, by its pid file.
-        if let Ok(pid) = std::fs::read_to_string(self.dir.join("exec/containerd/containerd.pid")) {
-            if let Ok(pid) = pid.trim().parse::<u32>() {
-                send("KILL", pid);
-            }
+        // Whatever a crash left behind that the clean stop did not end (the daemon's own
+        // containerd, shims, port proxies, container processes the daemon lost track of):
+        // every process in this engine's namespace is this engine's.
+        if let Some(pid) = self.containerd_pid() {
+            send("KILL", pid);
+        }
+        for pid in self.pids_in_namespace() {
+            send("KILL", pid);
         }
         let _ = Process::new("ip")
             .args(["netns", "delete", &self.netns])
             .status();
-        // A daemon that was killed leaves its data root mounted (it mounts it on itself).
+        // Mounts left under the folder (a container's /dev/shm) would stop its removal.
         for mount in mounts_under(&self.dir) {
             let _ = Process::new("umount").arg("-l").arg(mount).status();
         }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// The mount points at or below `dir`, deepest first.
+fn mounts_under(dir: &Path) -> Vec<PathBuf> {
+    let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();
+    let mut under: Vec<PathBuf> = mounts
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .map(PathBuf::from)
+        .filter(|m| m.starts_with(dir))
+        .collect();
+    under.sort_by_key(|m| std::cmp::Reverse(m.components().count()));
+    under
 }
 
 /// What this machine lacks to run a second engine, if anything.
@@ -343,32 +420,14 @@ fn ping(socket: &Path) -> bool {
     answer.starts_with("HTTP/1.0 200") || answer.starts_with("HTTP/1.1 200")
 }
 
-/// The mount points inside `dir`, deepest first.
-fn mounts_under(dir: &Path) -> Vec<String> {
-    let prefix = format!("{}/", dir.display());
-    let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
-    let mut found: Vec<String> = mounts
-        .lines()
-        .filter_map(|l| l.split(' ').nth(1))
-        .filter(|point| point.starts_with(&prefix))
-        .map(str::to_owned)
-        .collect();
-    found.sort_by_key(|point| std::cmp::Reverse(point.len()));
-    found
-}
-
-/// Removes a pid file whose process is gone or a zombie: a killed daemon's containerd dies
-/// with it, and until it is reaped the new daemon takes it for running and waits for it.
-fn remove_if_stale(pid_file: &Path) {
-    let Ok(pid) = std::fs::read_to_string(pid_file) else {
-        return;
-    };
-    let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())).unwrap_or_default();
-    // `pid (comm) S …`: the state follows the command's closing parenthesis.
-    let state = stat.rsplit(')').next().unwrap_or("").trim_start();
-    if state.is_empty() || state.starts_with('Z') {
-        let _ = std::fs::remove_file(pid_file);
-    }
+/// Whether process `pid` runs (a zombie, dead but not yet reaped, does not).
+fn is_alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        // The state follows the command's closing parenthesis.
+        stat.rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .is_some_and(|state| state != "Z" && state != "X")
+    })
 }
 
 fn send(signal: &str, pid: u32) {

@@ -70,6 +70,7 @@ impl DockerRuntime {
                             .and_then(|e| e.ip_address.clone())
                     })
                     .filter(|ip| !ip.is_empty());
+                app.detached = app.state == State::Running && app.ip.is_none();
                 app
             })
             .collect())
@@ -133,6 +134,7 @@ impl DockerRuntime {
             app.ports
                 .sort_by_key(|p| (p.container_port, p.host_ip.clone()));
         }
+        app.detached = app.state == State::Running && app.ip.is_none();
         Ok(app)
     }
 
@@ -228,7 +230,22 @@ impl DockerRuntime {
             .map_err(|e| format!("{conflict} (and cannot inspect it: {e})"))
     }
 
+    /// Starts the container, and checks that it runs on its environment's network: after
+    /// a crash mid-create the daemon may start a container it has forgotten the network
+    /// of, which nothing can reach. That is refused as a start that cannot be done any more.
     pub(super) async fn start_container(&self, id: &str) -> Result<(), EngineError> {
+        self.start_only(id).await?;
+        let started = self.inspect_named(id).await?;
+        if started.detached {
+            return Err(EngineError::CannotStartAnyMore(format!(
+                "start container: it runs, but not on the network of environment `{}`",
+                started.environment
+            )));
+        }
+        Ok(())
+    }
+
+    async fn start_only(&self, id: &str) -> Result<(), EngineError> {
         match self
             .docker
             .start_container(id, None::<q::StartContainerOptions>)
@@ -239,6 +256,13 @@ impl DockerRuntime {
             Err(BollardError::DockerResponseServerError {
                 status_code: 304, ..
             }) => Ok(()),
+            Err(BollardError::DockerResponseServerError { message, .. })
+                if left_by_a_cut_short_start(&message) =>
+            {
+                Err(EngineError::CannotStartAnyMore(format!(
+                    "start container: {message}"
+                )))
+            }
             Err(e) => Err(failed(&self.endpoint, Request::StartContainer, e)),
         }
     }
@@ -415,6 +439,7 @@ fn from_labels(id: String, name: String, labels_map: &HashMap<String, String>) -
         started_at: None,
         ip: None,
         ports: Vec::new(),
+        detached: false,
         depends_on: recorded.depends_on,
         checks: recorded.checks,
         exposes: recorded.exposes,
@@ -431,6 +456,19 @@ fn state_of(status: &str, exit_code: i64) -> State {
         "dead" => State::Dead,
         other => State::Other(other.to_owned()),
     }
+}
+
+/// Whether the daemon's answer to a start says that containerd still holds what an earlier
+/// start of this container made (its task, or the container itself), which the daemon
+/// lost track of when it was killed mid-start: it will refuse every start from now on
+/// ("task <id>: already exists", "id already in use"). A port that is taken ("address
+/// already in use", "port is already allocated") is not that: recreating would not help.
+fn left_by_a_cut_short_start(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    let task_exists = message.contains("task ") && message.contains("already exists");
+    let id_in_use = message.contains("id already in use")
+        || message.contains("container with given id already exists");
+    (task_exists || id_in_use) && !message.contains("address already in use")
 }
 
 /// `2024-05-01T10:00:00.123Z` → unix seconds (0 when unparseable): enough for ages.
@@ -456,5 +494,24 @@ mod tests {
         assert_eq!(rfc3339_to_unix("1970-01-02T00:00:01.5Z"), 86_401);
         assert_eq!(rfc3339_to_unix("2024-03-01T00:00:00Z"), 1_709_251_200);
         assert_eq!(rfc3339_to_unix("garbage"), 0);
+    }
+
+    #[test]
+    fn a_start_refused_because_of_a_cut_short_start_is_told_from_other_refusals() {
+        for left in [
+            "task 3f2a9c: already exists",
+            "failed to create task for container: id already in use",
+            "OCI runtime create failed: container with given ID already exists",
+        ] {
+            assert!(left_by_a_cut_short_start(left), "{left}");
+        }
+        for other in [
+            "driver failed programming external connectivity: Bind for 127.0.0.1:8080 failed: port is already allocated",
+            "Error starting userland proxy: listen tcp4 127.0.0.1:8080: bind: address already in use",
+            "No such container: 3f2a9c",
+            "OCI runtime create failed: exec: \"nope\": executable file not found in $PATH",
+        ] {
+            assert!(!left_by_a_cut_short_start(other), "{other}");
+        }
     }
 }
