@@ -15,10 +15,9 @@ use std::sync::Mutex;
 /// One test engine at a time: each is a whole dockerd, and the machine's cores are shared.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
-/// How the engine dies. SIGTERM: dockerd closes every connection at once and stops
-/// cleanly, so the test's engine can be cleaned up after. (A SIGKILL gives ark the same
-/// closed connections; cleaning up after one needs `OwnEngine::restart` after a crash.)
-const CRASH: &str = "TERM";
+/// How the engine dies: a crash (SIGKILL), the harder case; `OwnEngine` restarts it
+/// afterwards to clean up what the crash left.
+const CRASH: &str = "KILL";
 
 /// The environment every test starts (on its own engine, so one name is enough).
 const ENV: &str = "lost";
