@@ -5,23 +5,10 @@
 use super::api::{Endpoint, EngineError, Runtime};
 use super::docker;
 
-pub use docker::endpoint::{EndpointError, Resolved, Target};
-
 /// Which engine a command talks to, decided as the docker CLI decides it, the
-/// environment's `target:` first when it has one. `var` reads environment variables.
-pub fn resolve(
-    host: Option<&str>,
-    context: Option<&str>,
-    target: Option<Target<'_>>,
-    var: &dyn Fn(&str) -> Option<String>,
-) -> Result<Resolved, EndpointError> {
-    docker::endpoint::resolve(host, context, target, var)
-}
-
-/// The names of the docker contexts on this machine (for completions).
-pub fn context_names(var: &dyn Fn(&str) -> Option<String>) -> Vec<String> {
-    docker::endpoint::context_names(var)
-}
+/// environment's `target:` first when it has one (`resolve`); the docker contexts on this
+/// machine, for completions (`context_names`).
+pub use docker::endpoint::{context_names, resolve, EndpointError, Resolved, Target};
 
 /// The kinds of engine address ark can connect to, as URL schemes.
 pub const KNOWN_SCHEMES: [&str; 5] = ["unix://", "tcp://", "ssh://", "http://", "https://"];

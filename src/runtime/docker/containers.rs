@@ -461,14 +461,16 @@ fn state_of(status: &str, exit_code: i64) -> State {
 /// Whether the daemon's answer to a start says that containerd still holds what an earlier
 /// start of this container made (its task, or the container itself), which the daemon
 /// lost track of when it was killed mid-start: it will refuse every start from now on
-/// ("task <id>: already exists", "id already in use"). A port that is taken ("address
+/// ("task <id>: already exists", "id already in use", or the shim's folder for the task
+/// left behind: "failed to start shim: mkdir …/<id>: file exists"). A port that is taken ("address
 /// already in use", "port is already allocated") is not that: recreating would not help.
 fn left_by_a_cut_short_start(message: &str) -> bool {
     let message = message.to_ascii_lowercase();
     let task_exists = message.contains("task ") && message.contains("already exists");
     let id_in_use = message.contains("id already in use")
         || message.contains("container with given id already exists");
-    (task_exists || id_in_use) && !message.contains("address already in use")
+    let shim_left = message.contains("failed to start shim") && message.contains("file exists");
+    (task_exists || id_in_use || shim_left) && !message.contains("address already in use")
 }
 
 /// `2024-05-01T10:00:00.123Z` → unix seconds (0 when unparseable): enough for ages.
@@ -502,6 +504,7 @@ mod tests {
             "task 3f2a9c: already exists",
             "failed to create task for container: id already in use",
             "OCI runtime create failed: container with given ID already exists",
+            "failed to start shim: mkdir /tmp/e/exec/containerd/daemon/io.containerd.runtime.v2.task/moby/dd97: file exists: unknown",
         ] {
             assert!(left_by_a_cut_short_start(left), "{left}");
         }
