@@ -6,11 +6,11 @@
 //! layout as `scripts/seed-busybox.sh`.
 
 use super::request::{failed, Request};
+use super::watchdog::{next_watched, watched};
 use crate::runtime::api::{Endpoint, SeedError, Seeded};
 use bollard::query_parameters as q;
 use bollard::Docker;
 use bytes::Bytes;
-use futures_util::StreamExt;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -157,7 +157,7 @@ pub async fn import(
     let body = futures_util::stream::poll_fn(move |context| receiver.poll_recv(context));
     let mut stream = docker.create_image(Some(options), Some(bollard::body_try_stream(body)), None);
     let mut outcome = Ok(());
-    while let Some(item) = stream.next().await {
+    while let Some(item) = next_watched(docker, &mut stream).await {
         if let Err(error) = item {
             outcome = Err(failed(endpoint, Request::Import(image), error));
             break;
@@ -166,7 +166,7 @@ pub async fn import(
     drop(stream);
     let _ = writing.await;
     outcome?;
-    let id = match docker.inspect_image(image).await {
+    let id = match watched(docker, docker.inspect_image(image)).await {
         Ok(inspect) => inspect.id.unwrap_or_default(),
         Err(error) => return Err(failed(endpoint, Request::InspectNamed(image), error).into()),
     };

@@ -4,6 +4,7 @@
 use super::connect::OPERATION_TIMEOUT;
 use super::engine::DockerRuntime;
 use super::request::{failed, Request};
+use super::watchdog::{next_watched, watched};
 use crate::core::spec::AppSpec;
 use crate::runtime::api::{Created, EngineError, Handle, Instance, Published, State};
 use crate::runtime::labels;
@@ -26,9 +27,7 @@ impl DockerRuntime {
             filters: Some(Self::filters(environment)),
             ..Default::default()
         };
-        let summaries = self
-            .docker
-            .list_containers(Some(options))
+        let summaries = watched(&self.docker, self.docker.list_containers(Some(options)))
             .await
             .map_err(|e| failed(&self.endpoint, Request::ListContainers, e))?;
         Ok(summaries
@@ -77,11 +76,13 @@ impl DockerRuntime {
     }
 
     pub(super) async fn inspect_named(&self, id: &str) -> Result<Instance, EngineError> {
-        let c = self
-            .docker
-            .inspect_container(id, None::<q::InspectContainerOptions>)
-            .await
-            .map_err(|e| failed(&self.endpoint, Request::InspectContainer, e))?;
+        let c = watched(
+            &self.docker,
+            self.docker
+                .inspect_container(id, None::<q::InspectContainerOptions>),
+        )
+        .await
+        .map_err(|e| failed(&self.endpoint, Request::InspectContainer, e))?;
         let labels_map = c
             .config
             .as_ref()
@@ -203,7 +204,12 @@ impl DockerRuntime {
             name: Some(name.clone()),
             ..Default::default()
         };
-        match self.docker.create_container(Some(options), body).await {
+        match watched(
+            &self.docker,
+            self.docker.create_container(Some(options), body),
+        )
+        .await
+        {
             Ok(created) => Ok(Created::New(Handle::new(created.id))),
             Err(BollardError::DockerResponseServerError {
                 status_code: 409,
@@ -246,11 +252,10 @@ impl DockerRuntime {
     }
 
     async fn start_only(&self, id: &str) -> Result<(), EngineError> {
-        match self
+        let started = self
             .docker
-            .start_container(id, None::<q::StartContainerOptions>)
-            .await
-        {
+            .start_container(id, None::<q::StartContainerOptions>);
+        match watched(&self.docker, started).await {
             Ok(()) => Ok(()),
             // 304: already running — another ark started it.
             Err(BollardError::DockerResponseServerError {
@@ -277,7 +282,9 @@ impl DockerRuntime {
             ..Default::default()
         };
         let docker = self.docker.clone().with_timeout(grace + OPERATION_TIMEOUT);
-        match docker.stop_container(id, Some(options)).await {
+        // Stopping takes up to the grace: the watch tells a stop waiting it out from an
+        // engine that stopped answering.
+        match watched(&self.docker, docker.stop_container(id, Some(options))).await {
             Ok(()) => Ok(()),
             Err(BollardError::DockerResponseServerError {
                 status_code: 304 | 404,
@@ -293,7 +300,12 @@ impl DockerRuntime {
             v: true,
             ..Default::default()
         };
-        match self.docker.remove_container(id, Some(options)).await {
+        match watched(
+            &self.docker,
+            self.docker.remove_container(id, Some(options)),
+        )
+        .await
+        {
             Ok(()) => Ok(()),
             Err(BollardError::DockerResponseServerError {
                 status_code: 404, ..
@@ -304,13 +316,13 @@ impl DockerRuntime {
 
     pub(super) async fn exec_in(&self, id: &str, command: &[String]) -> Result<i64, EngineError> {
         let exec_id = self.create_exec(id, command, None, false).await?;
-        if let bollard::exec::StartExecResults::Attached { mut output, .. } = self
-            .docker
-            .start_exec(&exec_id, None)
-            .await
-            .map_err(|e| failed(&self.endpoint, Request::Exec, e))?
+        if let bollard::exec::StartExecResults::Attached { mut output, .. } =
+            watched(&self.docker, self.docker.start_exec(&exec_id, None))
+                .await
+                .map_err(|e| failed(&self.endpoint, Request::Exec, e))?
         {
-            while output.next().await.is_some() {}
+            // Read to its end; an engine that stopped answering shows in the exit code's look-up.
+            while let Some(Ok(_)) = next_watched(&self.docker, &mut output).await {}
         }
         self.exit_code_of(&exec_id).await
     }
@@ -375,9 +387,9 @@ impl DockerRuntime {
             tail: lines.to_string(),
             ..Default::default()
         };
-        let mut stream = self.docker.logs(id, Some(options));
+        let mut stream = std::pin::pin!(self.docker.logs(id, Some(options)));
         let mut text = Vec::new();
-        while let Some(item) = stream.next().await {
+        while let Some(item) = next_watched(&self.docker, &mut stream).await {
             let chunk = item.map_err(|e| failed(&self.endpoint, Request::Logs, e))?;
             text.extend_from_slice(&chunk.into_bytes());
         }
@@ -404,9 +416,7 @@ impl DockerRuntime {
             tty: Some(tty_size.is_some()),
             ..Default::default()
         };
-        let created = self
-            .docker
-            .create_exec(id, config)
+        let created = watched(&self.docker, self.docker.create_exec(id, config))
             .await
             .map_err(|e| failed(&self.endpoint, Request::Exec, e))?;
         Ok(created.id)
@@ -414,9 +424,7 @@ impl DockerRuntime {
 
     /// How a finished exec exited (-1 when the engine does not say).
     async fn exit_code_of(&self, exec_id: &str) -> Result<i64, EngineError> {
-        let inspect = self
-            .docker
-            .inspect_exec(exec_id)
+        let inspect = watched(&self.docker, self.docker.inspect_exec(exec_id))
             .await
             .map_err(|e| failed(&self.endpoint, Request::Exec, e))?;
         Ok(inspect.exit_code.unwrap_or(-1))

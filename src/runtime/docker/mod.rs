@@ -17,3 +17,4 @@ mod ssh_mux;
 mod stats;
 mod streams;
 mod tls;
+mod watchdog;

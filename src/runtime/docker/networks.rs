@@ -3,6 +3,7 @@
 
 use super::engine::DockerRuntime;
 use super::request::{failed, Request};
+use super::watchdog::watched;
 use crate::core::fingerprint_key::FingerprintKey;
 use crate::runtime::api::{EngineError, EnvironmentInfo, Placement};
 use crate::runtime::labels;
@@ -23,9 +24,7 @@ impl DockerRuntime {
         let options = q::ListNetworksOptions {
             filters: Some(Self::filters(environment)),
         };
-        let networks = self
-            .docker
-            .list_networks(Some(options))
+        let networks = watched(&self.docker, self.docker.list_networks(Some(options)))
             .await
             .map_err(|e| failed(&self.endpoint, Request::ListNetworks, e))?;
         let mut found: Vec<EnvironmentInfo> = networks
@@ -66,9 +65,7 @@ impl DockerRuntime {
                 labels: Some(labels::of_environment(environment, placement, key)),
                 ..Default::default()
             };
-            let response = self
-                .docker
-                .create_network(request)
+            let response = watched(&self.docker, self.docker.create_network(request))
                 .await
                 .map_err(|e| failed(&self.endpoint, Request::CreateNetwork, e))?;
             created = Some(response.id);
@@ -91,7 +88,7 @@ impl DockerRuntime {
         if let Some(mine) = created.filter(|mine| *mine != winner) {
             // The engine may still be settling the network it just made: try a few times.
             for _ in 0..20 {
-                match self.docker.remove_network(&mine).await {
+                match watched(&self.docker, self.docker.remove_network(&mine)).await {
                     Ok(())
                     | Err(BollardError::DockerResponseServerError {
                         status_code: 404, ..
@@ -124,7 +121,7 @@ impl DockerRuntime {
         let began = std::time::Instant::now();
         let mut delay = Duration::from_millis(50);
         loop {
-            match self.docker.remove_network(id).await {
+            match watched(&self.docker, self.docker.remove_network(id)).await {
                 Ok(())
                 | Err(BollardError::DockerResponseServerError {
                     status_code: 404, ..
@@ -148,15 +145,15 @@ impl DockerRuntime {
         let options = q::ListVolumesOptions {
             filters: Some(Self::filters(Some(environment))),
         };
-        let listed = self
-            .docker
-            .list_volumes(Some(options))
+        let listed = watched(&self.docker, self.docker.list_volumes(Some(options)))
             .await
             .map_err(|e| failed(&self.endpoint, Request::ListVolumes, e))?;
         let mut removed = 0;
         for volume in listed.volumes.unwrap_or_default() {
-            self.docker
-                .remove_volume(&volume.name, None::<q::RemoveVolumeOptions>)
+            let removing = self
+                .docker
+                .remove_volume(&volume.name, None::<q::RemoveVolumeOptions>);
+            watched(&self.docker, removing)
                 .await
                 .map_err(|e| failed(&self.endpoint, Request::RemoveVolume, e))?;
             removed += 1;
