@@ -55,22 +55,23 @@ fn catalog() -> tempfile::TempDir {
 /// The apps `top` brings up with it.
 const WAVES: usize = 6;
 
-/// An engine of the test's own (its turn held) and the catalog.
+/// The test's turn: one test engine at a time.
+fn turn() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// An engine of the test's own, warmed up, and the catalog.
 struct Setup {
     engine: OwnEngine,
     catalog: tempfile::TempDir,
-    /// Last: dropped once the engine is gone.
-    _turn: std::sync::MutexGuard<'static, ()>,
 }
 
 impl Setup {
+    /// Call with the test's `turn` held.
     fn new() -> Option<Setup> {
-        let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-        let engine = OwnEngine::start()?;
         let setup = Setup {
-            engine,
+            engine: OwnEngine::start()?,
             catalog: catalog(),
-            _turn: turn,
         };
         // busybox is made on the empty engine once, before any fault.
         let (code, _, stderr) = setup.run(&["start", "-e", "warm", "base"]);
@@ -99,6 +100,24 @@ impl Setup {
 
     fn endpoint(&self) -> String {
         format!("{} (from DOCKER_HOST)", self.engine.docker_host())
+    }
+
+    /// `fault` done to the engine while `running` ark waits for it, then `recover`: ark's
+    /// exit code, how long after the fault it ended, and whether it said it lost the engine
+    /// while `doing`.
+    fn after_fault(
+        &mut self,
+        running: Running,
+        fault: impl FnOnce(&mut OwnEngine),
+        recover: impl FnOnce(&mut OwnEngine),
+        doing: &str,
+    ) -> (i32, Duration, Result<(), String>) {
+        let at = Instant::now();
+        fault(&mut self.engine);
+        let (code, _, stderr) = running.finish();
+        let said = at.elapsed();
+        recover(&mut self.engine);
+        (code, said, lost(code, &stderr, &self.endpoint(), doing))
     }
 
     /// How many containers the engine runs (`all`: has).
@@ -174,7 +193,8 @@ fn trials(case: &str, mut trial: impl FnMut(usize) -> Result<(), String>) {
 #[test]
 #[allow(clippy::print_stderr)] // the figures are the report's
 fn a_start_with_its_engine_frozen_says_it_lost_it_and_converges_once_it_goes_on() {
-    let Some(setup) = Setup::new() else {
+    let _turn = turn();
+    let Some(mut setup) = Setup::new() else {
         return;
     };
     trials("engine frozen mid-start", |n| {
@@ -186,22 +206,18 @@ fn a_start_with_its_engine_frozen_says_it_lost_it_and_converges_once_it_goes_on(
         while setup.count(false) < 2 {
             std::thread::sleep(Duration::from_millis(5));
         }
-        setup.engine.freeze();
-        let frozen = Instant::now();
-        let (code, _, stderr) = first.finish();
-        let said = frozen.elapsed();
-        setup.engine.thaw();
-        let verdict = lost(
-            code,
-            &stderr,
-            &setup.endpoint(),
+        let frozen = began.elapsed();
+        let (code, said, verdict) = setup.after_fault(
+            first,
+            |engine| engine.freeze(),
+            |engine| engine.thaw(),
             &format!("starting environment `{environment}`"),
         );
         let (again, _, again_stderr) = setup.run(&start);
         let (ready, all) = setup.ready(&environment);
         eprintln!(
             "{environment}: frozen {:.1}s in, exit {code} {:.1}s later; re-run exit {again}, {ready} of {all} ready",
-            (frozen - began).as_secs_f64(),
+            frozen.as_secs_f64(),
             said.as_secs_f64()
         );
         verdict?;
@@ -235,15 +251,10 @@ fn down_cut_short(
     first.until("that it is stopping `stubborn`", |line| {
         line.starts_with("stubborn") && line.contains("stopping")
     });
-    let at = Instant::now();
-    fault(&mut setup.engine);
-    let (code, _, stderr) = first.finish();
-    let said = at.elapsed();
-    recover(&mut setup.engine);
-    let verdict = lost(
-        code,
-        &stderr,
-        &setup.endpoint(),
+    let (code, said, verdict) = setup.after_fault(
+        first,
+        fault,
+        recover,
         &format!("removing environment `{environment}`"),
     );
     let (again, _, again_stderr) = setup.run(&down);
@@ -265,39 +276,41 @@ fn down_cut_short(
     Ok(())
 }
 
-#[test]
-fn a_down_with_its_engine_frozen_says_it_lost_it_and_converges_once_it_goes_on() {
+/// The trials of `case`: `down_cut_short` of environments named `prefix-N`.
+fn down_trials(case: &str, prefix: &str, fault: fn(&mut OwnEngine), recover: fn(&mut OwnEngine)) {
+    let _turn = turn();
     let Some(mut setup) = Setup::new() else {
         return;
     };
-    trials("engine frozen mid-down", |n| {
-        down_cut_short(
-            &mut setup,
-            &format!("frozen-down-{n}"),
-            |engine| engine.freeze(),
-            |engine| engine.thaw(),
-        )
+    trials(case, |n| {
+        down_cut_short(&mut setup, &format!("{prefix}-{n}"), fault, recover)
     });
 }
 
 #[test]
+fn a_down_with_its_engine_frozen_says_it_lost_it_and_converges_once_it_goes_on() {
+    down_trials(
+        "engine frozen mid-down",
+        "frozen-down",
+        |engine| engine.freeze(),
+        |engine| engine.thaw(),
+    );
+}
+
+#[test]
 fn a_down_whose_engine_crashed_converges_when_run_again() {
-    let Some(mut setup) = Setup::new() else {
-        return;
-    };
-    trials("engine killed mid-down", |n| {
-        down_cut_short(
-            &mut setup,
-            &format!("crash-down-{n}"),
-            |engine| engine.kill("KILL"),
-            OwnEngine::restart,
-        )
-    });
+    down_trials(
+        "engine killed mid-down",
+        "crash-down",
+        |engine| engine.kill("KILL"),
+        OwnEngine::restart,
+    );
 }
 
 #[test]
 #[allow(clippy::print_stderr)] // the figures are the report's
 fn status_with_its_engine_frozen_says_it_lost_it_and_answers_once_it_goes_on() {
+    let _turn = turn();
     let Some(setup) = Setup::new() else {
         return;
     };
