@@ -6,7 +6,7 @@
 //! layout as `scripts/seed-busybox.sh`.
 
 use super::request::{failed, Request};
-use super::watchdog::{next_watched, watched};
+use super::watchdog::Watchdog;
 use crate::runtime::api::{Endpoint, SeedError, Seeded};
 use bollard::query_parameters as q;
 use bollard::Docker;
@@ -124,6 +124,7 @@ impl Busybox {
 /// `endpoint`.
 pub async fn import(
     docker: &Docker,
+    watchdog: &Watchdog,
     endpoint: &Endpoint,
     image: &str,
     busybox: &Path,
@@ -157,7 +158,7 @@ pub async fn import(
     let body = futures_util::stream::poll_fn(move |context| receiver.poll_recv(context));
     let mut stream = docker.create_image(Some(options), Some(bollard::body_try_stream(body)), None);
     let mut outcome = Ok(());
-    while let Some(item) = next_watched(docker, &mut stream).await {
+    while let Some(item) = watchdog.next_watched(&mut stream).await {
         if let Err(error) = item {
             outcome = Err(failed(endpoint, Request::Import(image), error));
             break;
@@ -166,7 +167,7 @@ pub async fn import(
     drop(stream);
     let _ = writing.await;
     outcome?;
-    let id = match watched(docker, docker.inspect_image(image)).await {
+    let id = match watchdog.watched(docker.inspect_image(image)).await {
         Ok(inspect) => inspect.id.unwrap_or_default(),
         Err(error) => return Err(failed(endpoint, Request::InspectNamed(image), error).into()),
     };

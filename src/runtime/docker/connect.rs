@@ -4,6 +4,7 @@
 use super::engine::{unreachable, DockerRuntime, API_VERSION};
 use super::ssh::{SshTarget, SshTunnel};
 use super::tls;
+use super::watchdog::{Watchdog, PING_PATIENCE};
 use crate::runtime::api::{Endpoint, EngineError, PortReach, TlsFiles};
 use bollard::errors::Error as BollardError;
 use bollard::Docker;
@@ -16,7 +17,8 @@ const SSH_FIRST_ANSWER_SECS: u64 = 15;
 /// How long the first request may take before the engine counts as unreachable.
 const CONNECT_TIMEOUT_SECS: u64 = 3;
 /// How long an ordinary operation may take: a busy engine on a small machine can take
-/// seconds to create or start a container. Pulls and builds get longer still.
+/// seconds to create or start a container. Pulls and builds get longer still. An engine that
+/// stopped answering altogether is found out well before (`watchdog`).
 pub(super) const OPERATION_TIMEOUT: Duration = Duration::from_secs(120);
 
 impl DockerRuntime {
@@ -140,7 +142,13 @@ impl DockerRuntime {
                 host: tcp_host(&url).unwrap_or("127.0.0.1").to_owned(),
             },
         };
+        // Over ssh a ping's new connection may wait for a shell on the far side.
+        let ping_patience = match ssh {
+            Some(_) => Duration::from_secs(SSH_FIRST_ANSWER_SECS),
+            None => PING_PATIENCE,
+        };
         Ok(DockerRuntime {
+            watchdog: Watchdog::new(docker.clone(), ping_patience),
             docker,
             network_id: std::cell::RefCell::default(),
             endpoint,

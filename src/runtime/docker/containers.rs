@@ -4,7 +4,6 @@
 use super::connect::OPERATION_TIMEOUT;
 use super::engine::DockerRuntime;
 use super::request::{failed, Request};
-use super::watchdog::{next_watched, watched};
 use crate::core::spec::AppSpec;
 use crate::runtime::api::{Created, EngineError, Handle, Instance, Published, State};
 use crate::runtime::labels;
@@ -27,7 +26,9 @@ impl DockerRuntime {
             filters: Some(Self::filters(environment)),
             ..Default::default()
         };
-        let summaries = watched(&self.docker, self.docker.list_containers(Some(options)))
+        let summaries = self
+            .watchdog
+            .watched(self.docker.list_containers(Some(options)))
             .await
             .map_err(|e| failed(&self.endpoint, Request::ListContainers, e))?;
         Ok(summaries
@@ -76,13 +77,14 @@ impl DockerRuntime {
     }
 
     pub(super) async fn inspect_named(&self, id: &str) -> Result<Instance, EngineError> {
-        let c = watched(
-            &self.docker,
-            self.docker
-                .inspect_container(id, None::<q::InspectContainerOptions>),
-        )
-        .await
-        .map_err(|e| failed(&self.endpoint, Request::InspectContainer, e))?;
+        let c = self
+            .watchdog
+            .watched(
+                self.docker
+                    .inspect_container(id, None::<q::InspectContainerOptions>),
+            )
+            .await
+            .map_err(|e| failed(&self.endpoint, Request::InspectContainer, e))?;
         let labels_map = c
             .config
             .as_ref()
@@ -204,11 +206,10 @@ impl DockerRuntime {
             name: Some(name.clone()),
             ..Default::default()
         };
-        match watched(
-            &self.docker,
-            self.docker.create_container(Some(options), body),
-        )
-        .await
+        match self
+            .watchdog
+            .watched(self.docker.create_container(Some(options), body))
+            .await
         {
             Ok(created) => Ok(Created::New(Handle::new(created.id))),
             Err(BollardError::DockerResponseServerError {
@@ -255,7 +256,7 @@ impl DockerRuntime {
         let started = self
             .docker
             .start_container(id, None::<q::StartContainerOptions>);
-        match watched(&self.docker, started).await {
+        match self.watchdog.watched(started).await {
             Ok(()) => Ok(()),
             // 304: already running — another ark started it.
             Err(BollardError::DockerResponseServerError {
@@ -284,7 +285,11 @@ impl DockerRuntime {
         let docker = self.docker.clone().with_timeout(grace + OPERATION_TIMEOUT);
         // Stopping takes up to the grace: the watch tells a stop waiting it out from an
         // engine that stopped answering.
-        match watched(&self.docker, docker.stop_container(id, Some(options))).await {
+        match self
+            .watchdog
+            .watched(docker.stop_container(id, Some(options)))
+            .await
+        {
             Ok(()) => Ok(()),
             Err(BollardError::DockerResponseServerError {
                 status_code: 304 | 404,
@@ -300,11 +305,10 @@ impl DockerRuntime {
             v: true,
             ..Default::default()
         };
-        match watched(
-            &self.docker,
-            self.docker.remove_container(id, Some(options)),
-        )
-        .await
+        match self
+            .watchdog
+            .watched(self.docker.remove_container(id, Some(options)))
+            .await
         {
             Ok(()) => Ok(()),
             Err(BollardError::DockerResponseServerError {
@@ -316,13 +320,14 @@ impl DockerRuntime {
 
     pub(super) async fn exec_in(&self, id: &str, command: &[String]) -> Result<i64, EngineError> {
         let exec_id = self.create_exec(id, command, None, false).await?;
-        if let bollard::exec::StartExecResults::Attached { mut output, .. } =
-            watched(&self.docker, self.docker.start_exec(&exec_id, None))
-                .await
-                .map_err(|e| failed(&self.endpoint, Request::Exec, e))?
+        if let bollard::exec::StartExecResults::Attached { mut output, .. } = self
+            .watchdog
+            .watched(self.docker.start_exec(&exec_id, None))
+            .await
+            .map_err(|e| failed(&self.endpoint, Request::Exec, e))?
         {
             // Read to its end; an engine that stopped answering shows in the exit code's look-up.
-            while let Some(Ok(_)) = next_watched(&self.docker, &mut output).await {}
+            while let Some(Ok(_)) = self.watchdog.next_watched(&mut output).await {}
         }
         self.exit_code_of(&exec_id).await
     }
@@ -389,7 +394,7 @@ impl DockerRuntime {
         };
         let mut stream = std::pin::pin!(self.docker.logs(id, Some(options)));
         let mut text = Vec::new();
-        while let Some(item) = next_watched(&self.docker, &mut stream).await {
+        while let Some(item) = self.watchdog.next_watched(&mut stream).await {
             let chunk = item.map_err(|e| failed(&self.endpoint, Request::Logs, e))?;
             text.extend_from_slice(&chunk.into_bytes());
         }
@@ -416,7 +421,9 @@ impl DockerRuntime {
             tty: Some(tty_size.is_some()),
             ..Default::default()
         };
-        let created = watched(&self.docker, self.docker.create_exec(id, config))
+        let created = self
+            .watchdog
+            .watched(self.docker.create_exec(id, config))
             .await
             .map_err(|e| failed(&self.endpoint, Request::Exec, e))?;
         Ok(created.id)
@@ -424,7 +431,9 @@ impl DockerRuntime {
 
     /// How a finished exec exited (-1 when the engine does not say).
     async fn exit_code_of(&self, exec_id: &str) -> Result<i64, EngineError> {
-        let inspect = watched(&self.docker, self.docker.inspect_exec(exec_id))
+        let inspect = self
+            .watchdog
+            .watched(self.docker.inspect_exec(exec_id))
             .await
             .map_err(|e| failed(&self.endpoint, Request::Exec, e))?;
         Ok(inspect.exit_code.unwrap_or(-1))

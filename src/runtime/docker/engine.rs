@@ -4,6 +4,7 @@
 //! `streams`); here the seam is answered.
 
 use super::ssh::SshTunnel;
+use super::watchdog::Watchdog;
 use crate::core::fingerprint_key::FingerprintKey;
 use crate::core::spec::AppSpec;
 use crate::runtime::api::{
@@ -25,6 +26,8 @@ pub const API_VERSION: ClientVersion = ClientVersion {
 
 pub struct DockerRuntime {
     pub(super) docker: Docker,
+    /// Tells a slow engine from one that stopped answering (see `watchdog`).
+    pub(super) watchdog: Watchdog,
     /// The environment network containers attach to, by id (see `ensure_network`).
     pub(super) network_id: std::cell::RefCell<Option<String>>,
     pub(super) endpoint: Endpoint,

@@ -3,7 +3,6 @@
 
 use super::engine::DockerRuntime;
 use super::request::{failed, stream_failed, Request};
-use super::watchdog::{next_watched, watched};
 use crate::runtime::api::{EngineError, ImageProgress, SeedError, Seeded};
 use crate::runtime::labels;
 use bollard::errors::Error as BollardError;
@@ -17,7 +16,11 @@ const CONTEXT_CHUNK: usize = 256 * 1024;
 
 impl DockerRuntime {
     pub(super) async fn image_id_of(&self, image: &str) -> Result<Option<String>, EngineError> {
-        match watched(&self.docker, self.docker.inspect_image(image)).await {
+        match self
+            .watchdog
+            .watched(self.docker.inspect_image(image))
+            .await
+        {
             Ok(inspect) => Ok(inspect.id),
             Err(BollardError::DockerResponseServerError {
                 status_code: 404, ..
@@ -39,7 +42,7 @@ impl DockerRuntime {
         };
         let docker = self.patient();
         let mut stream = docker.create_image(Some(options), None, None);
-        while let Some(item) = next_watched(&docker, &mut stream).await {
+        while let Some(item) = self.watchdog.next_watched(&mut stream).await {
             let info = item.map_err(|e| stream_failed(&self.endpoint, Request::Pull(image), e))?;
             if let Some(error) = info.error_detail.and_then(|d| d.message) {
                 return Err(EngineError::Failed(format!("pull {image}: {error}")));
@@ -66,7 +69,14 @@ impl DockerRuntime {
     }
 
     pub(super) async fn seed(&self, image: &str, busybox: &Path) -> Result<Seeded, SeedError> {
-        super::busybox_seed::import(&self.patient(), &self.endpoint, image, busybox).await
+        super::busybox_seed::import(
+            &self.patient(),
+            &self.watchdog,
+            &self.endpoint,
+            image,
+            busybox,
+        )
+        .await
     }
 
     pub(super) async fn build_image(
@@ -114,7 +124,7 @@ impl DockerRuntime {
         let mut reported = None;
         loop {
             let item = tokio::select! {
-                item = next_watched(&docker, &mut stream) => item,
+                item = self.watchdog.next_watched(&mut stream) => item,
                 _ = ticks.tick(), if reported != Some(total) => {
                     let now = sent.load(std::sync::atomic::Ordering::Relaxed);
                     if reported != Some(now) {

@@ -3,7 +3,6 @@
 
 use super::engine::DockerRuntime;
 use super::request::{failed, Request};
-use super::watchdog::watched;
 use crate::core::fingerprint_key::FingerprintKey;
 use crate::runtime::api::{EngineError, EnvironmentInfo, Placement};
 use crate::runtime::labels;
@@ -24,7 +23,9 @@ impl DockerRuntime {
         let options = q::ListNetworksOptions {
             filters: Some(Self::filters(environment)),
         };
-        let networks = watched(&self.docker, self.docker.list_networks(Some(options)))
+        let networks = self
+            .watchdog
+            .watched(self.docker.list_networks(Some(options)))
             .await
             .map_err(|e| failed(&self.endpoint, Request::ListNetworks, e))?;
         let mut found: Vec<EnvironmentInfo> = networks
@@ -65,7 +66,9 @@ impl DockerRuntime {
                 labels: Some(labels::of_environment(environment, placement, key)),
                 ..Default::default()
             };
-            let response = watched(&self.docker, self.docker.create_network(request))
+            let response = self
+                .watchdog
+                .watched(self.docker.create_network(request))
                 .await
                 .map_err(|e| failed(&self.endpoint, Request::CreateNetwork, e))?;
             created = Some(response.id);
@@ -88,7 +91,11 @@ impl DockerRuntime {
         if let Some(mine) = created.filter(|mine| *mine != winner) {
             // The engine may still be settling the network it just made: try a few times.
             for _ in 0..20 {
-                match watched(&self.docker, self.docker.remove_network(&mine)).await {
+                match self
+                    .watchdog
+                    .watched(self.docker.remove_network(&mine))
+                    .await
+                {
                     Ok(())
                     | Err(BollardError::DockerResponseServerError {
                         status_code: 404, ..
@@ -121,7 +128,7 @@ impl DockerRuntime {
         let began = std::time::Instant::now();
         let mut delay = Duration::from_millis(50);
         loop {
-            match watched(&self.docker, self.docker.remove_network(id)).await {
+            match self.watchdog.watched(self.docker.remove_network(id)).await {
                 Ok(())
                 | Err(BollardError::DockerResponseServerError {
                     status_code: 404, ..
@@ -145,7 +152,9 @@ impl DockerRuntime {
         let options = q::ListVolumesOptions {
             filters: Some(Self::filters(Some(environment))),
         };
-        let listed = watched(&self.docker, self.docker.list_volumes(Some(options)))
+        let listed = self
+            .watchdog
+            .watched(self.docker.list_volumes(Some(options)))
             .await
             .map_err(|e| failed(&self.endpoint, Request::ListVolumes, e))?;
         let mut removed = 0;
@@ -153,7 +162,8 @@ impl DockerRuntime {
             let removing = self
                 .docker
                 .remove_volume(&volume.name, None::<q::RemoveVolumeOptions>);
-            watched(&self.docker, removing)
+            self.watchdog
+                .watched(removing)
                 .await
                 .map_err(|e| failed(&self.endpoint, Request::RemoveVolume, e))?;
             removed += 1;

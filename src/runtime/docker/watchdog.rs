@@ -16,60 +16,74 @@ use std::time::Duration;
 
 /// How long a request may go unanswered before the engine is asked whether it still answers.
 const QUIET: Duration = Duration::from_secs(5);
-/// How long the engine gets to answer `/_ping`.
-const PING_PATIENCE: Duration = Duration::from_secs(5);
+/// How long the engine gets to answer `/_ping` (over ssh a new connection may take longer:
+/// `connect` gives those more).
+pub(super) const PING_PATIENCE: Duration = Duration::from_secs(5);
 
-/// `call`'s answer from the engine `docker` reaches, or `RequestTimeoutError` once the
-/// engine stopped answering altogether.
-pub(super) async fn watched<T>(
-    docker: &Docker,
-    call: impl Future<Output = Result<T, BollardError>>,
-) -> Result<T, BollardError> {
-    watched_with(docker, call, QUIET, PING_PATIENCE).await
+/// Watches the requests to one engine.
+#[derive(Clone)]
+pub(super) struct Watchdog {
+    /// Asks the pings; the request's own client may have another timeout.
+    docker: Docker,
+    ping_patience: Duration,
 }
 
-async fn watched_with<T>(
-    docker: &Docker,
-    call: impl Future<Output = Result<T, BollardError>>,
-    quiet: Duration,
-    ping_patience: Duration,
-) -> Result<T, BollardError> {
-    let mut call = std::pin::pin!(call);
-    loop {
-        if let Ok(answer) = tokio::time::timeout(quiet, &mut call).await {
-            return answer;
-        }
-        let alive = tokio::select! {
-            answer = &mut call => return answer,
-            alive = answers_ping(docker, ping_patience) => alive,
-        };
-        if !alive {
-            return Err(BollardError::RequestTimeoutError);
+impl Watchdog {
+    pub(super) fn new(docker: Docker, ping_patience: Duration) -> Watchdog {
+        Watchdog {
+            docker,
+            ping_patience,
         }
     }
-}
 
-/// The next item of a streamed answer (a pull's or build's progress, a finished log), watched
-/// as `watched` watches a request. For streams that are quiet by nature (`logs -f`, stats,
-/// an interactive exec) it is not used: their callers bound what they wait for themselves.
-pub(super) async fn next_watched<T, S>(
-    docker: &Docker,
-    stream: &mut S,
-) -> Option<Result<T, BollardError>>
-where
-    S: Stream<Item = Result<T, BollardError>> + Unpin,
-{
-    watched(docker, async { stream.next().await.transpose() })
-        .await
-        .transpose()
-}
+    /// `call`'s answer, or `RequestTimeoutError` once the engine stopped answering
+    /// altogether.
+    pub(super) async fn watched<T>(
+        &self,
+        call: impl Future<Output = Result<T, BollardError>>,
+    ) -> Result<T, BollardError> {
+        self.watched_after(QUIET, call).await
+    }
 
-/// Whether the engine answers `/_ping` within `patience`.
-async fn answers_ping(docker: &Docker, patience: Duration) -> bool {
-    matches!(
-        tokio::time::timeout(patience, docker.ping()).await,
-        Ok(Ok(_))
-    )
+    async fn watched_after<T>(
+        &self,
+        quiet: Duration,
+        call: impl Future<Output = Result<T, BollardError>>,
+    ) -> Result<T, BollardError> {
+        let mut call = std::pin::pin!(call);
+        loop {
+            if let Ok(answer) = tokio::time::timeout(quiet, &mut call).await {
+                return answer;
+            }
+            let alive = tokio::select! {
+                answer = &mut call => return answer,
+                alive = self.answers_ping() => alive,
+            };
+            if !alive {
+                return Err(BollardError::RequestTimeoutError);
+            }
+        }
+    }
+
+    /// The next item of a streamed answer (a pull's or build's progress, a finished log),
+    /// watched as `watched` watches a request. Streams that are quiet by nature (`logs -f`,
+    /// stats, an interactive exec) are not watched: their callers bound their own waits.
+    pub(super) async fn next_watched<T, S>(&self, stream: &mut S) -> Option<Result<T, BollardError>>
+    where
+        S: Stream<Item = Result<T, BollardError>> + Unpin,
+    {
+        self.watched(async { stream.next().await.transpose() })
+            .await
+            .transpose()
+    }
+
+    /// Whether the engine answers `/_ping` in time.
+    async fn answers_ping(&self) -> bool {
+        matches!(
+            tokio::time::timeout(self.ping_patience, self.docker.ping()).await,
+            Ok(Ok(_))
+        )
+    }
 }
 
 #[cfg(test)]
@@ -121,13 +135,16 @@ mod tests {
 
     /// The watch's times, shortened for a test.
     const QUIET: Duration = Duration::from_millis(300);
-    const PING_PATIENCE: Duration = Duration::from_millis(300);
+
+    fn watchdog(docker: &Docker) -> Watchdog {
+        Watchdog::new(docker.clone(), Duration::from_millis(300))
+    }
 
     #[tokio::test(flavor = "current_thread")]
     async fn a_frozen_engine_ends_the_request() {
         let (_dir, docker) = engine(Arc::new(AtomicBool::new(false)), None);
         let call = docker.list_containers(None);
-        let answer = watched_with(&docker, call, QUIET, PING_PATIENCE).await;
+        let answer = watchdog(&docker).watched_after(QUIET, call).await;
         assert!(
             matches!(answer, Err(BollardError::RequestTimeoutError)),
             "{answer:?}"
@@ -138,7 +155,7 @@ mod tests {
     async fn a_slow_engine_that_still_answers_is_waited_for() {
         let (_dir, docker) = engine(Arc::new(AtomicBool::new(true)), Some(QUIET * 4));
         let call = docker.list_containers(None);
-        let answer = watched_with(&docker, call, QUIET, PING_PATIENCE).await;
+        let answer = watchdog(&docker).watched_after(QUIET, call).await;
         assert!(
             matches!(answer, Ok(ref listed) if listed.is_empty()),
             "{answer:?}"
