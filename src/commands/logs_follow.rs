@@ -8,8 +8,9 @@
 //! (a listing finds nobody, or no answer), the followers end, `Reconnect` waits for the engine, and a new
 //! session resumes every app after its last line, from the engine's own log files.
 
+use super::shared::engine::list_within_patience;
 use super::shared::log_end::End;
-use super::shared::reconnect::{list_within_patience, Reconnect};
+use super::shared::reconnect::Reconnect;
 use crate::logs::filter::LineFilter;
 use crate::logs::timestamp::Timestamp;
 use crate::runtime::api::{EngineError, Handle, Instance, LogLine, LogOptions, Output, Runtime};

@@ -3,9 +3,10 @@
 //! 2 s, so apps that start or stop while watching appear or disappear; when the engine
 //! goes away the watch waits for it (`Reconnect`) and goes on with a new connection.
 
+use super::shared::engine::list_within_patience;
 use super::shared::engine::{block_on, connect, engine_failure};
 use super::shared::on_engine;
-use super::shared::reconnect::{list_within_patience, Reconnect};
+use super::shared::reconnect::Reconnect;
 use crate::cli::{MetricsArgs, TableFormat};
 use crate::exit_code;
 use crate::failure::Failure;

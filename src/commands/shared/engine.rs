@@ -6,7 +6,7 @@ use super::interrupts::Interrupts;
 use super::load::{self, Bound};
 use crate::core::diagnostic::{Diagnostic, Diagnostics};
 use crate::failure::{Failure, Signal};
-use crate::runtime::api::{Endpoint, EngineError, Runtime};
+use crate::runtime::api::{Endpoint, EngineError, Instance, Runtime};
 use crate::runtime::connect::{self as door, EndpointError, Resolved};
 use crate::settings::Settings;
 use std::future::Future;
@@ -112,18 +112,32 @@ pub fn engine_failure(error: EngineError) -> Failure {
     }
 }
 
-/// How long the engine gets to answer `lost_while`'s question.
-const STILL_THERE: Duration = Duration::from_secs(10);
+/// How long a listing that asks whether the engine is still there (a watch's, or
+/// `lost_while`'s) waits for an answer before the engine counts as gone.
+pub const LIST_PATIENCE: Duration = Duration::from_secs(10);
+
+/// The environment's instances; an engine that does not answer within `LIST_PATIENCE` is
+/// unreachable.
+pub async fn list_within_patience(
+    runtime: &dyn Runtime,
+    environment: &str,
+) -> Result<Vec<Instance>, EngineError> {
+    match tokio::time::timeout(LIST_PATIENCE, runtime.list(Some(environment))).await {
+        Ok(listed) => listed,
+        Err(_) => Err(EngineError::Unreachable {
+            endpoint: runtime.endpoint().clone(),
+            detail: format!("no answer within {}s", LIST_PATIENCE.as_secs()),
+        }),
+    }
+}
 
 /// After steps of a command failed: whether the engine went away meanwhile — then that is
 /// what the command ends with (exit 4, "lost the container engine at … while <doing>"),
 /// not one error per app. Asks the engine once.
 pub async fn lost_while(runtime: &dyn Runtime, environment: &str, doing: &str) -> Option<Failure> {
-    let lost = match tokio::time::timeout(STILL_THERE, runtime.list(Some(environment))).await {
-        Ok(Ok(_)) => false,
-        Ok(Err(error)) => error.is_connection_lost(),
-        Err(_) => true,
-    };
+    let lost = list_within_patience(runtime, environment)
+        .await
+        .is_err_and(|error| error.is_connection_lost());
     lost.then(|| {
         engine_failure(EngineError::Lost {
             endpoint: runtime.endpoint().clone(),

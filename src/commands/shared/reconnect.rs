@@ -3,35 +3,16 @@
 //! a growing pause (`Backoff`) for as long as the user waits, and carries on with the new
 //! connection. With `--no-reconnect` a lost engine ends the command instead (exit 4). An
 //! engine that stops answering (frozen, or cut off) counts as gone once a listing has waited
-//! `LIST_PATIENCE` for it.
+//! `engine::LIST_PATIENCE` for it.
 
 use super::backoff::Backoff;
 use super::engine::{engine_failure, open};
 use crate::failure::Failure;
-use crate::runtime::api::{Endpoint, EngineError, Instance, Runtime};
+use crate::runtime::api::{Endpoint, EngineError, Runtime};
 use crate::settings::Settings;
 use crate::ui::reconnect_view::ReconnectView;
 use futures_util::future::{FutureExt, LocalBoxFuture};
-use std::time::Duration;
 use tokio::time::Instant;
-
-/// How long a watch's listing waits for an answer before the engine counts as gone.
-pub const LIST_PATIENCE: Duration = Duration::from_secs(10);
-
-/// The environment's instances, as a watch lists them again and again; an engine that does
-/// not answer within `LIST_PATIENCE` is unreachable.
-pub async fn list_within_patience(
-    runtime: &dyn Runtime,
-    environment: &str,
-) -> Result<Vec<Instance>, EngineError> {
-    match tokio::time::timeout(LIST_PATIENCE, runtime.list(Some(environment))).await {
-        Ok(listed) => listed,
-        Err(_) => Err(EngineError::Unreachable {
-            endpoint: runtime.endpoint().clone(),
-            detail: format!("no answer within {}s", LIST_PATIENCE.as_secs()),
-        }),
-    }
-}
 
 /// Opens a new connection to an endpoint.
 pub type Connector<'a> =
