@@ -16,7 +16,7 @@ use crate::exec::readiness::Route;
 use crate::exec::start::{self as executor, Outcome, StartRequest};
 use crate::exit_code;
 use crate::failure::Failure;
-use crate::runtime::api::{Instance, Placement, Runtime, State};
+use crate::runtime::api::{ChangeStyle, Instance, Placement, Runtime, State};
 use crate::settings::Settings;
 use crate::ui::missing_images;
 use crate::ui::picker;
@@ -208,7 +208,12 @@ pub async fn plan_on_engine(
     }
     let observed_by_app: BTreeMap<String, Instance> =
         containers.into_iter().map(|c| (c.app.clone(), c)).collect();
-    let plan = Plan::new(environment, specs, &observe(&observed_by_app, &decided.ids));
+    let rolling = runtime.capabilities().changes == ChangeStyle::Rolling;
+    let plan = Plan::new(
+        environment,
+        specs,
+        &observe(&observed_by_app, &decided.ids, rolling),
+    );
     Ok(Planned {
         plan,
         decided,
@@ -319,6 +324,7 @@ fn fresh_key() -> Result<FingerprintKey, Failure> {
 fn observe(
     containers: &BTreeMap<String, Instance>,
     image_ids: &BTreeMap<String, String>,
+    changes_roll: bool,
 ) -> Observed {
     let apps = containers
         .iter()
@@ -340,6 +346,7 @@ fn observe(
     Observed {
         apps,
         consulted: true,
+        changes_roll,
     }
 }
 

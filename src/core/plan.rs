@@ -24,6 +24,9 @@ pub struct Observed {
     pub apps: BTreeMap<String, ObservedApp>,
     /// False when the plan was made without asking an engine.
     pub consulted: bool,
+    /// The engine updates a changed app in place, new instance first (Swarm), instead of
+    /// replacing it.
+    pub changes_roll: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +35,9 @@ pub enum Action {
     Create,
     /// The container's config differs: replace it. Each reason is one changed field.
     Recreate(Vec<String>),
+    /// The config differs, and the engine changes it in place: new instance first, old one
+    /// retired once the new is ready. Each reason is one changed field.
+    Update(Vec<String>),
     /// The container exists unchanged but is not running.
     Start,
     /// Running and unchanged.
@@ -43,6 +49,7 @@ impl Action {
         match self {
             Action::Create => "create",
             Action::Recreate(_) => "recreate",
+            Action::Update(_) => "update (rolling)",
             Action::Start => "start",
             Action::Leave => "leave",
         }
@@ -51,7 +58,7 @@ impl Action {
     pub fn reason(&self) -> String {
         match self {
             Action::Create => "new".into(),
-            Action::Recreate(reasons) => reasons.join(", "),
+            Action::Recreate(reasons) | Action::Update(reasons) => reasons.join(", "),
             Action::Start => "not running".into(),
             Action::Leave => "running, unchanged".into(),
         }
@@ -69,7 +76,7 @@ impl Action {
         match self {
             Action::Leave => None,
             Action::Recreate(reasons) if reasons == &[CANNOT_START_OLD] => None,
-            Action::Create | Action::Recreate(_) | Action::Start => {
+            Action::Create | Action::Recreate(_) | Action::Update(_) | Action::Start => {
                 Some(Action::Recreate(vec![CANNOT_START_OLD.to_owned()]))
             }
         }
@@ -78,7 +85,10 @@ impl Action {
     /// Whether the step makes a new instance, and so needs the app's image on the engine
     /// (an instance that exists already has its image).
     pub fn makes_instance(&self) -> bool {
-        matches!(self, Action::Create | Action::Recreate(_))
+        matches!(
+            self,
+            Action::Create | Action::Recreate(_) | Action::Update(_)
+        )
     }
 }
 
@@ -138,7 +148,7 @@ impl Plan {
             .map(|spec| {
                 let action = match observed.apps.get(&spec.name) {
                     None => Action::Create,
-                    Some(current) => decide(&spec, current),
+                    Some(current) => decide(&spec, current, observed.changes_roll),
                 };
                 Step { spec, action }
             })
@@ -155,7 +165,7 @@ impl Plan {
     }
 }
 
-fn decide(spec: &AppSpec, current: &ObservedApp) -> Action {
+fn decide(spec: &AppSpec, current: &ObservedApp, changes_roll: bool) -> Action {
     let wanted = spec.fingerprint();
     // Hashes made with another key (or none: before keys existed) cannot be compared field
     // by field: one recreate, saying why, instead of every variable "changed".
@@ -170,7 +180,9 @@ fn decide(spec: &AppSpec, current: &ObservedApp) -> Action {
     if current.running && current.detached {
         reasons.push(LOST_NETWORK.into());
     }
-    if !reasons.is_empty() {
+    if !reasons.is_empty() && changes_roll && current.running {
+        Action::Update(reasons)
+    } else if !reasons.is_empty() {
         Action::Recreate(reasons)
     } else if current.running {
         Action::Leave
@@ -236,6 +248,8 @@ mod tests {
             checks: vec![],
             resources: Default::default(),
             init: true,
+            replicas: 1,
+            publish: false,
             waits_for: vec![],
             definition: "launch/api.yml".into(),
             fingerprint_key: FingerprintKey::from_bytes([1; 32]),
@@ -255,6 +269,7 @@ mod tests {
             )]
             .into(),
             consulted: true,
+            changes_roll: false,
         }
     }
 

@@ -210,6 +210,7 @@ mod tests {
         let observed = Observed {
             apps,
             consulted: true,
+            changes_roll: false,
         };
         Plan::new("e", specs, &observed)
     }

@@ -28,6 +28,10 @@ pub struct AppSpec {
     pub checks: Vec<ReadinessCheck>,
     pub resources: Resources,
     pub init: bool,
+    /// How many instances run at once where the engine runs replicas (Swarm); 1 elsewhere.
+    pub replicas: u32,
+    /// Publish every port even where only pinned ones are published by default (Swarm).
+    pub publish: bool,
     /// Apps of the start set this one waits for (containers only).
     pub waits_for: Vec<String>,
     /// The app's definition file.
@@ -247,6 +251,8 @@ fn spec_of(
             .app_setting(app, |o| o.init)
             .or(definition.run.init)
             .unwrap_or(true),
+        replicas: 1,
+        publish: false,
         waits_for,
         definition: definition.path.clone(),
         fingerprint_key: FingerprintKey::default(),
@@ -357,6 +363,8 @@ impl AppSpec {
             checks: Vec::new(),
             resources: Default::default(),
             init: true,
+            replicas: 1,
+            publish: false,
             waits_for: waits_for.iter().map(|d| (*d).to_owned()).collect(),
             definition: format!("launch/{name}.yml").into(),
             fingerprint_key: FingerprintKey::from_bytes([7; 32]),

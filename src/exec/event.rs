@@ -11,6 +11,8 @@ pub enum Phase {
     Creating,
     /// Replacing the container; why.
     Recreating(String),
+    /// Updating the app in place, new instance first; why.
+    Updating(String),
     Starting,
     /// Waiting for readiness; the last probe's result.
     Probing(String),
@@ -34,6 +36,7 @@ impl Phase {
             Phase::Waiting(_) => "waiting",
             Phase::Creating => "creating",
             Phase::Recreating(_) => "recreating",
+            Phase::Updating(_) => "updating",
             Phase::Starting => "starting",
             Phase::Probing(_) => "probing",
             Phase::Ready => "ready",
@@ -52,6 +55,7 @@ impl Phase {
             Phase::Pulling(d)
             | Phase::Building(d)
             | Phase::Recreating(d)
+            | Phase::Updating(d)
             | Phase::Probing(d)
             | Phase::Failed(d) => d.clone(),
             Phase::Waiting(apps) => format!("on {}", apps.join(", ")),

@@ -4,8 +4,8 @@
 //! HEALTHCHECK, else running. Probes start fast (20 ms) and back off (to 200 ms; 500 ms for exec probes).
 
 use crate::runtime::api::{
-    is_loopback_host, is_unspecified_ip, CheckLabel, Handle, Instance, PortReach, PortStream,
-    Runtime, State,
+    is_loopback_host, is_unspecified_ip, CheckLabel, CheckRunner, Handle, Instance, PortReach,
+    PortStream, Runtime, State,
 };
 use std::cell::RefCell;
 use std::time::{Duration, Instant};
@@ -251,19 +251,6 @@ where
     second.into_result().map(|opened| (opened, fallback))
 }
 
-/// The shell command that probes `check` from inside the container (busybox or coreutils).
-fn in_container_probe(check: &CheckLabel, port: u16) -> Vec<String> {
-    let script = if check.kind == "http" {
-        let path = check.path.as_deref().unwrap_or("/");
-        format!("timeout 2 wget -q -O /dev/null http://127.0.0.1:{port}{path}")
-    } else {
-        // `-z` where nc has it; busybox's nc has not, but connects and ends at once on an
-        // empty stdin.
-        format!("nc -z 127.0.0.1 {port} 2>/dev/null || nc -w 2 127.0.0.1 {port} </dev/null >/dev/null 2>&1")
-    };
-    vec!["sh".into(), "-c".into(), script]
-}
-
 /// One probe of one check.
 pub async fn probe(
     runtime: &dyn Runtime,
@@ -287,7 +274,7 @@ pub async fn probe(
                         "is only reachable from inside, and this engine runs no commands there";
                     return Err(format!("port {port} {only_inside}"));
                 }
-                (Opened::InContainer(port), _) => in_container_probe(check, port),
+                (Opened::InContainer(port), _) => check.in_instance_probe(port),
                 (Opened::Stream { stream, host, port }, reach) => {
                     return probe_stream(kind, &reach, (stream, host, port), check, timeout).await
                 }
@@ -394,7 +381,19 @@ pub async fn check_now(
         State::Running => {}
         State::Exited(code) => return Err(NotReady::Exited(code)),
         State::Dead => return Err(NotReady::Gone("the container is dead".into())),
+        State::Failed(ref why) => return Err(NotReady::Gone(why.clone())),
         ref other => return Err(NotReady::Pending(other.text())),
+    }
+    if runtime.capabilities().checks == CheckRunner::Engine {
+        // The engine ran the checks in each instance: running means they passed, once
+        // every wanted replica runs the current config.
+        return match &container.replicas {
+            Some(r) if r.ready < r.wanted => Err(NotReady::Pending(format!(
+                "{} of {} replicas ready",
+                r.ready, r.wanted
+            ))),
+            _ => Ok(()),
+        };
     }
     if container.checks.is_empty() {
         return match container.health.as_deref() {
@@ -503,6 +502,7 @@ mod tests {
             depends_on: Vec::new(),
             checks: Vec::new(),
             exposes: Vec::new(),
+            replicas: None,
         }
     }
 
@@ -742,7 +742,7 @@ mod tests {
             command: None,
         };
         assert_eq!(
-            in_container_probe(&http, 8080)[2],
+            http.in_instance_probe(8080)[2],
             "timeout 2 wget -q -O /dev/null http://127.0.0.1:8080/_health"
         );
         let tcp = CheckLabel {
@@ -751,7 +751,7 @@ mod tests {
             ..http
         };
         assert_eq!(
-            in_container_probe(&tcp, 7000)[2],
+            tcp.in_instance_probe(7000)[2],
             "nc -z 127.0.0.1 7000 2>/dev/null || nc -w 2 127.0.0.1 7000 </dev/null >/dev/null 2>&1"
         );
     }

@@ -351,6 +351,14 @@ async fn make_instance(
                 return Err((brief, format!("{brief}: {e}"), true));
             }
         }
+        (Action::Update(_), Some(old)) => {
+            emit(app, Phase::Updating(action.reason()));
+            return runtime
+                .update(old, environment, &step.spec, image.reference())
+                .await
+                .map(|()| Made::New(old.clone()))
+                .map_err(|e| ("cannot update", format!("cannot update: {e}"), true));
+        }
         _ => emit(app, Phase::Creating),
     }
     create_or_adopt(runtime, environment, step, image.reference())

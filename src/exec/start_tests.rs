@@ -46,6 +46,7 @@ async fn start(
             })
             .collect(),
         consulted: true,
+        changes_roll: false,
     };
     let plan = Plan::new(ENV, specs, &seen);
     let images = plan

@@ -3,7 +3,9 @@
 //! between backends is declared in `Capabilities`, never asked with an `if docker`.
 //! Backends live in private folders (`docker/`); `connect` is the only code that names one.
 
-pub use super::capabilities::{Capabilities, ImageDelivery, PortReach};
+pub use super::capabilities::{
+    Capabilities, ChangeStyle, CheckRunner, ImageDelivery, PortPublishing, PortReach,
+};
 pub use super::endpoint::{Endpoint, TlsFiles};
 pub use super::labels::{CheckLabel, ExposeLabel};
 pub use super::usage::Usage;
@@ -36,6 +38,13 @@ pub enum EngineError {
     /// (`core::plan::Action::if_start_refused`). Holds what the engine said.
     #[error("the engine can no longer start it (an earlier start was cut short): {0}")]
     CannotStartAnyMore(String),
+    /// The engine answers, but cannot run the environment the way its file asks (`engine:
+    /// swarm` on an engine that is not a Swarm manager): exit 4, saying what it is.
+    #[error("{0}")]
+    NotSuitable(String),
+    /// What the engine cannot do at all (a rollback on plain Docker).
+    #[error("{0}")]
+    Unsupported(String),
     #[error("{0}")]
     Failed(String),
 }
@@ -78,6 +87,9 @@ pub enum State {
     Paused,
     Exited(i64),
     Dead,
+    /// The engine gave up on it and says why (a Swarm task that failed, or cannot be
+    /// placed): the words name the node and the engine's error.
+    Failed(String),
     Other(String),
 }
 
@@ -90,6 +102,7 @@ impl State {
             State::Paused => "paused".into(),
             State::Exited(code) => format!("exited ({code})"),
             State::Dead => "dead".into(),
+            State::Failed(why) => format!("failed: {why}"),
             State::Other(other) => other.clone(),
         }
     }
@@ -147,6 +160,18 @@ pub struct Instance {
     pub depends_on: Vec<String>,
     pub checks: Vec<CheckLabel>,
     pub exposes: Vec<ExposeLabel>,
+    /// On an engine that runs an app as several replicas (Swarm): how many run of how
+    /// many wanted, and on which nodes. `None` where an instance is one container.
+    pub replicas: Option<Replicas>,
+}
+
+/// How many of an app's replicas run its current config (ready, where the engine runs its
+/// checks), of how many wanted, and the nodes they run on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Replicas {
+    pub ready: u32,
+    pub wanted: u32,
+    pub nodes: Vec<String>,
 }
 
 impl Instance {
@@ -326,6 +351,53 @@ pub trait Runtime {
 
     /// Removes the named volumes labelled with the environment; how many.
     async fn remove_volumes(&self, environment: &str) -> Result<usize, EngineError>;
+
+    /// Changes a running app to `spec` in place, new instance first (`ChangeStyle::Rolling`
+    /// engines only). Returns once the engine has taken the change; readiness tells when
+    /// the new instances are serving.
+    async fn update(
+        &self,
+        handle: &Handle,
+        environment: &str,
+        spec: &AppSpec,
+        image: &str,
+    ) -> Result<(), EngineError> {
+        let _ = (handle, environment, spec, image);
+        Err(EngineError::Unsupported(format!(
+            "{} replaces a changed app; it cannot update one in place",
+            self.endpoint().url
+        )))
+    }
+
+    /// Returns an app to the spec it had before its last update (`Capabilities::rollback`).
+    /// What it went back to, in a user's words ("image web:1, env LOG_LEVEL").
+    async fn rollback(&self, handle: &Handle) -> Result<String, EngineError> {
+        let _ = handle;
+        Err(EngineError::Unsupported(
+            "this engine keeps no previous version of an app to go back to (rollback needs `engine: swarm`)".into(),
+        ))
+    }
+
+    /// The registry digest of `image` (`name@sha256:…`) when it came from or was pushed to
+    /// a registry: a reference every node can pull. `None`: the image lives only here.
+    async fn registry_digest(&self, image: &str) -> Result<Option<String>, EngineError> {
+        let _ = image;
+        Ok(None)
+    }
+
+    /// Pushes the local `image` to `registry` (HOST:PORT) and returns the pinned reference
+    /// every node can pull (`HOST:PORT/name@sha256:…`).
+    async fn push_to(
+        &self,
+        image: &str,
+        registry: &str,
+        progress: &dyn Fn(ImageProgress),
+    ) -> Result<String, EngineError> {
+        let _ = (image, registry, progress);
+        Err(EngineError::Unsupported(
+            "this engine starts instances from its own images; it pushes nowhere".into(),
+        ))
+    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,44 @@ pub struct Capabilities {
     pub usage: bool,
     /// How an image gets to where instances run.
     pub images: ImageDelivery,
+    /// Who runs an app's readiness checks.
+    pub checks: CheckRunner,
+    /// How a changed app is changed.
+    pub changes: ChangeStyle,
+    /// The engine keeps an app's previous spec and can go back to it (`ark rollback`).
+    pub rollback: bool,
+    /// Where published ports listen and how far `ark` may trust the 127.0.0.1 default.
+    pub ports: PortPublishing,
+}
+
+/// Who runs an app's readiness checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckRunner {
+    /// ark probes from this machine over `reach`.
+    Ark,
+    /// The engine runs them inside each instance, on whichever node it landed, and holds
+    /// the instance back (out of its name on the network) until they pass: an instance it
+    /// reports running is ready (Swarm's HEALTHCHECK).
+    Engine,
+}
+
+/// How a changed app is changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeStyle {
+    /// The old instance goes, then the new one is made.
+    Replace,
+    /// Updated in place, new instance first, old one retired once the new is ready.
+    Rolling,
+}
+
+/// Which ports are published, and where they listen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PortPublishing {
+    /// Every port, on the environment's `bind` (127.0.0.1 by default).
+    Every,
+    /// Only ports the environment asks for (pinned, or `publish: true`), on every
+    /// interface of the node the instance runs on: the engine cannot bind one address.
+    AskedOnEveryInterface,
 }
 
 /// How an image gets to where the engine runs instances.
@@ -19,12 +57,19 @@ pub struct Capabilities {
 pub enum ImageDelivery {
     /// Pulled and built by the engine itself, into the store its instances start from.
     EngineStore,
+    /// Instances run on several nodes: an image made here reaches the others only
+    /// through a registry (the environment's `registry:`), pinned by digest.
+    Registry { nodes: usize },
 }
 
 impl std::fmt::Display for ImageDelivery {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ImageDelivery::EngineStore => write!(f, "pulled and built by the engine"),
+            ImageDelivery::Registry { nodes } => write!(
+                f,
+                "pulled by each of {nodes} nodes; local builds go through the environment's registry"
+            ),
         }
     }
 }

@@ -26,6 +26,11 @@ pub fn needs_login(endpoint: &Endpoint) -> bool {
 
 /// Connects to the engine at `endpoint` and checks that it answers.
 pub async fn connect(endpoint: Endpoint) -> Result<Box<dyn Runtime>, EngineError> {
+    if std::env::var("ARK_DEV_ENGINE").as_deref() == Ok("swarm") {
+        let engine =
+            super::swarm::engine::SwarmRuntime::connect(endpoint, Default::default()).await?;
+        return Ok(Box::new(engine));
+    }
     let engine = docker::engine::DockerRuntime::connect(endpoint).await?;
     Ok(Box::new(engine))
 }

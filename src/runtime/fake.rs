@@ -7,9 +7,9 @@
 //! only answers as an engine would.
 
 use super::api::{
-    Capabilities, Created, Endpoint, EngineError, EnvironmentInfo, Handle, ImageDelivery,
-    ImageProgress, Instance, LogLine, LogLines, LogOptions, Placement, PortReach, PortStream,
-    Runtime, SeedError, Seeded, State, UsageStream,
+    Capabilities, ChangeStyle, CheckRunner, Created, Endpoint, EngineError, EnvironmentInfo,
+    Handle, ImageDelivery, ImageProgress, Instance, LogLine, LogLines, LogOptions, Placement,
+    PortPublishing, PortReach, PortStream, Runtime, SeedError, Seeded, State, UsageStream,
 };
 use crate::core::fingerprint_key::FingerprintKey;
 use crate::core::spec::AppSpec;
@@ -212,6 +212,7 @@ impl FakeEngine {
             depends_on: fake.depends_on.clone(),
             checks: Vec::new(),
             exposes: Vec::new(),
+            replicas: None,
         })
     }
 }
@@ -232,6 +233,10 @@ impl Runtime for FakeEngine {
             exec: false,
             usage: false,
             images: ImageDelivery::EngineStore,
+            checks: CheckRunner::Ark,
+            changes: ChangeStyle::Replace,
+            rollback: false,
+            ports: PortPublishing::Every,
         }
     }
 

@@ -76,7 +76,7 @@ pub struct Recorded {
 /// The labels of the instance of `spec` in `environment`, made from `image`. Empty values
 /// are left out.
 pub fn of_instance(environment: &str, spec: &AppSpec, image: &str) -> HashMap<String, String> {
-    let checks: Vec<CheckLabel> = spec.checks.iter().map(check_label).collect();
+    let checks = check_labels(spec);
     let exposes: Vec<ExposeLabel> = spec
         .ports
         .iter()
@@ -129,6 +129,23 @@ pub fn of_built_image() -> HashMap<String, String> {
     HashMap::from([(VERSION.to_owned(), env!("CARGO_PKG_VERSION").to_owned())])
 }
 
+impl CheckLabel {
+    /// The shell command that probes this check from inside the instance, at `port`
+    /// (busybox or coreutils tools, each with a time limit): for an instance whose port
+    /// cannot be reached from here, and as a Swarm task's HEALTHCHECK.
+    pub fn in_instance_probe(&self, port: u16) -> Vec<String> {
+        let script = if self.kind == "http" {
+            let path = self.path.as_deref().unwrap_or("/");
+            format!("timeout 2 wget -q -O /dev/null http://127.0.0.1:{port}{path}")
+        } else {
+            // `-z` where nc has it; busybox's nc has not, but connects and ends at once on an
+            // empty stdin.
+            format!("nc -z 127.0.0.1 {port} 2>/dev/null || nc -w 2 127.0.0.1 {port} </dev/null >/dev/null 2>&1")
+        };
+        vec!["sh".into(), "-c".into(), script]
+    }
+}
+
 /// What an instance's labels record; a missing or damaged label reads as empty.
 pub fn read_instance(labels: &HashMap<String, String>) -> Recorded {
     let text = |key: &str| labels.get(key).cloned().unwrap_or_default();
@@ -176,6 +193,11 @@ fn parse_json<T: serde::de::DeserializeOwned + Default>(
         .get(key)
         .and_then(|text| serde_json::from_str(text).ok())
         .unwrap_or_default()
+}
+
+/// The app's readiness checks, as its labels record them.
+pub fn check_labels(spec: &AppSpec) -> Vec<CheckLabel> {
+    spec.checks.iter().map(check_label).collect()
 }
 
 fn check_label(check: &ReadinessCheck) -> CheckLabel {

@@ -10,4 +10,5 @@ pub mod endpoint;
 #[cfg(test)]
 pub(crate) mod fake;
 pub mod labels;
+mod swarm;
 pub mod usage;

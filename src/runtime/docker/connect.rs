@@ -19,7 +19,7 @@ const CONNECT_TIMEOUT_SECS: u64 = 3;
 /// How long an ordinary operation may take: a busy engine on a small machine can take
 /// seconds to create or start a container. Pulls and builds get longer still. An engine that
 /// stopped answering altogether is found out well before (`watchdog`).
-pub(super) const OPERATION_TIMEOUT: Duration = Duration::from_secs(120);
+pub(in crate::runtime) const OPERATION_TIMEOUT: Duration = Duration::from_secs(120);
 
 impl DockerRuntime {
     /// Connects and checks the engine answers (within 3 s) and is new enough.

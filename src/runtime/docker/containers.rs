@@ -16,8 +16,11 @@ use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::time::Duration;
 
+/// The label Swarm puts on the containers of its tasks.
+const SWARM_TASK_LABEL: &str = "com.docker.swarm.task.id";
+
 impl DockerRuntime {
-    pub(super) async fn list_instances(
+    pub(in crate::runtime) async fn list_instances(
         &self,
         environment: Option<&str>,
     ) -> Result<Vec<Instance>, EngineError> {
@@ -33,6 +36,13 @@ impl DockerRuntime {
             .map_err(|e| failed(&self.endpoint, Request::ListContainers, e))?;
         Ok(summaries
             .into_iter()
+            // A Swarm task's container carries the labels of its app too: it is the
+            // service's (the Swarm backend's), not an instance of this engine's own.
+            .filter(|s| {
+                s.labels
+                    .as_ref()
+                    .is_none_or(|l| !l.contains_key(SWARM_TASK_LABEL))
+            })
             .map(|s| {
                 let labels_map = s.labels.clone().unwrap_or_default();
                 let name = s
@@ -76,7 +86,10 @@ impl DockerRuntime {
             .collect())
     }
 
-    pub(super) async fn inspect_named(&self, id: &str) -> Result<Instance, EngineError> {
+    pub(in crate::runtime) async fn inspect_named(
+        &self,
+        id: &str,
+    ) -> Result<Instance, EngineError> {
         let c = self
             .watchdog
             .watched(
@@ -141,7 +154,7 @@ impl DockerRuntime {
         Ok(app)
     }
 
-    pub(super) async fn create_container(
+    pub(in crate::runtime) async fn create_container(
         &self,
         environment: &str,
         spec: &AppSpec,
@@ -240,7 +253,7 @@ impl DockerRuntime {
     /// Starts the container, and checks that it runs on its environment's network: after
     /// a crash mid-create the daemon may start a container it has forgotten the network
     /// of, which nothing can reach. That is refused as a start that cannot be done any more.
-    pub(super) async fn start_container(&self, id: &str) -> Result<(), EngineError> {
+    pub(in crate::runtime) async fn start_container(&self, id: &str) -> Result<(), EngineError> {
         self.start_only(id).await?;
         let started = self.inspect_named(id).await?;
         if started.detached {
@@ -273,7 +286,7 @@ impl DockerRuntime {
         }
     }
 
-    pub(super) async fn stop_container(
+    pub(in crate::runtime) async fn stop_container(
         &self,
         id: &str,
         grace: Duration,
@@ -299,7 +312,7 @@ impl DockerRuntime {
         }
     }
 
-    pub(super) async fn remove_container(&self, id: &str) -> Result<(), EngineError> {
+    pub(in crate::runtime) async fn remove_container(&self, id: &str) -> Result<(), EngineError> {
         let options = q::RemoveContainerOptions {
             force: true,
             v: true,
@@ -318,7 +331,11 @@ impl DockerRuntime {
         }
     }
 
-    pub(super) async fn exec_in(&self, id: &str, command: &[String]) -> Result<i64, EngineError> {
+    pub(in crate::runtime) async fn exec_in(
+        &self,
+        id: &str,
+        command: &[String],
+    ) -> Result<i64, EngineError> {
         let exec_id = self.create_exec(id, command, None, false).await?;
         if let bollard::exec::StartExecResults::Attached { mut output, .. } = self
             .watchdog
@@ -332,7 +349,7 @@ impl DockerRuntime {
         self.exit_code_of(&exec_id).await
     }
 
-    pub(super) async fn exec_attached_in(
+    pub(in crate::runtime) async fn exec_attached_in(
         &self,
         id: &str,
         command: &[String],
@@ -385,7 +402,11 @@ impl DockerRuntime {
         self.exit_code_of(&exec_id).await
     }
 
-    pub(super) async fn tail_of(&self, id: &str, lines: usize) -> Result<Vec<String>, EngineError> {
+    pub(in crate::runtime) async fn tail_of(
+        &self,
+        id: &str,
+        lines: usize,
+    ) -> Result<Vec<String>, EngineError> {
         let options = q::LogsOptions {
             stdout: true,
             stderr: true,
@@ -460,6 +481,7 @@ fn from_labels(id: String, name: String, labels_map: &HashMap<String, String>) -
         depends_on: recorded.depends_on,
         checks: recorded.checks,
         exposes: recorded.exposes,
+        replicas: None,
     }
 }
 

@@ -8,9 +8,9 @@ use super::watchdog::Watchdog;
 use crate::core::fingerprint_key::FingerprintKey;
 use crate::core::spec::AppSpec;
 use crate::runtime::api::{
-    is_loopback_host, Capabilities, Created, Endpoint, EngineError, EnvironmentInfo, Handle,
-    ImageDelivery, ImageProgress, Instance, LogLines, LogOptions, Placement, PortReach, PortStream,
-    Runtime, SeedError, Seeded, UsageStream,
+    is_loopback_host, Capabilities, ChangeStyle, CheckRunner, Created, Endpoint, EngineError,
+    EnvironmentInfo, Handle, ImageDelivery, ImageProgress, Instance, LogLines, LogOptions,
+    Placement, PortPublishing, PortReach, PortStream, Runtime, SeedError, Seeded, UsageStream,
 };
 use crate::runtime::labels;
 use bollard::{ClientVersion, Docker};
@@ -25,18 +25,21 @@ pub const API_VERSION: ClientVersion = ClientVersion {
 };
 
 pub struct DockerRuntime {
-    pub(super) docker: Docker,
+    pub(in crate::runtime) docker: Docker,
     /// Tells a slow engine from one that stopped answering (see `watchdog`).
-    pub(super) watchdog: Watchdog,
+    pub(in crate::runtime) watchdog: Watchdog,
     /// The environment network containers attach to, by id (see `ensure_network`).
-    pub(super) network_id: std::cell::RefCell<Option<String>>,
-    pub(super) endpoint: Endpoint,
-    pub(super) reach: PortReach,
+    pub(in crate::runtime) network_id: std::cell::RefCell<Option<String>>,
+    pub(in crate::runtime) endpoint: Endpoint,
+    pub(in crate::runtime) reach: PortReach,
     /// The login an `ssh://` engine is reached through; it ends with the runtime.
-    pub(super) ssh: Option<SshTunnel>,
+    pub(in crate::runtime) ssh: Option<SshTunnel>,
 }
 
-pub(super) fn unreachable(endpoint: &Endpoint, error: impl std::fmt::Display) -> EngineError {
+pub(in crate::runtime) fn unreachable(
+    endpoint: &Endpoint,
+    error: impl std::fmt::Display,
+) -> EngineError {
     EngineError::Unreachable {
         endpoint: endpoint.clone(),
         detail: error.to_string(),
@@ -44,12 +47,12 @@ pub(super) fn unreachable(endpoint: &Endpoint, error: impl std::fmt::Display) ->
 }
 
 impl DockerRuntime {
-    pub(super) fn filters(environment: Option<&str>) -> HashMap<String, Vec<String>> {
+    pub(in crate::runtime) fn filters(environment: Option<&str>) -> HashMap<String, Vec<String>> {
         HashMap::from([("label".to_owned(), vec![labels::filter(environment)])])
     }
 
     /// A long operation gets a client without the short request timeout.
-    pub(super) fn patient(&self) -> Docker {
+    pub(in crate::runtime) fn patient(&self) -> Docker {
         self.docker.clone().with_timeout(Duration::from_secs(3600))
     }
 }
@@ -66,6 +69,10 @@ impl Runtime for DockerRuntime {
             exec: true,
             usage: true,
             images: ImageDelivery::EngineStore,
+            checks: CheckRunner::Ark,
+            changes: ChangeStyle::Replace,
+            rollback: false,
+            ports: PortPublishing::Every,
         }
     }
 

@@ -15,7 +15,10 @@ use std::time::Duration;
 const CONTEXT_CHUNK: usize = 256 * 1024;
 
 impl DockerRuntime {
-    pub(super) async fn image_id_of(&self, image: &str) -> Result<Option<String>, EngineError> {
+    pub(in crate::runtime) async fn image_id_of(
+        &self,
+        image: &str,
+    ) -> Result<Option<String>, EngineError> {
         match self
             .watchdog
             .watched(self.docker.inspect_image(image))
@@ -29,7 +32,7 @@ impl DockerRuntime {
         }
     }
 
-    pub(super) async fn pull_image(
+    pub(in crate::runtime) async fn pull_image(
         &self,
         image: &str,
         progress: &dyn Fn(ImageProgress),
@@ -68,7 +71,11 @@ impl DockerRuntime {
         Ok(())
     }
 
-    pub(super) async fn seed(&self, image: &str, busybox: &Path) -> Result<Seeded, SeedError> {
+    pub(in crate::runtime) async fn seed(
+        &self,
+        image: &str,
+        busybox: &Path,
+    ) -> Result<Seeded, SeedError> {
         super::busybox_seed::import(
             &self.patient(),
             &self.watchdog,
@@ -79,7 +86,7 @@ impl DockerRuntime {
         .await
     }
 
-    pub(super) async fn build_image(
+    pub(in crate::runtime) async fn build_image(
         &self,
         context: &crate::runtime::build_context::BuildContext,
         tag: &str,
@@ -164,7 +171,7 @@ impl DockerRuntime {
 }
 
 /// `registry:5000/app:tag` → (`registry:5000/app`, `tag`); no tag → `latest`.
-pub(super) fn split_tag(image: &str) -> (&str, &str) {
+pub(in crate::runtime) fn split_tag(image: &str) -> (&str, &str) {
     let last_slash = image.rfind('/').map_or(0, |i| i + 1);
     match image[last_slash..].rfind(':') {
         Some(colon) if !image.contains('@') => (

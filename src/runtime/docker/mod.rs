@@ -3,18 +3,18 @@
 //! `runtime::build_context`, which no backend owns.
 
 mod busybox_seed;
-mod connect;
-mod containers;
+pub(in crate::runtime) mod connect;
+pub(in crate::runtime) mod containers;
 pub(super) mod endpoint;
 pub(super) mod engine;
-mod images;
+pub(in crate::runtime) mod images;
 mod log_lines;
-mod networks;
+pub(in crate::runtime) mod networks;
 mod pooled;
-mod request;
+pub(in crate::runtime) mod request;
 mod ssh;
 mod ssh_mux;
 mod stats;
-mod streams;
+pub(in crate::runtime) mod streams;
 mod tls;
-mod watchdog;
+pub(in crate::runtime) mod watchdog;

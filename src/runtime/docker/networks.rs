@@ -15,8 +15,26 @@ use std::time::Duration;
 /// endpoints.
 const ENDPOINTS_RELEASED: Duration = Duration::from_secs(10);
 
+/// What an environment's network is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(in crate::runtime) enum NetworkKind {
+    /// One engine's bridge.
+    Bridge,
+    /// A Swarm overlay across the cluster's nodes.
+    Overlay,
+}
+
+impl NetworkKind {
+    fn driver(self) -> &'static str {
+        match self {
+            NetworkKind::Bridge => "bridge",
+            NetworkKind::Overlay => "overlay",
+        }
+    }
+}
+
 impl DockerRuntime {
-    pub(super) async fn networks(
+    pub(in crate::runtime) async fn networks(
         &self,
         environment: Option<&str>,
     ) -> Result<Vec<EnvironmentInfo>, EngineError> {
@@ -47,8 +65,20 @@ impl DockerRuntime {
         Ok(found)
     }
 
-    pub(super) async fn ensure_network(
+    pub(in crate::runtime) async fn ensure_network(
         &self,
+        environment: &str,
+        placement: &Placement,
+        key: &FingerprintKey,
+    ) -> Result<FingerprintKey, EngineError> {
+        self.ensure_network_of(NetworkKind::Bridge, environment, placement, key)
+            .await
+    }
+
+    /// The same, of `kind`: a Swarm environment's network spans its nodes.
+    pub(in crate::runtime) async fn ensure_network_of(
+        &self,
+        kind: NetworkKind,
         environment: &str,
         placement: &Placement,
         key: &FingerprintKey,
@@ -62,7 +92,9 @@ impl DockerRuntime {
         if existing.is_empty() {
             let request = NetworkCreateRequest {
                 name: name.clone(),
-                driver: Some("bridge".into()),
+                driver: Some(kind.driver().into()),
+                // Attachable, so a plain container (a user's debugging shell) can join it.
+                attachable: Some(kind == NetworkKind::Overlay),
                 labels: Some(labels::of_environment(environment, placement, key)),
                 ..Default::default()
             };
@@ -108,7 +140,10 @@ impl DockerRuntime {
         Ok(winner_key)
     }
 
-    pub(super) async fn remove_network(&self, environment: &str) -> Result<(), EngineError> {
+    pub(in crate::runtime) async fn remove_network(
+        &self,
+        environment: &str,
+    ) -> Result<(), EngineError> {
         let name = labels::environment_name(environment);
         for network in self
             .networks(Some(environment))
@@ -145,7 +180,7 @@ impl DockerRuntime {
         }
     }
 
-    pub(super) async fn remove_labelled_volumes(
+    pub(in crate::runtime) async fn remove_labelled_volumes(
         &self,
         environment: &str,
     ) -> Result<usize, EngineError> {

@@ -9,7 +9,7 @@ use std::io::ErrorKind;
 /// What ark asked the engine for: named as before in the engine's refusals ("start
 /// container: …"), and in a user's words when the engine went away meanwhile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Request<'a> {
+pub(in crate::runtime) enum Request<'a> {
     ListContainers,
     InspectContainer,
     CreateContainer,
@@ -31,6 +31,16 @@ pub(super) enum Request<'a> {
     Pull(&'a str),
     Build(&'a str),
     Import(&'a str),
+    InspectSwarm,
+    ListNodes,
+    ListServices,
+    InspectService,
+    CreateService,
+    UpdateService,
+    RemoveService,
+    ListTasks,
+    Tag(&'a str),
+    Push(&'a str),
 }
 
 impl std::fmt::Display for Request<'_> {
@@ -57,13 +67,23 @@ impl std::fmt::Display for Request<'_> {
             Request::Pull(image) => write!(f, "pull {image}"),
             Request::Build(tag) => write!(f, "build {tag}"),
             Request::Import(image) => write!(f, "import {image}"),
+            Request::InspectSwarm => f.write_str("inspect swarm"),
+            Request::ListNodes => f.write_str("list nodes"),
+            Request::ListServices => f.write_str("list services"),
+            Request::InspectService => f.write_str("inspect service"),
+            Request::CreateService => f.write_str("create service"),
+            Request::UpdateService => f.write_str("update service"),
+            Request::RemoveService => f.write_str("remove service"),
+            Request::ListTasks => f.write_str("list tasks"),
+            Request::Tag(image) => write!(f, "tag {image}"),
+            Request::Push(image) => write!(f, "push {image}"),
         }
     }
 }
 
 impl Request<'_> {
     /// What ark was doing, for "lost the container engine at … while <doing>".
-    pub(super) fn doing(&self) -> String {
+    pub(in crate::runtime) fn doing(&self) -> String {
         match self {
             Request::ListContainers => "listing containers".into(),
             Request::InspectContainer => "reading a container's state".into(),
@@ -85,12 +105,26 @@ impl Request<'_> {
             Request::Pull(image) => format!("pulling {image}"),
             Request::Build(tag) => format!("building {tag}"),
             Request::Import(image) => format!("making {image} from busybox"),
+            Request::InspectSwarm => "reading the swarm's state".into(),
+            Request::ListNodes => "listing the swarm's nodes".into(),
+            Request::ListServices => "listing services".into(),
+            Request::InspectService => "reading a service's state".into(),
+            Request::CreateService => "creating a service".into(),
+            Request::UpdateService => "updating a service".into(),
+            Request::RemoveService => "removing a service".into(),
+            Request::ListTasks => "listing a service's tasks".into(),
+            Request::Tag(image) => format!("tagging {image}"),
+            Request::Push(image) => format!("pushing {image}"),
         }
     }
 }
 
 /// `error` from the engine at `endpoint` while asking for `request`, as the seam says it.
-pub(super) fn failed(endpoint: &Endpoint, request: Request, error: BollardError) -> EngineError {
+pub(in crate::runtime) fn failed(
+    endpoint: &Endpoint,
+    request: Request,
+    error: BollardError,
+) -> EngineError {
     if is_connection_level(&error) {
         return EngineError::Lost {
             endpoint: endpoint.clone(),
@@ -115,7 +149,7 @@ pub(super) fn failed(endpoint: &Endpoint, request: Request, error: BollardError)
 
 /// An error in a pull's or build's progress stream: the engine's own words, without
 /// bollard's "Docker stream error" wrapper.
-pub(super) fn stream_failed(
+pub(in crate::runtime) fn stream_failed(
     endpoint: &Endpoint,
     request: Request,
     error: BollardError,

@@ -18,18 +18,18 @@ use std::time::Duration;
 const QUIET: Duration = Duration::from_secs(5);
 /// How long the engine gets to answer `/_ping` (over ssh a new connection may take longer:
 /// `connect` gives those more).
-pub(super) const PING_PATIENCE: Duration = Duration::from_secs(5);
+pub(in crate::runtime) const PING_PATIENCE: Duration = Duration::from_secs(5);
 
 /// Watches the requests to one engine.
 #[derive(Clone)]
-pub(super) struct Watchdog {
+pub(in crate::runtime) struct Watchdog {
     /// Asks the pings; the request's own client may have another timeout.
     docker: Docker,
     ping_patience: Duration,
 }
 
 impl Watchdog {
-    pub(super) fn new(docker: Docker, ping_patience: Duration) -> Watchdog {
+    pub(in crate::runtime) fn new(docker: Docker, ping_patience: Duration) -> Watchdog {
         Watchdog {
             docker,
             ping_patience,
@@ -38,7 +38,7 @@ impl Watchdog {
 
     /// `call`'s answer, or `RequestTimeoutError` once the engine stopped answering
     /// altogether.
-    pub(super) async fn watched<T>(
+    pub(in crate::runtime) async fn watched<T>(
         &self,
         call: impl Future<Output = Result<T, BollardError>>,
     ) -> Result<T, BollardError> {
@@ -68,7 +68,10 @@ impl Watchdog {
     /// The next item of a streamed answer (a pull's or build's progress, a finished log),
     /// watched as `watched` watches a request. Streams that are quiet by nature (`logs -f`,
     /// stats, an interactive exec) are not watched: their callers bound their own waits.
-    pub(super) async fn next_watched<T, S>(&self, stream: &mut S) -> Option<Result<T, BollardError>>
+    pub(in crate::runtime) async fn next_watched<T, S>(
+        &self,
+        stream: &mut S,
+    ) -> Option<Result<T, BollardError>>
     where
         S: Stream<Item = Result<T, BollardError>> + Unpin,
     {
