@@ -74,6 +74,8 @@ pub enum Command {
     Stop(StopArgs),
     /// Restart apps, stopping and restarting what depends on them around them
     Restart(RestartArgs),
+    /// Return an app to the version it ran before its last change, and wait until it is ready (Swarm)
+    Rollback(RollbackArgs),
     /// Remove an environment: its containers and network (and volumes with --volumes)
     Down(DownArgs),
     /// Show apps' output (stdout and stderr), merged in time order, or follow it with -f
@@ -259,6 +261,24 @@ pub struct RestartArgs {
     pub apps: Vec<String>,
 
     /// How long each app may take to become ready
+    #[arg(long, value_name = "DURATION", default_value = "120s", value_parser = parse_duration_arg)]
+    pub timeout: std::time::Duration,
+
+    /// How to show progress
+    #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
+    pub progress: ProgressMode,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    #[command(flatten)]
+    pub environment: EnvironmentArg,
+
+    /// The app to roll back
+    #[arg(value_name = "APP")]
+    pub app: String,
+
+    /// How long the app may take to become ready again
     #[arg(long, value_name = "DURATION", default_value = "120s", value_parser = parse_duration_arg)]
     pub timeout: std::time::Duration,
 

@@ -17,6 +17,7 @@ pub mod logs_history;
 pub mod metrics;
 pub mod plan;
 pub mod restart;
+pub mod rollback;
 pub mod shared;
 pub mod start;
 pub mod status;

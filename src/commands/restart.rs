@@ -64,7 +64,7 @@ pub fn run(args: &RestartArgs, settings: &Settings) -> Result<i32, Failure> {
                                 Ok(())
                             }
                             Err(failure) => {
-                                let why = format!("{failure:?}");
+                                let why = failure.to_string();
                                 emit(&app, Phase::Failed(why.clone()));
                                 Err(why)
                             }

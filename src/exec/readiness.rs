@@ -23,6 +23,27 @@ pub enum NotReady {
     Gone(String),
 }
 
+impl std::fmt::Display for WaitFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let last = |probe: &Option<String>| {
+            probe
+                .as_deref()
+                .filter(|p| !p.is_empty())
+                .map(|p| format!(" (last probe: {p})"))
+                .unwrap_or_default()
+        };
+        match self {
+            WaitFailure::Exited { code, last_probe } => {
+                write!(f, "exited with code {code}{}", last(last_probe))
+            }
+            WaitFailure::Timeout { last_probe } => {
+                write!(f, "not ready in time{}", last(&Some(last_probe.clone())))
+            }
+            WaitFailure::Gone(why) => f.write_str(why),
+        }
+    }
+}
+
 /// Why waiting ended without the app being ready.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WaitFailure {

@@ -252,6 +252,10 @@ async fn start_one(
         emit(app, Phase::Probing(probe.to_owned()))
     })
     .await;
+    let waited = match (waited, &step.action) {
+        (Ok(()), Action::Update(_)) => rolled_forward(runtime, &handle, spec).await,
+        (waited, _) => waited,
+    };
     match waited {
         Ok(()) => {
             emit(
@@ -290,6 +294,26 @@ async fn start_one(
                 logs,
             })
         }
+    }
+}
+
+/// After an in-place update is ready: whether it is the new config that serves. An engine
+/// that rolls a failed update back by itself (Swarm) is ready again on the old one.
+async fn rolled_forward(
+    runtime: &dyn Runtime,
+    handle: &Handle,
+    spec: &crate::core::spec::AppSpec,
+) -> Result<(), WaitFailure> {
+    let now = runtime
+        .inspect(handle)
+        .await
+        .map_err(|e| WaitFailure::Gone(e.to_string()))?;
+    if now.fingerprint == spec.fingerprint() {
+        Ok(())
+    } else {
+        Err(WaitFailure::Gone(
+            "the new version did not get ready, and the engine went back to the previous one (it still serves)".into(),
+        ))
     }
 }
 

@@ -5,7 +5,7 @@
 
 use crate::core::spec::AppSpec;
 use crate::runtime::labels::{self, CheckLabel};
-use bollard::models::HealthConfig;
+use bollard::models::{HealthConfig, ServiceSpec};
 use std::time::Duration;
 
 /// How often the check runs.
@@ -25,7 +25,11 @@ fn nanos(d: Duration) -> i64 {
 /// The HEALTHCHECK for `spec`'s tasks: every check must pass. `None` when the definition
 /// has none (the image's own HEALTHCHECK, if any, applies).
 pub(super) fn of(spec: &AppSpec) -> Option<HealthConfig> {
-    let checks: Vec<CheckLabel> = labels::check_labels(spec);
+    of_checks(&labels::check_labels(spec))
+}
+
+/// The same, from the checks a task's labels record.
+fn of_checks(checks: &[CheckLabel]) -> Option<HealthConfig> {
     if checks.is_empty() {
         return None;
     }
@@ -37,20 +41,31 @@ pub(super) fn of(spec: &AppSpec) -> Option<HealthConfig> {
         })
         .collect::<Vec<_>>()
         .join(" && ");
-    let interval = spec
-        .checks
-        .iter()
-        .filter_map(|c| c.check.interval)
-        .min()
-        .unwrap_or(INTERVAL);
     Some(HealthConfig {
         test: Some(vec!["CMD-SHELL".into(), script]),
-        interval: Some(nanos(interval)),
+        interval: Some(nanos(INTERVAL)),
         timeout: Some(nanos(TIMEOUT)),
         retries: Some(RETRIES),
         start_period: Some(nanos(START_PERIOD)),
         ..Default::default()
     })
+}
+
+/// Puts the HEALTHCHECK back into a spec read from the engine: the Engine API names it
+/// `Healthcheck` and bollard reads only `HealthCheck`, so a spec read, changed and written
+/// back (a scale) would lose it. Made again from the checks the task's labels record.
+pub(super) fn restore(spec: &mut ServiceSpec) {
+    let Some(container) = spec
+        .task_template
+        .as_mut()
+        .and_then(|t| t.container_spec.as_mut())
+    else {
+        return;
+    };
+    if container.health_check.is_none() {
+        let recorded = labels::read_instance(&container.labels.clone().unwrap_or_default());
+        container.health_check = of_checks(&recorded.checks);
+    }
 }
 
 #[cfg(test)]

@@ -113,7 +113,6 @@ impl SwarmRuntime {
         &self,
         id: &str,
         change: impl Fn(ServiceSpec) -> ServiceSpec,
-        rollback: bool,
     ) -> Result<(), EngineError> {
         let manager = &self.cluster.manager;
         let mut attempts = 0;
@@ -122,10 +121,10 @@ impl SwarmRuntime {
             let version = current.version.and_then(|v| v.index).unwrap_or(0);
             let options = q::UpdateServiceOptions {
                 version: i32::try_from(version).unwrap_or(i32::MAX),
-                rollback: rollback.then(|| "previous".to_owned()),
                 ..Default::default()
             };
-            let spec = change(current.spec.unwrap_or_default());
+            let mut spec = change(current.spec.unwrap_or_default());
+            super::health::restore(&mut spec);
             let updated = manager.docker.update_service(id, spec, options, None);
             match manager.watchdog.watched(updated).await {
                 Ok(_) => return Ok(()),
@@ -156,32 +155,24 @@ impl SwarmRuntime {
             return Ok(());
         }
         let force = at == wanted;
-        self.write_spec(
-            id,
-            |mut spec| {
-                spec.mode = Some(replicated(wanted));
-                if force {
-                    if let Some(task) = spec.task_template.as_mut() {
-                        task.force_update = Some(task.force_update.unwrap_or(0) + 1);
-                    }
+        self.write_spec(id, |mut spec| {
+            spec.mode = Some(replicated(wanted));
+            if force {
+                if let Some(task) = spec.task_template.as_mut() {
+                    task.force_update = Some(task.force_update.unwrap_or(0) + 1);
                 }
-                spec
-            },
-            false,
-        )
+            }
+            spec
+        })
         .await
     }
 
     /// Scales the service to 0 and waits until its tasks have stopped.
     pub(super) async fn stop_service(&self, id: &str, grace: Duration) -> Result<(), EngineError> {
-        self.write_spec(
-            id,
-            |mut spec| {
-                spec.mode = Some(replicated(0));
-                spec
-            },
-            false,
-        )
+        self.write_spec(id, |mut spec| {
+            spec.mode = Some(replicated(0));
+            spec
+        })
         .await?;
         self.until_no_task_runs(id, grace + TASKS_GONE).await
     }
@@ -281,25 +272,57 @@ impl SwarmRuntime {
             u64::from(spec.replicas),
         );
         let wanted = service_spec::service_spec(&input);
-        self.write_spec(id, |_| wanted.clone(), false).await
+        self.write_spec(id, |_| wanted.clone()).await
     }
 
-    /// Swarm's own rollback to the service's previous spec; what it went back to.
+    /// Returns the service to the config it ran before the current one, as a start-first
+    /// update like any change. The previous config is read from Swarm's task history (each
+    /// task keeps the spec it ran), not from Swarm's one "previous spec": ark's own start
+    /// and stop (scaling) replace that one. What it went back to.
     pub(super) async fn rollback_service(&self, id: &str) -> Result<String, EngineError> {
         let before = self.inspect_service(id).await?;
-        self.write_spec(id, |spec| spec, true)
-            .await
-            .map_err(|e| match e {
-                EngineError::Failed(message)
-                    if message.contains("does not have a previous spec") =>
-                {
-                    EngineError::NotFound(format!(
-                        "`{}` has no previous version to go back to: it was never updated",
-                        before.app
-                    ))
-                }
-                other => other,
-            })?;
+        let service = self.service(id).await?;
+        let spec = service.spec.unwrap_or_default();
+        let hash = spec
+            .labels
+            .as_ref()
+            .and_then(|l| l.get(labels::CONFIG_HASH))
+            .cloned();
+        let mut tasks = self.tasks_of(Some(id)).await?;
+        tasks.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        let previous = tasks.into_iter().find_map(|t| {
+            let task_spec = t.spec?;
+            let task_labels = task_spec.container_spec.as_ref()?.labels.clone()?;
+            (task_labels.get(labels::CONFIG_HASH) != hash.as_ref())
+                .then_some((task_spec, task_labels))
+        });
+        let Some((task_spec, task_labels)) = previous else {
+            return Err(EngineError::NotFound(format!(
+                "`{}` has no earlier version to go back to: the swarm's task history holds only its current config",
+                before.app
+            )));
+        };
+        let replicas = spec
+            .labels
+            .as_ref()
+            .and_then(|l| l.get(service_spec::REPLICAS))
+            .cloned()
+            .unwrap_or_else(|| "1".into());
+        self.write_spec(id, |mut now| {
+            let mut service_labels = task_labels.clone();
+            service_labels.insert(service_spec::REPLICAS.into(), replicas.clone());
+            now.labels = Some(service_labels);
+            let force = now
+                .task_template
+                .as_ref()
+                .and_then(|t| t.force_update)
+                .unwrap_or(0);
+            let mut template = task_spec.clone();
+            template.force_update = Some(force);
+            now.task_template = Some(template);
+            now
+        })
+        .await?;
         let after = self.inspect_service(id).await?;
         Ok(describe_change(&before, &after))
     }

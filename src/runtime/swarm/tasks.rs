@@ -137,19 +137,16 @@ impl SwarmRuntime {
             .count();
         let ready = running.len() as i64;
         let update = service.update_status.clone().unwrap_or_default();
-        let rolled_back_on_failure = matches!(
+        // A rollback of ark's own (`ark rollback`) is an update; Swarm rolls back by itself
+        // only when an update failed, and pauses when a rollback failed: then it waits for
+        // someone to act.
+        let paused = matches!(
             update.state,
             Some(
-                ServiceUpdateStatusStateEnum::ROLLBACK_STARTED
-                    | ServiceUpdateStatusStateEnum::ROLLBACK_COMPLETED
+                ServiceUpdateStatusStateEnum::PAUSED
                     | ServiceUpdateStatusStateEnum::ROLLBACK_PAUSED
-                    | ServiceUpdateStatusStateEnum::PAUSED
             )
-        ) && !update
-            .message
-            .as_deref()
-            .unwrap_or("")
-            .contains("manually requested");
+        );
         // The newest task of the current config that ended, and one Swarm cannot place.
         let ended = current
             .iter()
@@ -173,9 +170,9 @@ impl SwarmRuntime {
                     .and_then(|s| s.err.as_deref())
                     .is_some_and(|e| !e.is_empty())
         });
-        let state = if rolled_back_on_failure {
+        let state = if paused {
             State::Failed(format!(
-                "the update did not get ready, and Swarm rolled it back: {}",
+                "Swarm paused its update: {}",
                 update.message.unwrap_or_default()
             ))
         } else if wanted == 0 {
