@@ -101,6 +101,9 @@ struct Watch<'a> {
     watched: BTreeMap<Handle, (String, AbortHandle)>,
     streams: SelectAll<LocalBoxStream<'static, Tagged>>,
     readings: BTreeMap<Handle, Reading>,
+    /// Apps whose usage cannot be read from here (a Swarm task on a node no engine URL
+    /// is known for), and why: shown as such, not as errors.
+    unreachable: BTreeMap<String, String>,
     redraw: Redraw,
     reconnect: Reconnect<'a>,
 }
@@ -123,6 +126,7 @@ impl<'a> Watch<'a> {
             watched: BTreeMap::new(),
             streams: SelectAll::new(),
             readings: BTreeMap::new(),
+            unreachable: BTreeMap::new(),
             redraw: Redraw::default(),
             reconnect,
         }
@@ -228,6 +232,7 @@ impl<'a> Watch<'a> {
         };
         match item {
             Some(Ok(usage)) => {
+                self.unreachable.remove(&app);
                 self.readings.insert(
                     id,
                     Reading {
@@ -237,6 +242,9 @@ impl<'a> Watch<'a> {
                         fresh: true,
                     },
                 );
+            }
+            Some(Err(EngineError::Unsupported(why))) => {
+                self.unreachable.insert(app, why);
             }
             Some(Err(error)) => {
                 self.settings
@@ -268,7 +276,10 @@ impl<'a> Watch<'a> {
         match self.output {
             Output::Live | Output::Snapshot => {
                 let rows: Vec<Row> = readings.iter().map(|r| row(r)).collect();
-                let text = metrics_view::table(&rows, &total, printer.out_styles);
+                let mut text = metrics_view::table(&rows, &total, printer.out_styles);
+                for (app, why) in &self.unreachable {
+                    text.push_str(&format!("\n{app}: not reachable ({why})"));
+                }
                 if self.output == Output::Live {
                     printer.out_stream(&self.redraw.frame(&text));
                 } else {
@@ -286,6 +297,16 @@ impl<'a> Watch<'a> {
                     text.push_str(&line(&row(reading)));
                     text.push('\n');
                     reading.fresh = false;
+                }
+                if once {
+                    for (app, why) in &self.unreachable {
+                        text.push_str(&metrics_view::unreachable_line(
+                            app,
+                            why,
+                            self.output == Output::Json,
+                        ));
+                        text.push('\n');
+                    }
                 }
                 // A total after each round of new samples; a snapshot always has one, even
                 // when no app runs.

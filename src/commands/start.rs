@@ -1,5 +1,6 @@
 //! `ark start`: observe (by labels) → plan (pure) → execute, then say what happened.
 
+use super::shared::delivery;
 use super::shared::engine::{self, block_on, connect, until_interrupted};
 use super::shared::images::{self, LocalBuilds};
 use super::shared::load;
@@ -16,7 +17,9 @@ use crate::exec::readiness::Route;
 use crate::exec::start::{self as executor, Outcome, StartRequest};
 use crate::exit_code;
 use crate::failure::Failure;
-use crate::runtime::api::{ChangeStyle, Instance, Placement, Runtime, State};
+use crate::runtime::api::{
+    ChangeStyle, ImageDelivery, Instance, Placement, PortPublishing, Runtime, State,
+};
 use crate::settings::Settings;
 use crate::ui::missing_images;
 use crate::ui::picker;
@@ -70,8 +73,24 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
             return Ok(exit_code::OK);
         }
         check_pinned_ports(runtime, &name, &plan).await?;
+        let registry_setting: Option<String> = std::env::var("ARK_DEV_REGISTRY").ok(); // MERGE: environment.engine_choice().registry
+        let registry = registry_setting.as_deref();
+        let own_file = environment
+            .has_file
+            .then(|| settings.environments_folder.join(format!("{name}.yml")));
+        delivery::check(
+            runtime,
+            &plan,
+            &decided.supplies,
+            registry,
+            own_file.as_deref(),
+        )
+        .await?;
         let apps: Vec<String> = plan.steps.iter().map(|s| s.spec.name.clone()).collect();
         let progress = Progress::for_apps(args.progress, printer, &apps);
+        if let Some(note) = plan_view::every_interface_note(&plan) {
+            progress.note(&note);
+        }
         // Each app's last phase, for what an interrupted start says it left.
         let last: RefCell<BTreeMap<String, Phase>> = RefCell::default();
         // Before anything is created: an image that cannot be had fails the start once, not
@@ -142,6 +161,10 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
             observed: &observed_by_app,
             timeout: args.timeout,
             route: &route,
+            registry: match runtime.capabilities().images {
+                ImageDelivery::Registry { .. } => registry,
+                ImageDelivery::EngineStore => None,
+            },
         };
         let outcomes = until_interrupted(executor::run(runtime, &request, &|event| {
             last.borrow_mut()
@@ -208,11 +231,13 @@ pub async fn plan_on_engine(
     }
     let observed_by_app: BTreeMap<String, Instance> =
         containers.into_iter().map(|c| (c.app.clone(), c)).collect();
-    let rolling = runtime.capabilities().changes == ChangeStyle::Rolling;
+    let can = runtime.capabilities();
+    let rolling = can.changes == ChangeStyle::Rolling;
+    let asked_only = can.ports == PortPublishing::AskedOnEveryInterface;
     let plan = Plan::new(
         environment,
         specs,
-        &observe(&observed_by_app, &decided.ids, rolling),
+        &observe(&observed_by_app, &decided.ids, rolling, asked_only),
     );
     Ok(Planned {
         plan,
@@ -325,6 +350,7 @@ fn observe(
     containers: &BTreeMap<String, Instance>,
     image_ids: &BTreeMap<String, String>,
     changes_roll: bool,
+    publishes_only_asked: bool,
 ) -> Observed {
     let apps = containers
         .iter()
@@ -347,6 +373,7 @@ fn observe(
         apps,
         consulted: true,
         changes_roll,
+        publishes_only_asked,
     }
 }
 

@@ -185,10 +185,12 @@ async fn one_environment(
                 "ready": ready_flag,
                 "not_ready_because": why,
                 "health": c.health,
-                "image": c.image,
+                "image": shown_image(&c.image),
                 "uptime_seconds": uptime,
                 "urls": urls(runtime, c),
                 "container": c.name,
+                "replicas": c.replicas.as_ref().map(|r| json!({"ready": r.ready, "wanted": r.wanted})),
+                "nodes": c.replicas.as_ref().map(|r| r.nodes.clone()),
             })
         })
         .collect();
@@ -204,7 +206,14 @@ async fn one_environment(
                 .printer
                 .out(&format!("engine: {}", runtime.endpoint()));
             let styles = settings.printer.out_styles;
-            let mut table = Table::new(["APP", "STATE", "READY", "IMAGE", "UPTIME", "URLS"]);
+            // Where apps run as replicas (Swarm): how many are ready, and on which nodes.
+            let replicated = rows.iter().any(|r| !r["replicas"].is_null());
+            let mut headers = vec!["APP", "STATE", "READY", "IMAGE", "UPTIME", "URLS"];
+            if replicated {
+                headers.insert(3, "REPLICAS");
+                headers.insert(4, "NODES");
+            }
+            let mut table = Table::with_header(&headers);
             for row in &rows {
                 let ready = if row["ready"] == json!(true) {
                     ("yes".to_owned(), styles.good("yes"))
@@ -223,14 +232,32 @@ async fn one_environment(
                     .collect();
                 let plain = |v: &Value| v.as_str().unwrap_or_default().to_owned();
                 let app = plain(&row["app"]);
-                table.styled_row(vec![
+                let mut cells = vec![
                     (app.clone(), styles.app(&app, &app)),
                     (plain(&row["state"]), plain(&row["state"])),
                     ready,
                     (plain(&row["image"]), plain(&row["image"])),
                     (uptime.clone(), uptime),
                     (urls.join(" "), urls.join(" ")),
-                ]);
+                ];
+                if replicated {
+                    let replicas =
+                        format!("{}/{}", row["replicas"]["ready"], row["replicas"]["wanted"]);
+                    let nodes: Vec<&str> = row["nodes"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                        .collect();
+                    let nodes = if nodes.is_empty() {
+                        "-".to_owned()
+                    } else {
+                        nodes.join(",")
+                    };
+                    cells.insert(3, (replicas.clone(), replicas));
+                    cells.insert(4, (nodes.clone(), nodes));
+                }
+                table.styled_row(cells);
             }
             settings.printer.out(&table.render());
             for row in &rows {
@@ -254,6 +281,14 @@ async fn one_environment(
         }
     }
     Ok(exit_code::OK)
+}
+
+/// An image reference as a person reads it: a pinned digest shortened to 12 digits.
+fn shown_image(image: &str) -> String {
+    match image.split_once("@sha256:") {
+        Some((name, digest)) => format!("{name}@{}", &digest[..digest.len().min(12)]),
+        None => image.to_owned(),
+    }
 }
 
 /// The host a URL names for a port bound to `bound` on the engine host `engine_host`: every

@@ -27,6 +27,9 @@ pub struct Observed {
     /// The engine updates a changed app in place, new instance first (Swarm), instead of
     /// replacing it.
     pub changes_roll: bool,
+    /// The engine publishes only pinned ports (and all with `publish: true`), on every
+    /// interface of the node an instance runs on (Swarm's host mode).
+    pub publishes_only_asked: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,6 +142,8 @@ pub struct Plan {
     /// In start order.
     pub steps: Vec<Step>,
     pub engine_consulted: bool,
+    /// See `Observed::publishes_only_asked`.
+    pub publishes_only_asked: bool,
 }
 
 impl Plan {
@@ -157,11 +162,17 @@ impl Plan {
             environment: environment.to_owned(),
             steps,
             engine_consulted: observed.consulted,
+            publishes_only_asked: observed.publishes_only_asked,
         }
     }
 
     pub fn changes_anything(&self) -> bool {
         self.steps.iter().any(|s| s.action.changes_anything())
+    }
+
+    /// Whether a port of `spec` is published where this plan runs.
+    pub fn publishes(&self, spec: &AppSpec, port: &crate::core::spec::PortSpec) -> bool {
+        !self.publishes_only_asked || port.host_port.is_some() || spec.publish
     }
 }
 
@@ -270,6 +281,7 @@ mod tests {
             .into(),
             consulted: true,
             changes_roll: false,
+            publishes_only_asked: false,
         }
     }
 

@@ -6,6 +6,8 @@ use std::time::Duration;
 pub enum Phase {
     Pulling(String),
     Building(String),
+    /// Pushing an image to the environment's registry (for other nodes).
+    Pushing(String),
     /// Waiting for these dependencies to be ready.
     Waiting(Vec<String>),
     Creating,
@@ -33,6 +35,7 @@ impl Phase {
         match self {
             Phase::Pulling(_) => "pulling",
             Phase::Building(_) => "building",
+            Phase::Pushing(_) => "pushing",
             Phase::Waiting(_) => "waiting",
             Phase::Creating => "creating",
             Phase::Recreating(_) => "recreating",
@@ -54,6 +57,7 @@ impl Phase {
         match self {
             Phase::Pulling(d)
             | Phase::Building(d)
+            | Phase::Pushing(d)
             | Phase::Recreating(d)
             | Phase::Updating(d)
             | Phase::Probing(d)

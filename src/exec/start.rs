@@ -76,6 +76,10 @@ pub struct StartRequest<'a> {
     /// How readiness reaches the instances (shared by every probe of the run, so a route
     /// learned by one app's probe serves the rest).
     pub route: &'a Route,
+    /// Where images made here go so every node can pull them (the environment's
+    /// `registry:`, on an engine of several nodes); `None`: instances start from the
+    /// engine's own store.
+    pub registry: Option<&'a str>,
 }
 
 /// Runs the plan. The returned outcomes are in plan order.
@@ -167,6 +171,16 @@ async fn start_one(
         return fail(brief, message, false);
     }
 
+    // On several nodes, an image made here reaches the others through the registry,
+    // pinned by digest.
+    let reference = match (request.registry, step.action.makes_instance()) {
+        (Some(registry), true) => match deliver(runtime, &image, registry, app, emit).await {
+            Ok(pinned) => pinned,
+            Err(message) => return fail("push failed", message, false),
+        },
+        _ => image.reference().to_owned(),
+    };
+
     // Creating a container costs the engine more than starting it, and needs nothing from
     // the dependencies: create now, and let only the start wait for them.
     let observed = request.observed.get(app);
@@ -180,7 +194,7 @@ async fn start_one(
                 request.environment,
                 step,
                 action,
-                &image,
+                &reference,
                 old,
                 emit,
             )
@@ -235,7 +249,7 @@ async fn start_one(
                 request.environment,
                 step,
                 &instead,
-                &image,
+                &reference,
                 Some(&handle),
                 emit,
             )
@@ -295,6 +309,31 @@ async fn start_one(
             })
         }
     }
+}
+
+/// The reference every node can pull `image` by: its registry digest when it came from a
+/// registry, else pushed to `registry` now.
+async fn deliver(
+    runtime: &dyn Runtime,
+    image: &ImageSupply,
+    registry: &str,
+    app: &str,
+    emit: &dyn Fn(&str, Phase),
+) -> Result<String, String> {
+    let reference = image.reference();
+    if matches!(image, ImageSupply::Pull(_)) {
+        // Each node pulls it from where it came from.
+        return Ok(reference.to_owned());
+    }
+    // Pulled from a registry (or pushed before, unchanged since): the nodes get it there.
+    if let Ok(Some(digest)) = runtime.registry_digest(reference).await {
+        return Ok(digest);
+    }
+    emit(app, Phase::Pushing(format!("{reference} to {registry}")));
+    runtime
+        .push_to(reference, registry, &|_| {})
+        .await
+        .map_err(|e| format!("cannot push {reference} to the registry {registry}: {e}"))
 }
 
 /// After an in-place update is ready: whether it is the new config that serves. An engine
@@ -362,7 +401,7 @@ async fn make_instance(
     environment: &str,
     step: &Step,
     action: &Action,
-    image: &ImageSupply,
+    image: &str,
     old: Option<&Handle>,
     emit: &dyn Fn(&str, Phase),
 ) -> Result<Made, (&'static str, String, bool)> {
@@ -378,14 +417,14 @@ async fn make_instance(
         (Action::Update(_), Some(old)) => {
             emit(app, Phase::Updating(action.reason()));
             return runtime
-                .update(old, environment, &step.spec, image.reference())
+                .update(old, environment, &step.spec, image)
                 .await
                 .map(|()| Made::New(old.clone()))
                 .map_err(|e| ("cannot update", format!("cannot update: {e}"), true));
         }
         _ => emit(app, Phase::Creating),
     }
-    create_or_adopt(runtime, environment, step, image.reference())
+    create_or_adopt(runtime, environment, step, image)
         .await
         .map_err(|message| ("cannot create", message, false))
 }

@@ -47,6 +47,7 @@ async fn start(
             .collect(),
         consulted: true,
         changes_roll: false,
+        publishes_only_asked: false,
     };
     let plan = Plan::new(ENV, specs, &seen);
     let images = plan
@@ -64,6 +65,7 @@ async fn start(
         observed: &observed,
         timeout: Duration::from_secs(600),
         route: &Route::new(engine.capabilities().reach),
+        registry: None,
     };
     let events = RefCell::new(Vec::new());
     let outcomes = run(engine, &request, &|e| events.borrow_mut().push(e)).await;

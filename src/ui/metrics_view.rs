@@ -59,6 +59,16 @@ pub fn text_line(row: &Row) -> String {
     )
 }
 
+/// An app whose usage cannot be read from here, as a line of its own (JSON: `{"app": …,
+/// "reachable": false, "reason": …}`).
+pub fn unreachable_line(app: &str, why: &str, json: bool) -> String {
+    if json {
+        serde_json::json!({"app": app, "reachable": false, "reason": why}).to_string()
+    } else {
+        format!("{app} not reachable ({why})")
+    }
+}
+
 /// The table `docker stats` users expect, apps by name, the total last.
 pub fn table(rows: &[Row], total: &Usage, styles: Styles) -> String {
     let mut table = Table::new([

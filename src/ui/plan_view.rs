@@ -46,9 +46,19 @@ pub fn render_text(plan: &Plan, start_set: &StartSet, environment: &Environment)
             let host = port
                 .host_port
                 .map_or_else(|| "any free port".to_owned(), |p| p.to_string());
+            let published = if !plan.publishes(spec, port) {
+                format!(
+                    "not published (on the network as {}:{}; pin it or set `publish: true`)",
+                    spec.name, port.container_port
+                )
+            } else if plan.publishes_only_asked {
+                format!("every interface of its node:{host}")
+            } else {
+                format!("{}:{host}", port.bind)
+            };
             out.push_str(&format!(
-                "   {label:<9} {} {} -> {}:{host}\n",
-                port.expose, port.container_port, port.bind
+                "   {label:<9} {} {} -> {published}\n",
+                port.expose, port.container_port
             ));
         }
         out.push_str(&format!("   ready:    {}\n", readiness_text(spec)));
@@ -80,7 +90,36 @@ pub fn render_text(plan: &Plan, start_set: &StartSet, environment: &Environment)
             out.push_str(&format!("   {line}\n"));
         }
     }
+    if let Some(note) = every_interface_note(plan) {
+        out.push_str(&format!("\nnote: {note}\n"));
+    }
     out
+}
+
+/// Where the engine cannot bind a published port to one address (Swarm's host mode binds
+/// every interface of the node): said once, since ark's 127.0.0.1 default cannot hold.
+pub fn every_interface_note(plan: &Plan) -> Option<String> {
+    if !plan.publishes_only_asked {
+        return None;
+    }
+    let published: Vec<String> = plan
+        .steps
+        .iter()
+        .flat_map(|step| {
+            step.spec
+                .ports
+                .iter()
+                .filter(|port| plan.publishes(&step.spec, port))
+                .map(|port| format!("{} {}", step.spec.name, port.expose))
+        })
+        .collect();
+    (!published.is_empty()).then(|| {
+        format!(
+            "{} listen{} on every interface of the node it runs on (a Swarm port cannot be bound to 127.0.0.1)",
+            published.join(", "),
+            if published.len() == 1 { "s" } else { "" }
+        )
+    })
 }
 
 fn image_text(spec: &AppSpec) -> String {

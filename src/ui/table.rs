@@ -11,6 +11,11 @@ pub struct Table {
 
 impl Table {
     pub fn new<const N: usize>(header: [&str; N]) -> Self {
+        Self::with_header(&header)
+    }
+
+    /// A table whose columns are known only at run time.
+    pub fn with_header(header: &[&str]) -> Self {
         Self {
             header: header.iter().map(|h| (*h).to_owned()).collect(),
             rows: Vec::new(),

@@ -3,6 +3,7 @@
 //! environment's instances, picking what the user did not name.
 
 pub mod backoff;
+pub mod delivery;
 pub mod engine;
 pub mod engines;
 pub mod images;

@@ -96,13 +96,13 @@ impl SwarmRuntime {
         }
     }
 
-    /// The engine's id of `image`, recorded on the service to tell a rebuilt image.
+    /// The engine's id of `image` (a name, or a pinned `name@sha256:…`), recorded on the
+    /// service to tell a rebuilt image.
     async fn image_id_for(&self, image: &str) -> Result<String, EngineError> {
-        let local = image.split('@').next().unwrap_or(image);
         Ok(self
             .cluster
             .manager
-            .image_id_of(local)
+            .image_id_of(image)
             .await?
             .unwrap_or_default())
     }
