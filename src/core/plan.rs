@@ -236,6 +236,8 @@ mod tests {
             checks: vec![],
             resources: Default::default(),
             init: true,
+            replicas: 1,
+            publish: false,
             waits_for: vec![],
             definition: "launch/api.yml".into(),
             fingerprint_key: FingerprintKey::from_bytes([1; 32]),

@@ -4,6 +4,7 @@
 
 use super::api::{Endpoint, EngineError, Runtime};
 use super::docker;
+use crate::core::engine_kind::{EngineChoice, EngineKind};
 
 /// Which engine a command talks to, decided as the docker CLI decides it, the
 /// environment's `target:` first when it has one (`resolve`); the docker contexts on this
@@ -28,4 +29,15 @@ pub fn needs_login(endpoint: &Endpoint) -> bool {
 pub async fn connect(endpoint: Endpoint) -> Result<Box<dyn Runtime>, EngineError> {
     let engine = docker::engine::DockerRuntime::connect(endpoint).await?;
     Ok(Box::new(engine))
+}
+
+/// Connects to the engine at `endpoint` as the backend of `choice`'s kind.
+pub async fn connect_as(
+    endpoint: Endpoint,
+    choice: &EngineChoice,
+) -> Result<Box<dyn Runtime>, EngineError> {
+    match choice.kind {
+        EngineKind::Docker => connect(endpoint).await,
+        EngineKind::Swarm => Err(EngineError::Failed("swarm engine: not built yet".into())),
+    }
 }
