@@ -1,7 +1,9 @@
 //! The command line, as clap structs: metadata only, no logic.
 
+use crate::core::engine_kind::EngineKind;
 use crate::ui::progress::ProgressMode;
 use crate::ui::style::ColorChoice;
+use clap::builder::TypedValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -53,6 +55,16 @@ pub struct GlobalArgs {
     /// Docker context to use (default: DOCKER_CONTEXT, or the docker CLI's current context); an environment's target beats it
     #[arg(long, value_name = "NAME", global = true)]
     pub context: Option<String>,
+
+    /// Engine kind to run the environment on (default: the environment's `engine:`, else docker)
+    #[arg(long, value_name = "KIND", global = true, value_parser = engine_kinds())]
+    pub engine: Option<EngineKind>,
+}
+
+/// `--engine`'s values: every kind's name (which help and completions list), as the kind.
+fn engine_kinds() -> impl TypedValueParser<Value = EngineKind> {
+    clap::builder::PossibleValuesParser::new(EngineKind::names())
+        .try_map(|name| name.parse::<EngineKind>())
 }
 
 #[derive(Debug, Subcommand)]

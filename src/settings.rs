@@ -8,13 +8,16 @@
 //! * environment: `-e` → `ARK_ENVIRONMENT` → `environment:`;
 //! * static busybox for seeding `busybox:latest`: `ARK_BUSYBOX` → `/bin/busybox`;
 //! * engine: `-H` and `--context` are kept as given; the engine's own precedence (with an
-//!   environment's `target:`, `DOCKER_HOST`, contexts) is `runtime::connect::resolve`.
+//!   environment's `target:`, `DOCKER_HOST`, contexts) is `runtime::connect::resolve`;
+//! * engine kind: `--engine` → the environment's `engine:` → docker (the environment's part
+//!   is `commands::shared::load::engine_choice`).
 //!
 //! The user config is `~/.config/ark/config.yml` (the platform's config folder), or the
 //! file `ARK_CONFIG` names.
 
 use crate::cli::GlobalArgs;
 use crate::core::diagnostic::{Diagnostic, Diagnostics};
+use crate::core::engine_kind::EngineKind;
 use crate::core::yaml::{self, KnownKeys};
 use crate::failure::Failure;
 use crate::ui::printer::{Printer, Verbosity};
@@ -38,6 +41,8 @@ pub struct Settings {
     /// `-H/--host` and `--context`, for choosing the engine.
     pub engine_host: Option<String>,
     pub engine_context: Option<String>,
+    /// `--engine`: the engine kind for this command, beating the environment's `engine:`.
+    pub engine_kind: Option<EngineKind>,
     /// The static busybox `busybox:latest` is made from when it is missing and cannot be
     /// pulled: `ARK_BUSYBOX` → `/bin/busybox` (Debian's `busybox-static`).
     pub busybox: PathBuf,
@@ -162,6 +167,7 @@ impl Settings {
             warnings: Diagnostics(warnings),
             engine_host: args.host.clone(),
             engine_context: args.context.clone(),
+            engine_kind: args.engine,
             busybox: var("ARK_BUSYBOX")
                 .filter(|v| !v.is_empty())
                 .map_or_else(|| PathBuf::from(DEFAULT_BUSYBOX), PathBuf::from),
@@ -256,6 +262,7 @@ impl Settings {
             warnings: Diagnostics::default(),
             engine_host: None,
             engine_context: None,
+            engine_kind: args.engine,
             busybox: PathBuf::from(DEFAULT_BUSYBOX),
         }
     }
@@ -345,6 +352,21 @@ mod tests {
                 dir.path().join("src/a/launch"),
                 dir.path().join("src/b/launch")
             ]
+        );
+    }
+
+    #[test]
+    fn the_engine_kind_is_the_flags_or_left_to_the_environment() {
+        let s = settings(&["--engine", "swarm"], &[("ARK_CONFIG", "/nonexistent")]);
+        assert_eq!(s.engine_kind, Some(EngineKind::Swarm));
+        let s = settings(&[], &[("ARK_CONFIG", "/nonexistent")]);
+        assert_eq!(s.engine_kind, None);
+        let refused = crate::cli::Cli::try_parse_from(["ark", "--engine", "swarn", "envs"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.contains("[possible values: docker, swarm]"),
+            "{refused}"
         );
     }
 

@@ -483,3 +483,93 @@ fn validate_checks_that_a_target_names_an_engine() {
     let (code, _, stderr) = validate("fine");
     assert_eq!(code, 0, "{stderr}");
 }
+
+#[test]
+fn validate_checks_the_engine_settings_each_at_its_value() {
+    let dir = tree(&[
+        ("launch/api.yml", ""),
+        (
+            "environments/cluster.yml",
+            "engine: swarn\nregistry: http://127.0.0.1:5000\nnodes:\n  n2: 10.250.0.2:2375\napps:\n  api:\n    replicas: 0\n",
+        ),
+        (
+            "environments/fine.yml",
+            "engine: swarm\nregistry: 127.0.0.1:5000\nnodes: {n2: 'tcp://10.250.0.2:2375'}\npublish: true\napps:\n  api: {replicas: 2, publish: false}\n",
+        ),
+    ]);
+    let (code, _, stderr) = run(&dir, &["validate", "-e", "cluster"]);
+    assert_eq!(code, 3, "{stderr}");
+    for expected in [
+        "error: environments/cluster.yml:1:9: engine: unknown engine kind `swarn`: ark runs environments on docker or swarm\n  hint: did you mean `swarm`?",
+        "error: environments/cluster.yml:2:11: registry: `http://127.0.0.1:5000` is a URL, not HOST:PORT\n  hint: drop `http://`: `registry: 127.0.0.1:5000`",
+        "error: environments/cluster.yml:7:15: apps.api.replicas: `0` is not a number of replicas\n  hint: write a whole number, 1 or more: `replicas: 2`",
+    ] {
+        assert!(stderr.contains(expected), "{expected}\n---\n{stderr}");
+    }
+    let (code, _, stderr) = run(&dir, &["validate", "-e", "fine"]);
+    assert_eq!(code, 0, "{stderr}");
+    std::fs::write(
+        dir.path().join("environments/cluster.yml"),
+        "engine: swarm\nnodes:\n  n2: 10.250.0.2:2375\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = run(&dir, &["validate", "-e", "cluster"]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(
+        stderr.contains("error: environments/cluster.yml:3:7: nodes.n2: `10.250.0.2:2375` is no kind of engine address ark knows"),
+        "{stderr}"
+    );
+    // An engine command stops there too, before any engine is asked: exit 3, not 4.
+    let (code, _, stderr) = run(&dir, &["stop", "-e", "cluster"]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("nodes.n2: "), "{stderr}");
+}
+
+#[test]
+fn config_shows_how_the_environment_runs_and_where_each_setting_comes_from() {
+    let dir = tree(&[
+        ("launch/api.yml", "env: {LOG_LEVEL: info}\n"),
+        (
+            "environments/cluster.yml",
+            "engine: swarm\nregistry: 127.0.0.1:5000\nnodes: {n2: 'tcp://10.250.0.2:2375'}\npublish: true\n",
+        ),
+        (
+            "environments/dev.yml",
+            "extends: cluster\napps:\n  api: {replicas: 2}\n",
+        ),
+    ]);
+    let (code, stdout, stderr) = run(&dir, &["config", "-e", "dev", "api"]);
+    assert_eq!(code, 0, "{stderr}");
+    let settings = stdout.split("\n\n").nth(1).unwrap_or_default();
+    assert_eq!(
+        settings,
+        "SETTING   VALUE                  SOURCE\n\
+         engine    swarm                  environments/cluster.yml (engine)\n\
+         registry  127.0.0.1:5000         environments/cluster.yml (registry)\n\
+         nodes.n2  tcp://10.250.0.2:2375  environments/cluster.yml (nodes.n2)\n\
+         replicas  2                      environments/dev.yml (apps.api.replicas)\n\
+         publish   true                   environments/cluster.yml (publish)\n",
+        "{stdout}"
+    );
+    let (code, stdout, _) = run(
+        &dir,
+        &[
+            "--engine", "docker", "config", "-e", "dev", "api", "-o", "json",
+        ],
+    );
+    assert_eq!(code, 0);
+    let config: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        (&config["engine"], &config["replicas"], &config["publish"]),
+        (
+            &json!({"kind": "docker", "source": "--engine", "registry": "127.0.0.1:5000", "nodes": {"n2": "tcp://10.250.0.2:2375"}}),
+            &json!(2),
+            &json!(true)
+        )
+    );
+    let (_, stdout, _) = run(&dir, &["config", "-e", "dev", "api", "-o", "env"]);
+    assert_eq!(
+        stdout, "LOG_LEVEL='info'\n_APP_NAME='api'\n_DEPLOY_ENV='dev'\n",
+        "-o env is variables only"
+    );
+}

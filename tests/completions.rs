@@ -283,6 +283,14 @@ fn docker_contexts_complete_after_context() {
 }
 
 #[test]
+fn engine_kinds_complete_after_engine() {
+    let dir = laptop();
+    offers(dir.path(), "ark --engine ", &["docker", "swarm"]);
+    offers(dir.path(), "ark start -e dev --engine s", &["swarm"]);
+    offers(dir.path(), "ark status --eng", &["--engine"]);
+}
+
+#[test]
 fn commands_and_flags_still_complete() {
     let dir = laptop();
     offers(dir.path(), "ark star", &["start"]);

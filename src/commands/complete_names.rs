@@ -128,13 +128,14 @@ impl Names {
             Some(name) => load::target(settings, name).ok()?,
             None => None,
         };
+        let choice = load::engine_choice(settings, environment).ok()?;
         let endpoint = engine::resolve(settings, bound.as_ref()).ok()?.endpoint;
         if connect::needs_login(&endpoint) {
             return None;
         }
         let answer = block_on(async {
             let asked = async {
-                let runtime = connect::connect(endpoint).await.ok()?;
+                let runtime = connect::connect_as(endpoint, &choice).await.ok()?;
                 ask(runtime).await
             };
             tokio::time::timeout(engine_deadline(), asked).await

@@ -1,5 +1,6 @@
 //! `ark config`: every variable an app gets in an environment, its value and its source.
 
+use super::config_engine;
 use super::shared::load;
 use crate::cli::{ConfigArgs, ConfigFormat};
 use crate::core::diagnostic::{Diagnostic, Diagnostics};
@@ -18,6 +19,7 @@ pub fn run(args: &ConfigArgs, settings: &Settings) -> Result<i32, Failure> {
     let sets = load::parse_sets(&args.set.values)?;
     let catalog = load::catalog(settings)?;
     let environment = load::environment(settings, &name)?;
+    let choice = load::engine_choice(settings, Some(&name))?;
     let Some(app) = catalog.get(&args.app) else {
         let problems = match catalog.broken(&args.app) {
             Some(errors) => errors.to_vec(),
@@ -43,11 +45,15 @@ pub fn run(args: &ConfigArgs, settings: &Settings) -> Result<i32, Failure> {
         &environment,
     ));
 
+    let engine_settings = config_engine::shown(settings, &environment, &choice, &app.name);
     let text = match args.output {
         ConfigFormat::Json => json::to_pretty(&json!({
             "app": app.name,
             "environment": name,
             "env": resolved.vars.iter().map(|v| json::variable(v, args.show_secrets)).collect::<Vec<_>>(),
+            "engine": config_engine::json(&choice, &engine_settings),
+            "replicas": environment.replicas(&app.name),
+            "publish": environment.publish(&app.name),
         })),
         ConfigFormat::Env => resolved
             .vars
@@ -76,7 +82,15 @@ pub fn run(args: &ConfigArgs, settings: &Settings) -> Result<i32, Failure> {
                     (source.clone(), styles.dim(&source)),
                 ]);
             }
-            table.render()
+            let mut engine = Table::new(["SETTING", "VALUE", "SOURCE"]);
+            for row in engine_settings {
+                engine.styled_row(vec![
+                    (row.name.clone(), row.name),
+                    (row.value.clone(), row.value),
+                    (row.source.clone(), styles.dim(&row.source)),
+                ]);
+            }
+            format!("{}\n{}", table.render(), engine.render())
         }
     };
     printer.out(&text);

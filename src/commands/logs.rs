@@ -5,6 +5,7 @@
 //! is the normal way out.
 
 use super::shared::engine::{block_on, connect};
+use super::shared::load;
 use super::shared::log_end::End;
 use super::shared::on_engine;
 use super::shared::reconnect::Reconnect;
@@ -46,6 +47,8 @@ pub fn run(args: &LogsArgs, settings: &Settings) -> Result<i32, Failure> {
         },
     };
     let mut view = LogView::new(settings.printer.out_styles, format);
+    // A new connection after the engine went away is of the same kind as the first.
+    let choice = load::engine_choice(settings, Some(&name))?;
     block_on(async {
         let engine = connect(settings, Some(&name)).await?;
         let runtime = &*engine;
@@ -61,7 +64,7 @@ pub fn run(args: &LogsArgs, settings: &Settings) -> Result<i32, Failure> {
                 options,
                 filter: &filter,
             };
-            let reconnect = Reconnect::new(settings, !args.no_reconnect, "following logs");
+            let reconnect = Reconnect::new(settings, &choice, !args.no_reconnect, "following logs");
             logs_follow::follow(&watch, engine, containers, &reconnect, &mut view, &mut out).await
         } else {
             let apps = selected

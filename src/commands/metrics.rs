@@ -5,6 +5,7 @@
 
 use super::shared::engine::list_within_patience;
 use super::shared::engine::{block_on, connect, engine_failure};
+use super::shared::load;
 use super::shared::on_engine;
 use super::shared::reconnect::Reconnect;
 use crate::cli::{MetricsArgs, TableFormat};
@@ -46,6 +47,8 @@ pub fn run(args: &MetricsArgs, settings: &Settings) -> Result<i32, Failure> {
         (TableFormat::Table, false) if std::io::stdout().is_terminal() => Output::Live,
         (TableFormat::Table, false) => Output::Lines,
     };
+    // A new connection after the engine went away is of the same kind as the first.
+    let choice = load::engine_choice(settings, Some(&name))?;
     block_on(async {
         let engine = connect(settings, Some(&name)).await?;
         let runtime = &*engine;
@@ -59,7 +62,7 @@ pub fn run(args: &MetricsArgs, settings: &Settings) -> Result<i32, Failure> {
         let selected = on_engine::select(&args.apps, &containers, &name)?;
         // Named apps narrow the watch; otherwise apps created after it began count too.
         let apps = (!args.apps.is_empty()).then_some(selected);
-        let reconnect = Reconnect::new(settings, !args.no_reconnect, "watching metrics");
+        let reconnect = Reconnect::new(settings, &choice, !args.no_reconnect, "watching metrics");
         let mut watch = Watch::new(engine, &name, apps, output, settings, reconnect);
         let watched = if args.no_stream {
             tokio::select! {

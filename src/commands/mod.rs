@@ -7,6 +7,7 @@ pub mod complete_names;
 pub mod complete_shells;
 pub mod completions;
 pub mod config;
+pub mod config_engine;
 pub mod deps;
 pub mod down;
 pub mod envs;

@@ -73,8 +73,8 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
             return Ok(exit_code::OK);
         }
         check_pinned_ports(runtime, &name, &plan).await?;
-        let registry_setting: Option<String> = std::env::var("ARK_DEV_REGISTRY").ok(); // MERGE: environment.engine_choice().registry
-        let registry = registry_setting.as_deref();
+        let choice = environment.engine_choice();
+        let registry = choice.registry.as_deref();
         let own_file = environment
             .has_file
             .then(|| settings.environments_folder.join(format!("{name}.yml")));

@@ -146,6 +146,7 @@ pub fn check(
                 Ok(environment) => {
                     found.extend(environment.warnings.0.iter().cloned());
                     found.extend(load::unknown_apps_in(&environment, catalog));
+                    found.extend(load::node_problems(&environment));
                     Some(environment)
                 }
                 Err(problems) => {

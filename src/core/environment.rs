@@ -7,6 +7,8 @@
 
 use super::command_line::CommandLine;
 use super::diagnostic::{Diagnostic, Diagnostics};
+use super::engine_kind::EngineChoice;
+use super::environment_check;
 use super::locate::{self, Step};
 use super::scalar::Scalar;
 use super::suggest;
@@ -40,8 +42,19 @@ pub struct EnvironmentFile {
     pub extends: Option<String>,
     /// Where the environment runs (an engine endpoint or docker context name).
     pub target: Option<String>,
+    /// The kind of engine it runs on (`docker`, `swarm`), as written: checked when the file
+    /// is read (`environment_check`).
+    pub engine: Option<String>,
+    /// HOST:PORT of the registry a multi-node swarm pulls local builds from, as written
+    /// (checked as `engine:` is).
+    pub registry: Option<String>,
+    /// Swarm node name → an engine URL this machine can reach that node's engine at.
+    #[serde(default, deserialize_with = "unique_map::deserialize")]
+    pub nodes: BTreeMap<String, String>,
     /// Host address published ports bind to; 127.0.0.1 when nobody says otherwise.
     pub bind: Option<String>,
+    /// Publish every app's ports (a Swarm publishes an unpinned port only when asked).
+    pub publish: Option<bool>,
     #[serde(default, deserialize_with = "unique_map::deserialize_env")]
     pub env: BTreeMap<String, Scalar>,
     #[serde(default, deserialize_with = "unique_map::deserialize")]
@@ -62,6 +75,11 @@ pub struct AppOverride {
     pub external: Option<External>,
     pub init: Option<bool>,
     pub bind: Option<String>,
+    /// How many instances run (a Swarm's tasks), as written: a whole number of at least 1,
+    /// checked when the file is read (`environment_check`).
+    pub replicas: Option<serde_yaml::Value>,
+    /// Publish this app's ports; beats the environment's `publish:`.
+    pub publish: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -79,12 +97,16 @@ fn default_proto() -> String {
 fn known_keys(parents: &[String]) -> Option<KnownKeys> {
     match parents.len() {
         0 => Some(KnownKeys {
-            read: &["extends", "target", "bind", "env", "apps"],
+            read: &[
+                "extends", "target", "engine", "registry", "nodes", "bind", "publish", "env",
+                "apps",
+            ],
             ignored: &["description"],
         }),
         2 if parents[0] == "apps" => Some(KnownKeys {
             read: &[
-                "env", "image", "command", "ports", "external", "init", "bind",
+                "env", "image", "command", "ports", "external", "init", "bind", "replicas",
+                "publish",
             ],
             ignored: &[],
         }),
@@ -223,22 +245,66 @@ impl Environment {
     }
 
     /// Where the environment runs — its `target:` and the file that says so — from its own
-    /// file or one it extends. An environment with no file of its own (started ad hoc) has
+    /// file or one it extends (`placing_files`). An environment with no file of its own (started ad hoc) has
     /// no target; so `default.yml`, the base of those too, gives a target only to `default`.
     pub fn target(&self) -> Option<(&str, &Path)> {
-        if !self.has_file {
-            return None;
+        self.placing_files().rev().find_map(|f| {
+            f.target
+                .as_deref()
+                .filter(|t| !t.is_empty())
+                .map(|t| (t, f.path.as_path()))
+        })
+    }
+
+    /// The files whose say on where and how the environment runs counts (`target()`,
+    /// `engine_choice()`), lowest first: none for an environment with no file of its own, and
+    /// `default.yml` only for `default` itself.
+    pub fn placing_files(&self) -> impl DoubleEndedIterator<Item = &EnvironmentFile> {
+        self.chain.iter().filter(|f| {
+            self.has_file && (f.name != DEFAULT_ENVIRONMENT || self.name == DEFAULT_ENVIRONMENT)
+        })
+    }
+
+    /// How the environment runs: its engine kind (the file that says so), registry and nodes
+    /// (merged by name, the higher file winning), from the files `target()` counts
+    /// (`placing_files`). They say
+    /// the same thing `target:` says — where and how the environment runs — so they come from
+    /// the same files: an environment started on demand gets none of them from `default.yml`,
+    /// or it would run as a swarm on whatever engine the settings point at, while every
+    /// command that finds it by its labels alone (with no file to read) would take it for a
+    /// plain Docker one.
+    pub fn engine_choice(&self) -> EngineChoice {
+        let mut choice = EngineChoice::default();
+        for file in self.placing_files() {
+            // Checked when the file was read: a kind that does not parse never gets here.
+            if let Some(kind) = file.engine.as_deref().and_then(|k| k.parse().ok()) {
+                choice.kind = kind;
+                choice.said_in = Some(file.path.clone());
+            }
+            if let Some(registry) = &file.registry {
+                choice.registry = Some(registry.clone());
+            }
+            for (node, url) in &file.nodes {
+                choice.nodes.insert(node.clone(), url.clone());
+            }
         }
-        self.chain
-            .iter()
-            .rev()
-            .filter(|f| f.name != DEFAULT_ENVIRONMENT || self.name == DEFAULT_ENVIRONMENT)
-            .find_map(|f| {
-                f.target
-                    .as_deref()
-                    .filter(|t| !t.is_empty())
-                    .map(|t| (t, f.path.as_path()))
-            })
+        choice
+    }
+
+    /// How many instances of `app` run: its `replicas:`, else 1.
+    pub fn replicas(&self, app: &str) -> u32 {
+        self.app_setting(app, |o| {
+            o.replicas.as_ref().and_then(environment_check::replicas)
+        })
+        .unwrap_or(1)
+    }
+
+    /// Whether `app`'s ports are published when nothing pins them: its `publish:`, else the
+    /// environment's, else not.
+    pub fn publish(&self, app: &str) -> bool {
+        self.app_setting(app, |o| o.publish)
+            .or_else(|| self.setting(|f| f.publish))
+            .unwrap_or(false)
     }
 
     pub fn external<'a>(&'a self, app: &'a str) -> Option<&'a External> {
@@ -288,12 +354,16 @@ fn read_file(
         Ok(bytes) => String::from_utf8(bytes).map_err(|e| one(Diagnostic::not_utf8(&path, &e)))?,
     };
     let parsed = yaml::parse::<Option<EnvironmentFile>>(&path, &text, known_keys).map_err(|e| {
-        one(e.with_hint("see the environment format in the README: extends, env, apps.<app>.{env,image,command,ports,external}"))
+        one(e.with_hint("see the environment format in the README: extends, target, engine, registry, nodes, bind, publish, env, apps.<app>.{env,image,command,ports,external,init,bind,replicas,publish}"))
     })?;
     let (file, warnings) = parsed;
     let mut file = file.unwrap_or_default();
     file.name = name.to_owned();
     file.path = path;
+    let problems = environment_check::problems(&file, &text);
+    if !problems.is_empty() {
+        return Err(Diagnostics(problems));
+    }
     Ok(Some((file, warnings)))
 }
 
@@ -323,6 +393,7 @@ pub fn list(dir: &Path) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::engine_kind::EngineKind;
 
     fn dir_with(files: &[(&str, &str)]) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
@@ -510,6 +581,118 @@ mod tests {
         assert_eq!(
             target("default"),
             Some(("everyone-box".into(), "default.yml".into()))
+        );
+    }
+
+    #[test]
+    fn the_engine_settings_are_inherited_like_the_target() {
+        let dir = dir_with(&[
+            ("default.yml", "engine: swarm\nregistry: 10.0.0.1:5000\n"),
+            (
+                "cluster.yml",
+                "engine: swarm\nregistry: 127.0.0.1:5000\nnodes:\n  n1: tcp://10.0.0.1:2375\n  n2: tcp://10.0.0.2:2375\n",
+            ),
+            (
+                "mine.yml",
+                "extends: cluster\nnodes:\n  n2: ssh://me@10.0.0.2\n  n3: tcp://10.0.0.3:2375\n",
+            ),
+            ("plain.yml", "extends: cluster\nengine: docker\n"),
+            ("alone.yml", "env: {A: '1'}\n"),
+        ]);
+        let choice = |name: &str| Environment::load(dir.path(), name).unwrap().engine_choice();
+        let mine = choice("mine");
+        assert_eq!(mine.kind, EngineKind::Swarm);
+        assert_eq!(mine.said_in, Some(dir.path().join("cluster.yml")));
+        assert_eq!(mine.registry.as_deref(), Some("127.0.0.1:5000"));
+        assert_eq!(
+            mine.nodes
+                .iter()
+                .map(|(n, u)| (n.as_str(), u.as_str()))
+                .collect::<Vec<_>>(),
+            [
+                ("n1", "tcp://10.0.0.1:2375"),
+                ("n2", "ssh://me@10.0.0.2"),
+                ("n3", "tcp://10.0.0.3:2375")
+            ]
+        );
+        let plain = choice("plain");
+        assert_eq!(plain.kind, EngineKind::Docker);
+        assert_eq!(plain.said_in, Some(dir.path().join("plain.yml")));
+        // default.yml counts only for `default` itself, as for `target:`.
+        assert_eq!(choice("alone"), EngineChoice::default());
+        assert_eq!(choice("on-demand"), EngineChoice::default());
+        let default = choice("default");
+        assert_eq!(default.kind, EngineKind::Swarm);
+        assert_eq!(default.registry.as_deref(), Some("10.0.0.1:5000"));
+    }
+
+    #[test]
+    fn replicas_and_publish_take_the_highest_file() {
+        let dir = dir_with(&[
+            (
+                "default.yml",
+                "publish: true\napps:\n  api: {replicas: 2}\n",
+            ),
+            ("base.yml", "apps:\n  api: {replicas: 4, publish: false}\n"),
+            ("mine.yml", "extends: base\napps:\n  api: {replicas: 3}\n"),
+        ]);
+        let env = Environment::load(dir.path(), "mine").unwrap();
+        assert_eq!(env.replicas("api"), 3);
+        assert_eq!(env.replicas("web"), 1);
+        assert!(!env.publish("api"));
+        assert!(env.publish("web"), "the environment's `publish:`");
+        let base = Environment::load(dir.path(), "base").unwrap();
+        assert_eq!(base.replicas("api"), 4);
+        assert!(env.warnings.0.is_empty());
+    }
+
+    #[test]
+    fn a_bad_engine_setting_stops_the_load_at_its_value() {
+        let dir = dir_with(&[
+            (
+                "base.yml",
+                "engine: swarm\napps:\n  api:\n    replicas: 0\n",
+            ),
+            ("mine.yml", "extends: base\n"),
+            (
+                "dup.yml",
+                "nodes:\n  n1: tcp://a:2375\n  n1: tcp://b:2375\n",
+            ),
+            ("typed.yml", "publish: sometimes\n"),
+        ]);
+        let first = |name: &str| {
+            let error = Environment::load(dir.path(), name).unwrap_err().0.remove(0);
+            let file = error.file.map(|f| f.file_name().unwrap().to_owned());
+            (error.message, file, error.line, error.column)
+        };
+        assert_eq!(
+            first("mine"),
+            (
+                "apps.api.replicas: `0` is not a number of replicas".into(),
+                Some("base.yml".into()),
+                Some(4),
+                Some(15)
+            )
+        );
+        let (message, _, line, _) = first("dup");
+        assert!(message.contains("`n1` is there twice"), "{message}");
+        assert_eq!(line, Some(3));
+        let (message, _, line, _) = first("typed");
+        assert!(message.starts_with("publish: invalid type"), "{message}");
+        assert_eq!(line, Some(1));
+    }
+
+    #[test]
+    fn a_misspelt_engine_key_is_caught() {
+        let dir = dir_with(&[("mine.yml", "engin: swarm\napps:\n  api:\n    replica: 2\n")]);
+        let env = Environment::load(dir.path(), "mine").unwrap();
+        let hints: Vec<Option<&str>> = env.warnings.0.iter().map(|d| d.hint.as_deref()).collect();
+        assert_eq!(
+            hints,
+            [
+                Some("did you mean `engine`?"),
+                Some("did you mean `replicas`?")
+            ]
         );
     }
 }

@@ -7,7 +7,9 @@ pub mod definition;
 pub mod diagnostic;
 pub mod discovery;
 pub mod duration;
+pub mod engine_kind;
 pub mod environment;
+pub mod environment_check;
 pub mod fingerprint_key;
 pub mod graph;
 pub mod input_file;
@@ -17,6 +19,7 @@ pub mod locate;
 pub mod needed_image;
 pub mod plan;
 pub mod port_preflight;
+pub mod registry_address;
 pub mod resolved_env;
 #[cfg(test)]
 mod robustness_tests;

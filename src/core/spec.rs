@@ -28,9 +28,9 @@ pub struct AppSpec {
     pub checks: Vec<ReadinessCheck>,
     pub resources: Resources,
     pub init: bool,
-    /// How many instances run at once where the engine runs replicas (Swarm); 1 elsewhere.
+    /// How many instances run (a Swarm's tasks; 1 on one engine).
     pub replicas: u32,
-    /// Publish every port even where only pinned ones are published by default (Swarm).
+    /// Publish ports nobody pinned (on a Swarm, ports are published only when asked).
     pub publish: bool,
     /// Apps of the start set this one waits for (containers only).
     pub waits_for: Vec<String>,
@@ -79,7 +79,8 @@ impl AppSpec {
     /// The fields whose change needs a new container, each as a short stable text. Values
     /// and the command are hashed with the environment's key, so labels never carry a
     /// secret nor anything a guess could be checked against. Readiness checks are left
-    /// out: ark probes from outside, so a changed check needs no new container.
+    /// out: ark probes from outside, so a changed check needs no new container. `replicas`
+    /// counts only when it is not 1, so every instance made before it existed stays current.
     pub fn fingerprint(&self) -> BTreeMap<String, String> {
         let key = &self.fingerprint_key;
         let mut fields = BTreeMap::new();
@@ -109,6 +110,9 @@ impl AppSpec {
             fields.insert("memory".into(), memory.to_string());
         }
         fields.insert("init".into(), self.init.to_string());
+        if self.replicas != 1 {
+            fields.insert("replicas".into(), self.replicas.to_string());
+        }
         fields
     }
 
@@ -251,8 +255,8 @@ fn spec_of(
             .app_setting(app, |o| o.init)
             .or(definition.run.init)
             .unwrap_or(true),
-        replicas: 1,
-        publish: false,
+        replicas: environment.replicas(app),
+        publish: environment.publish(app),
         waits_for,
         definition: definition.path.clone(),
         fingerprint_key: FingerprintKey::default(),
@@ -500,6 +504,46 @@ mod tests {
         // Not the unkeyed hash of the value (`f51fc7264f2b`), which a guess could match.
         assert_ne!(one["env.DB_PASSWORD"], "f51fc7264f2b");
         assert_ne!(one["env.DB_PASSWORD"], short_hash("pw-hunter2-AAA")[..12]);
+    }
+
+    #[test]
+    fn replicas_and_publish_come_from_the_app_else_the_environment() {
+        let defs = [
+            ("launch/api.yml", "expose: [{name: http, port: 80}]\n"),
+            ("launch/web.yml", "dependencies: [api]\n"),
+        ];
+        let (specs, problems) = specs_for(
+            &defs,
+            "publish: true\napps:\n  api: {replicas: 3, publish: false}\n",
+            "web",
+        );
+        assert!(problems.is_empty());
+        let by_name = |name: &str| specs.iter().find(|s| s.name == name).unwrap();
+        assert_eq!(
+            (by_name("api").replicas, by_name("api").publish),
+            (3, false)
+        );
+        assert_eq!((by_name("web").replicas, by_name("web").publish), (1, true));
+        let (specs, _) = specs_for(&defs, "", "api");
+        assert_eq!((specs[0].replicas, specs[0].publish), (1, false));
+    }
+
+    #[test]
+    fn replicas_enter_the_fingerprint_only_when_not_one() {
+        let mut spec = AppSpec::example("api", &[]);
+        let before = spec.fingerprint();
+        assert!(!before.contains_key("replicas"));
+        // What a spec fingerprinted before `replicas` existed: every field but it.
+        assert_eq!(
+            before.keys().collect::<Vec<_>>(),
+            ["env.LOG_LEVEL", "image", "init", KEY_FIELD]
+        );
+        let hash = spec.config_hash();
+        spec.replicas = 2;
+        assert_eq!(spec.fingerprint()["replicas"], "2");
+        assert_ne!(spec.config_hash(), hash);
+        spec.replicas = 1;
+        assert_eq!(spec.config_hash(), hash);
     }
 
     #[test]

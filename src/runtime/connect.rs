@@ -4,6 +4,7 @@
 
 use super::api::{Endpoint, EngineError, Runtime};
 use super::docker;
+use crate::core::engine_kind::{EngineChoice, EngineKind};
 
 /// Which engine a command talks to, decided as the docker CLI decides it, the
 /// environment's `target:` first when it has one (`resolve`); the docker contexts on this
@@ -26,11 +27,21 @@ pub fn needs_login(endpoint: &Endpoint) -> bool {
 
 /// Connects to the engine at `endpoint` and checks that it answers.
 pub async fn connect(endpoint: Endpoint) -> Result<Box<dyn Runtime>, EngineError> {
-    if std::env::var("ARK_DEV_ENGINE").as_deref() == Ok("swarm") {
-        let engine =
-            super::swarm::engine::SwarmRuntime::connect(endpoint, Default::default()).await?;
-        return Ok(Box::new(engine));
-    }
     let engine = docker::engine::DockerRuntime::connect(endpoint).await?;
     Ok(Box::new(engine))
+}
+
+/// Connects to the engine at `endpoint` as the backend of `choice`'s kind.
+pub async fn connect_as(
+    endpoint: Endpoint,
+    choice: &EngineChoice,
+) -> Result<Box<dyn Runtime>, EngineError> {
+    match choice.kind {
+        EngineKind::Docker => connect(endpoint).await,
+        EngineKind::Swarm => {
+            let engine =
+                super::swarm::engine::SwarmRuntime::connect(endpoint, choice.nodes.clone()).await?;
+            Ok(Box::new(engine))
+        }
+    }
 }

@@ -5,6 +5,7 @@
 use super::interrupts::Interrupts;
 use super::load::{self, Bound};
 use crate::core::diagnostic::{Diagnostic, Diagnostics};
+use crate::core::engine_kind::EngineChoice;
 use crate::failure::{Failure, Signal};
 use crate::runtime::api::{Endpoint, EngineError, Instance, Runtime};
 use crate::runtime::connect::{self as door, EndpointError, Resolved};
@@ -37,8 +38,9 @@ pub fn block_on<F: Future>(future: F) -> Result<F::Output, Failure> {
 }
 
 /// Connects to the engine `environment` runs on — its target when its file names one —
-/// or, without an environment, the one the settings point at; exit 4 when it does not
-/// answer. A setting passed over (or `-H` beating the target) is said in one line.
+/// or, without an environment, the one the settings point at, as the kind of engine it
+/// runs on (`load::engine_choice`); exit 4 when it does not answer. A setting passed over
+/// (or `-H` beating the target) is said in one line.
 pub async fn connect(
     settings: &Settings,
     environment: Option<&str>,
@@ -47,12 +49,13 @@ pub async fn connect(
         Some(name) => load::target(settings, name)?,
         None => None,
     };
+    let choice = load::engine_choice(settings, environment)?;
     let resolved = resolve(settings, bound.as_ref())?;
     if let Some(note) = &resolved.note {
         let printer = &settings.printer;
         printer.status(&format!("{}: {note}", printer.err_styles.hint("note")));
     }
-    open(settings, resolved.endpoint)
+    open(settings, resolved.endpoint, &choice)
         .await
         .map_err(engine_failure)
 }
@@ -87,13 +90,22 @@ pub fn target_problem(bound: &Bound, error: &EndpointError) -> Diagnostic {
         ))
 }
 
-/// Opens a connection to `endpoint` and checks the engine answers.
+/// Opens a connection to `endpoint`, as the backend of `choice`'s kind, and checks the
+/// engine answers.
 pub async fn open(
     settings: &Settings,
     endpoint: Endpoint,
+    choice: &EngineChoice,
 ) -> Result<Box<dyn Runtime>, EngineError> {
     settings.printer.detail(&format!("engine: {endpoint}"));
-    let runtime = door::connect(endpoint).await?;
+    if settings.engine_kind.is_some() || choice.said_in.is_some() {
+        settings.printer.detail(&format!(
+            "engine kind: {}, from {}",
+            choice.kind,
+            kind_source(settings, choice)
+        ));
+    }
+    let runtime = door::connect_as(endpoint, choice).await?;
     let can = runtime.capabilities();
     settings
         .printer
@@ -102,10 +114,21 @@ pub async fn open(
     Ok(runtime)
 }
 
+/// Where the engine kind came from, for `-v` and `ark config`: `--engine`,
+/// `environments/x.yml (engine)` or `default`.
+pub fn kind_source(settings: &Settings, choice: &EngineChoice) -> String {
+    match (&choice.said_in, settings.engine_kind) {
+        (_, Some(_)) => "--engine".to_owned(),
+        (Some(file), None) => format!("{} (engine)", file.display()),
+        (None, None) => "default".to_owned(),
+    }
+}
+
 /// An engine error as the failure a command ends with: no engine answering (at first, or
-/// any more) is exit 4, whatever the command.
+/// any more), or one that cannot run the environment as its file asks, is exit 4,
+/// whatever the command.
 pub fn engine_failure(error: EngineError) -> Failure {
-    if error.is_connection_lost() {
+    if error.is_connection_lost() || matches!(error, EngineError::NotSuitable(_)) {
         Failure::Unreachable(error.to_string())
     } else {
         Failure::Failed(error.to_string())

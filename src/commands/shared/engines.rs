@@ -5,6 +5,7 @@
 
 use super::engine::{self, open};
 use super::load::{self, Bound};
+use crate::core::engine_kind::EngineChoice;
 use crate::failure::Failure;
 use crate::runtime::api::{Endpoint, EngineError, EnvironmentInfo, Instance, Runtime};
 use crate::settings::Settings;
@@ -122,7 +123,8 @@ impl Engines {
                 Ok(endpoint) => endpoint.clone(),
                 Err(failure) => return Err(copy(failure)),
             };
-            let runtime = open(settings, endpoint)
+            // Every environment on this engine is listed as plain Docker sees it.
+            let runtime = open(settings, endpoint, &EngineChoice::default())
                 .await
                 .map_err(engine::engine_failure)?;
             Seen::read(&*runtime).await.map_err(engine::engine_failure)

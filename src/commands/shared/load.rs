@@ -3,8 +3,10 @@
 
 use crate::core::catalog::Catalog;
 use crate::core::diagnostic::{Diagnostic, Diagnostics};
+use crate::core::engine_kind::EngineChoice;
 use crate::core::environment::{self, Environment};
 use crate::core::line_index::LineIndex;
+use crate::core::locate::{self, Step};
 use crate::core::resolved_env::SetValue;
 use crate::failure::Failure;
 use crate::settings::Settings;
@@ -110,15 +112,83 @@ impl Bound {
 /// work from labels alone keep doing so); a file that cannot be read is fatal, since where
 /// the environment runs is then unknown.
 pub fn target(settings: &Settings, name: &str) -> Result<Option<Bound>, Failure> {
+    Ok(with_file(settings, name)?.as_ref().and_then(Bound::of))
+}
+
+/// How environment `name` runs (its files' `engine:`, `registry:`, `nodes:`), `--engine`
+/// beating its kind; without an environment, or for one with no file, the default (Docker)
+/// unless `--engine` says otherwise. As for `target`, an environment with no file needs no
+/// file read, and one that does not load (or names a node at no engine address) is fatal.
+pub fn engine_choice(
+    settings: &Settings,
+    environment: Option<&str>,
+) -> Result<EngineChoice, Failure> {
+    let loaded = match environment {
+        Some(name) => with_file(settings, name)?,
+        None => None,
+    };
+    let mut choice = match &loaded {
+        Some(loaded) => {
+            let problems = node_problems(loaded);
+            if !problems.is_empty() {
+                return Err(Failure::Invalid(Diagnostics(problems)));
+            }
+            loaded.engine_choice()
+        }
+        None => EngineChoice::default(),
+    };
+    if let Some(kind) = settings.engine_kind {
+        choice.kind = kind;
+        choice.said_in = None;
+    }
+    Ok(choice)
+}
+
+/// Environment `name` loaded, when it has a file of its own; `None` (nothing read) when not.
+fn with_file(settings: &Settings, name: &str) -> Result<Option<Environment>, Failure> {
     if !environment::list(&settings.environments_folder)
         .iter()
         .any(|n| n == name)
     {
         return Ok(None);
     }
-    let loaded =
-        Environment::load(&settings.environments_folder, name).map_err(Failure::Invalid)?;
-    Ok(Bound::of(&loaded))
+    Environment::load(&settings.environments_folder, name)
+        .map(Some)
+        .map_err(Failure::Invalid)
+}
+
+/// A `nodes:` URL that is no engine address ark speaks, in a file whose `nodes:` count
+/// (`Environment::placing_files`): an error at its value. Checked here, not as the file is
+/// read, since the core does not know which addresses the engines take
+/// (`runtime::connect::is_known_address`).
+pub fn node_problems(environment: &Environment) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    for file in environment.placing_files() {
+        for (node, url) in &file.nodes {
+            if crate::runtime::connect::is_known_address(url) {
+                continue;
+            }
+            let at = locate::locate_in_file(
+                &file.path,
+                &[
+                    &[Step::Key("nodes"), Step::Key(node)],
+                    &[Step::Key("nodes")],
+                ],
+            );
+            found.push(
+                Diagnostic::error(format!(
+                    "nodes.{node}: `{}` is no kind of engine address ark knows",
+                    url.escape_debug()
+                ))
+                .in_file(&file.path)
+                .at_position(at)
+                .with_hint(format!(
+                    "write the URL this machine reaches node `{node}`'s engine at: tcp://HOST:2375, ssh://USER@HOST or unix:///PATH"
+                )),
+            );
+        }
+    }
+    found
 }
 
 /// Every environment on disk that is bound to a target, for commands that look at all of
@@ -211,4 +281,88 @@ pub fn parse_sets(values: &[String]) -> Result<Vec<SetValue>, Failure> {
         .iter()
         .map(|v| SetValue::parse(v).map_err(|e| Failure::Usage(format!("--set {e}"))))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::engine_kind::EngineKind;
+
+    fn settings_in(dir: &Path, args: &[&str]) -> Settings {
+        let line = ["ark"].iter().chain(args).chain(&["envs"]);
+        let cli = <crate::cli::Cli as clap::Parser>::parse_from(line);
+        let mut settings = Settings::fallback(&cli.global);
+        settings.environments_folder = dir.to_path_buf();
+        settings
+    }
+
+    fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn the_flag_beats_the_environments_kind() {
+        let dir = folder(&[
+            ("default.yml", "engine: swarm\n"),
+            ("cluster.yml", "engine: swarm\nregistry: 127.0.0.1:5000\n"),
+        ]);
+        let plain = settings_in(dir.path(), &[]);
+        let choice = engine_choice(&plain, Some("cluster")).unwrap();
+        assert_eq!(choice.kind, EngineKind::Swarm);
+        assert_eq!(choice.said_in, Some(dir.path().join("cluster.yml")));
+        let flagged = settings_in(dir.path(), &["--engine", "docker"]);
+        let choice = engine_choice(&flagged, Some("cluster")).unwrap();
+        assert_eq!(choice.kind, EngineKind::Docker);
+        assert_eq!(choice.said_in, None);
+        assert_eq!(
+            choice.registry.as_deref(),
+            Some("127.0.0.1:5000"),
+            "the rest stays"
+        );
+        // No file of its own: nothing read, the default (default.yml does not count).
+        assert_eq!(
+            engine_choice(&plain, Some("ad-hoc")).unwrap(),
+            EngineChoice::default()
+        );
+        assert_eq!(
+            engine_choice(&plain, None).unwrap(),
+            EngineChoice::default()
+        );
+        let swarm = settings_in(dir.path(), &["--engine", "swarm"]);
+        assert_eq!(engine_choice(&swarm, None).unwrap().kind, EngineKind::Swarm);
+    }
+
+    #[test]
+    fn an_environment_that_does_not_load_is_invalid() {
+        let dir = folder(&[
+            ("typo.yml", "engine: swam\n"),
+            (
+                "nodes.yml",
+                "engine: swarm\nnodes:\n  n1: tcp://10.0.0.1:2375\n  n2: 10.0.0.2:2375\n",
+            ),
+        ]);
+        let settings = settings_in(dir.path(), &["--engine", "docker"]);
+        let Err(Failure::Invalid(problems)) = engine_choice(&settings, Some("typo")) else {
+            panic!("a bad `engine:` is the environment's error, whatever --engine says");
+        };
+        assert_eq!(problems.0[0].hint.as_deref(), Some("did you mean `swarm`?"));
+        let Err(Failure::Invalid(problems)) = engine_choice(&settings, Some("nodes")) else {
+            panic!("a node at no engine address is the environment's error");
+        };
+        let problem = &problems.0[0];
+        assert_eq!(
+            problem.message,
+            "nodes.n2: `10.0.0.2:2375` is no kind of engine address ark knows"
+        );
+        assert_eq!((problem.line, problem.column), (Some(4), Some(7)));
+        assert_eq!(problem.file, Some(dir.path().join("nodes.yml")));
+        assert!(
+            problem.hint.as_deref().unwrap().contains("tcp://HOST:2375"),
+            "{problem:?}"
+        );
+    }
 }

@@ -7,6 +7,7 @@
 
 use super::backoff::Backoff;
 use super::engine::{engine_failure, open};
+use crate::core::engine_kind::EngineChoice;
 use crate::failure::Failure;
 use crate::runtime::api::{Endpoint, EngineError, Runtime};
 use crate::settings::Settings;
@@ -28,12 +29,18 @@ pub struct Reconnect<'a> {
 }
 
 impl<'a> Reconnect<'a> {
-    /// Reconnects as the settings connect, saying so on stderr.
-    pub fn new(settings: &'a Settings, enabled: bool, doing: &'static str) -> Reconnect<'a> {
+    /// Reconnects as the settings connect, as the same kind of engine (`choice`), saying so
+    /// on stderr.
+    pub fn new(
+        settings: &'a Settings,
+        choice: &'a EngineChoice,
+        enabled: bool,
+        doing: &'static str,
+    ) -> Reconnect<'a> {
         use std::io::IsTerminal;
         let view = ReconnectView::new(settings.printer.clone(), std::io::stderr().is_terminal());
         let connect: Connector<'a> =
-            Box::new(move |endpoint| open(settings, endpoint).boxed_local());
+            Box::new(move |endpoint| open(settings, endpoint, choice).boxed_local());
         Reconnect::with(connect, enabled, doing, view)
     }
 
