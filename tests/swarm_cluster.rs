@@ -192,3 +192,26 @@ fn pair_spreads_a_service_over_both_nodes_and_finds_it_by_name() {
         "both tasks answer by the service's name across the nodes:\n{answers}"
     );
 }
+
+#[test]
+fn solo_is_a_one_node_manager_with_busybox_and_no_registry() {
+    let Some(cluster) = SwarmCluster::solo() else {
+        return;
+    };
+    let (ok, state) = cluster.docker(&[
+        "info",
+        "--format",
+        "{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}} {{.Swarm.Nodes}}",
+    ]);
+    assert!(ok, "the manager answers");
+    assert_eq!(state, "active true 1", "an active manager, one node");
+    assert_eq!(cluster.node_urls(), [cluster.manager_url()]);
+    assert_eq!(cluster.registry(), None);
+    assert!(
+        cluster.docker(&["image", "inspect", "busybox:latest"]).0,
+        "busybox:latest is loaded into the manager"
+    );
+    // ark runs inside the manager's namespace (where its published ports listen).
+    let (code, out, err) = common::output(cluster.ark_in_netns().arg("--version"));
+    assert_eq!(code, 0, "ark runs in {}: {out}{err}", cluster.netns());
+}
