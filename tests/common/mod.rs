@@ -8,6 +8,7 @@ pub mod port_driver;
 pub mod relay;
 pub mod running;
 pub mod ssh;
+pub mod swarm;
 pub mod tls;
 pub mod transcript;
 

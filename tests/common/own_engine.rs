@@ -119,12 +119,7 @@ impl OwnEngine {
     /// `ark` run inside the engine's namespace, talking to it, with no user config, from
     /// the repository's root.
     pub fn ark(&self) -> Command {
-        let mut command = self.command(assert_cmd::cargo::cargo_bin("ark"));
-        ark_isolated(&mut command);
-        command
-            .env("DOCKER_HOST", self.docker_host())
-            .current_dir(super::repo());
-        command
+        ark_in_netns(&self.netns, &self.docker_host())
     }
 
     /// `ark` as a process to spawn (run in the background while the test makes a fault),
@@ -147,16 +142,7 @@ impl OwnEngine {
 
     /// `docker ARGS…` against this engine: (success, trimmed stdout).
     pub fn docker(&self, args: &[&str]) -> (bool, String) {
-        let out = Process::new("docker")
-            .env("DOCKER_HOST", self.docker_host())
-            .env_remove("DOCKER_CONTEXT")
-            .args(args)
-            .output()
-            .expect("docker runs");
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).trim().to_owned(),
-        )
+        docker_at(&self.docker_host(), args)
     }
 
     /// Everything on the engine, as `docker` lists it: containers, networks other than
@@ -362,6 +348,34 @@ impl Drop for OwnEngine {
         }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// `ark` run inside network namespace `netns` (a name under /var/run/netns), talking to the
+/// engine at `docker_host`, with no user config, from the repository's root.
+pub fn ark_in_netns(netns: &str, docker_host: &str) -> Command {
+    let mut command = Command::new("nsenter");
+    command
+        .arg(format!("--net=/var/run/netns/{netns}"))
+        .arg(assert_cmd::cargo::cargo_bin("ark"));
+    ark_isolated(&mut command);
+    command
+        .env("DOCKER_HOST", docker_host)
+        .current_dir(super::repo());
+    command
+}
+
+/// `docker ARGS…` against the engine at `docker_host`: (success, trimmed stdout).
+pub fn docker_at(docker_host: &str, args: &[&str]) -> (bool, String) {
+    let out = Process::new("docker")
+        .env("DOCKER_HOST", docker_host)
+        .env_remove("DOCKER_CONTEXT")
+        .args(args)
+        .output()
+        .expect("docker runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+    )
 }
 
 /// The mount points at or below `dir`, deepest first.
