@@ -1,0 +1,521 @@
+//! Environments on a Docker Swarm cluster, for real: the test clusters of
+//! `scripts/swarm-cluster.sh` (`solo`: one manager; `pair`: a manager and a worker in network
+//! namespaces of their own, with a registry both reach). Each test's apps are checkouts with a
+//! Dockerfile (busybox httpd), built by ark on the manager; an app first checks that each of
+//! its dependencies answers by name and exits 3 when one does not, so a start that gets the
+//! order or the discovery wrong fails.
+#![allow(clippy::print_stderr)] // a skipped test says why
+
+mod common;
+use common::engine::TestEnv;
+use common::swarm::SwarmCluster;
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+/// The server every test app runs: waits for nothing, checks its dependencies once, then
+/// serves `/_health` and `/version` (its `APP_VERSION`).
+const RUN_SH: &str = r#"#!/bin/sh
+mkdir -p /www && echo ok > /www/_health && echo "$APP_VERSION" > /www/version
+for dep in $DEPENDS; do
+  timeout 3 wget -q -O /dev/null "http://$dep:8080/_health" || { echo "$dep does not answer"; exit 3; }
+done
+echo "serving version $APP_VERSION"
+exec httpd -f -p 8080 -h /www
+"#;
+
+const DOCKERFILE: &str = "FROM busybox:latest\nCOPY run.sh /run.sh\nCMD [\"sh\", \"/run.sh\"]\n";
+
+/// A definition built from its checkout, with an http check, waiting for `deps`.
+fn definition(deps: &[&str], extra: &str) -> String {
+    format!(
+        "run:\n  type: docker\nenv:\n  APP_VERSION: \"1\"\n  DEPENDS: \"{}\"\nexpose:\n- name: http\n  port: 8080\n  health_check: {{type: http, path: /_health}}\ndependencies: [{}]\nbuild:\n  docker:\n    file: Dockerfile\n{extra}",
+        deps.join(" "),
+        deps.join(", ")
+    )
+}
+
+/// One test's environment on a cluster: its folders (`TestEnv`), the cluster, and on drop
+/// everything it made there removed by label (also when the test fails).
+struct OnSwarm {
+    env: TestEnv,
+    cluster: SwarmCluster,
+}
+
+impl OnSwarm {
+    fn new(cluster: SwarmCluster, tag: &str, apps: &[(&str, String)]) -> OnSwarm {
+        let texts: Vec<(&str, &str)> = apps.iter().map(|(a, t)| (*a, t.as_str())).collect();
+        let env = TestEnv::new(tag, &texts);
+        for (app, _) in apps {
+            let checkout = env.dir.path().join("apps").join(app);
+            std::fs::write(checkout.join("Dockerfile"), DOCKERFILE).unwrap();
+            // Its own build context: tests running at once never build one tag twice.
+            let script = format!("{RUN_SH}# {}\n", env.name);
+            std::fs::write(checkout.join("run.sh"), script).unwrap();
+        }
+        OnSwarm { env, cluster }
+    }
+
+    fn file(&self, text: &str) {
+        self.env.environment_file(&format!("engine: swarm\n{text}"));
+    }
+
+    fn name(&self) -> &str {
+        &self.env.name
+    }
+
+    /// `ark ARGS… -e <env>` against the manager: (exit code, stdout, stderr).
+    fn ark(&self, args: &[&str]) -> (i32, String, String) {
+        let mut command = self.env.ark();
+        command
+            .env("DOCKER_HOST", self.cluster.manager_url())
+            .args(args)
+            .args(["-e", &self.env.name]);
+        common::output(&mut command)
+    }
+
+    fn spawn(&self, args: &[&str]) -> std::process::Child {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("ark"))
+            .current_dir(self.env.dir.path())
+            .args(["--apps", "apps", "--environments", "environments"])
+            .args(args)
+            .args(["-e", &self.env.name])
+            .env("ARK_CONFIG", "/nonexistent")
+            .env("DOCKER_HOST", self.cluster.manager_url())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("ark runs")
+    }
+
+    fn docker(&self, args: &[&str]) -> String {
+        let (ok, out) = self.cluster.docker(args);
+        assert!(ok, "docker {args:?} failed: {out}");
+        out
+    }
+
+    /// The names of the services that carry this environment's label.
+    fn services(&self) -> Vec<String> {
+        let filter = format!("label=dev.ark.environment={}", self.env.name);
+        let (_, out) = self.cluster.docker(&[
+            "service",
+            "ls",
+            "--filter",
+            &filter,
+            "--format",
+            "{{.Name}}",
+        ]);
+        let mut names: Vec<String> = out.lines().map(str::to_owned).collect();
+        names.sort();
+        names
+    }
+
+    fn status(&self) -> Value {
+        let (code, out, err) = self.ark(&["status", "-o", "json"]);
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
+    }
+}
+
+impl Drop for OnSwarm {
+    fn drop(&mut self) {
+        for service in self.services() {
+            let _ = self.cluster.docker(&["service", "rm", &service]);
+        }
+        let network = format!("ark_{}", self.env.name);
+        let began = Instant::now();
+        while self.cluster.docker(&["network", "rm", &network]).0 == false
+            && self.cluster.docker(&["network", "inspect", &network]).0
+            && began.elapsed() < Duration::from_secs(30)
+        {
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    }
+}
+
+/// Waits for `condition`, up to `patience`; panics with `what` when it never holds.
+fn until(patience: Duration, what: &str, mut condition: impl FnMut() -> bool) {
+    let began = Instant::now();
+    while !condition() {
+        assert!(began.elapsed() < patience, "{what}: not after {patience:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Seven apps, four levels deep, fanning in.
+fn seven_app_dag() -> Vec<(&'static str, String)> {
+    vec![
+        ("db", definition(&[], "")),
+        ("cache", definition(&[], "")),
+        ("queue", definition(&["db"], "")),
+        ("api", definition(&["db", "cache"], "")),
+        ("worker", definition(&["queue", "api"], "")),
+        ("web", definition(&["api"], "")),
+        ("edge", definition(&["web", "worker"], "")),
+    ]
+}
+
+fn apps_of(status: &Value) -> Vec<Value> {
+    status["apps"].as_array().cloned().unwrap_or_default()
+}
+
+#[test]
+fn a_seven_app_dag_starts_in_order_on_one_node_a_second_start_changes_nothing_and_down_removes_it()
+{
+    let Some(cluster) = SwarmCluster::solo() else {
+        return;
+    };
+    let on = OnSwarm::new(cluster, "sw-dag", &seven_app_dag());
+    on.file("");
+    let (code, _, err) = on.ark(&["start", "edge", "--progress", "plain"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("7 apps ready (7 started"), "{err}");
+    let status = on.status();
+    for app in apps_of(&status) {
+        assert_eq!(app["ready"], true, "{app}");
+        assert_eq!(app["replicas"]["wanted"], 1, "{app}");
+        assert_eq!(app["replicas"]["ready"], 1, "{app}");
+    }
+    assert_eq!(on.services().len(), 7);
+
+    let (code, _, err) = on.ark(&["start", "edge", "--progress", "plain"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("nothing to change"), "{err}");
+
+    let (code, _, err) = on.ark(&["down", "--yes"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        on.services().is_empty(),
+        "services left: {:?}",
+        on.services()
+    );
+    let network = format!("ark_{}", on.name());
+    assert!(
+        !on.cluster.docker(&["network", "inspect", &network]).0,
+        "network left"
+    );
+}
+
+#[test]
+fn on_two_nodes_tasks_spread_find_their_dependencies_across_nodes_and_local_builds_go_through_the_registry(
+) {
+    let Some(cluster) = SwarmCluster::pair() else {
+        return;
+    };
+    let registry = cluster
+        .registry()
+        .expect("the pair has a registry")
+        .to_owned();
+    let names: Vec<String> = cluster
+        .node_names()
+        .iter()
+        .map(|n| (*n).to_owned())
+        .collect();
+    let urls: Vec<String> = cluster
+        .node_urls()
+        .iter()
+        .map(|n| (*n).to_owned())
+        .collect();
+    let on = OnSwarm::new(cluster, "sw-pair", &seven_app_dag());
+    on.file(&format!(
+        "registry: {registry}\napps:\n  api: {{replicas: 2}}\n  web: {{replicas: 2}}\n"
+    ));
+    let (code, _, err) = on.ark(&["start", "edge", "-l", "--progress", "plain"]);
+    assert_eq!(code, 0, "{err}");
+    let status = on.status();
+    let mut nodes_used = std::collections::BTreeSet::new();
+    for app in apps_of(&status) {
+        assert_eq!(app["ready"], true, "{app}");
+        assert!(
+            app["image"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("{registry}/")),
+            "pinned to the registry: {app}"
+        );
+        for node in app["nodes"].as_array().unwrap() {
+            nodes_used.insert(node.as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(
+        nodes_used.len(),
+        2,
+        "tasks on both nodes {names:?}: {status}"
+    );
+
+    // Usage: apps on the worker are "not reachable" until `nodes:` names its engine.
+    let (code, out, err) = on.ark(&["metrics", "--no-stream", "-o", "json"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"reachable\":false"), "{out}");
+    on.file(&format!(
+        "registry: {registry}\nnodes:\n  {}: {}\napps:\n  api: {{replicas: 2}}\n  web: {{replicas: 2}}\n",
+        names[1], urls[1]
+    ));
+    let (code, out, err) = on.ark(&["metrics", "--no-stream", "-o", "json"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("\"reachable\":false"), "{out}");
+    for app in ["db", "cache", "queue", "api", "worker", "web", "edge"] {
+        assert!(
+            out.contains(&format!("\"app\":\"{app}\"")),
+            "{app} in {out}"
+        );
+    }
+}
+
+#[test]
+fn on_two_nodes_an_image_only_this_engine_has_is_refused_before_anything_is_made() {
+    let Some(cluster) = SwarmCluster::pair() else {
+        return;
+    };
+    let on = OnSwarm::new(cluster, "sw-noreg", &[("solo", definition(&[], ""))]);
+    on.file("");
+    let (code, _, err) = on.ark(&["start", "solo"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("swarm of 2 nodes"), "{err}");
+    assert!(err.contains("registry: HOST:PORT"), "{err}");
+    assert!(
+        on.services().is_empty(),
+        "nothing made: {:?}",
+        on.services()
+    );
+    let network = format!("ark_{}", on.name());
+    assert!(!on.cluster.docker(&["network", "inspect", &network]).0);
+}
+
+/// `/version` as a client on the environment's network sees it, from a container of its own
+/// looping on the app's name: each answer appended to /tmp/seen, each failure to /tmp/failed.
+fn looping_client(on: &OnSwarm, app: &str) -> String {
+    let network = format!("ark_{}", on.name());
+    let name = format!("{}-client", on.name());
+    let script = format!(
+        "touch /tmp/seen /tmp/failed; while true; do if v=$(timeout 2 wget -q -O - http://{app}:8080/version); then echo \"$v\" >> /tmp/seen; else echo x >> /tmp/failed; fi; sleep 0.05; done"
+    );
+    on.docker(&[
+        "run",
+        "-d",
+        "--name",
+        &name,
+        "--network",
+        &network,
+        "busybox:latest",
+        "sh",
+        "-c",
+        &script,
+    ]);
+    name
+}
+
+struct Removed<'a>(&'a SwarmCluster, String);
+impl Drop for Removed<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.docker(&["rm", "-f", &self.1]);
+    }
+}
+
+fn client_file(on: &OnSwarm, client: &str, file: &str) -> Vec<String> {
+    let (_, out) = on.cluster.docker(&["exec", client, "cat", file]);
+    out.lines().map(str::to_owned).collect()
+}
+
+#[test]
+fn a_changed_variable_rolls_that_app_only_and_a_client_looping_on_it_by_name_sees_no_failure_through_update_and_rollback(
+) {
+    let Some(cluster) = SwarmCluster::solo() else {
+        return;
+    };
+    let on = OnSwarm::new(
+        cluster,
+        "sw-roll",
+        &[
+            ("api", definition(&[], "")),
+            ("web", definition(&["api"], "")),
+        ],
+    );
+    on.file("");
+    let (code, _, err) = on.ark(&["start", "web", "--progress", "plain"]);
+    assert_eq!(code, 0, "{err}");
+    let api_task = on.docker(&["service", "ps", "-q", &format!("ark_{}_api", on.name())]);
+    let client = looping_client(&on, "web");
+    let _client = Removed(&on.cluster, client.clone());
+    until(Duration::from_secs(30), "the client gets answers", || {
+        client_file(&on, &client, "/tmp/seen").len() >= 5
+    });
+
+    let mut follow = on.spawn(&["logs", "-f", "web", "--no-prefix"]);
+    let (code, out, err) = on.ark(&["plan", "web", "--set", "web.APP_VERSION=2"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("web — update (rolling) (env APP_VERSION changed)"),
+        "{out}"
+    );
+    let (code, _, err) = on.ark(&[
+        "start",
+        "web",
+        "--set",
+        "web.APP_VERSION=2",
+        "--progress",
+        "plain",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("updating"), "{err}");
+    until(Duration::from_secs(30), "the client sees version 2", || {
+        client_file(&on, &client, "/tmp/seen")
+            .last()
+            .map(String::as_str)
+            == Some("2")
+    });
+    assert_eq!(
+        on.docker(&["service", "ps", "-q", &format!("ark_{}_api", on.name())]),
+        api_task,
+        "api was left as it was"
+    );
+
+    let (code, _, err) = on.ark(&["rollback", "web"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("rolled back to"), "{err}");
+    assert!(err.contains("env APP_VERSION changed"), "{err}");
+    until(
+        Duration::from_secs(30),
+        "the client sees version 1 again",
+        || {
+            client_file(&on, &client, "/tmp/seen")
+                .last()
+                .map(String::as_str)
+                == Some("1")
+        },
+    );
+    let (code, _, err) = on.ark(&["rollback", "web"]);
+    assert_eq!(code, 0, "a rollback rolls back too: {err}");
+    until(
+        Duration::from_secs(30),
+        "the client sees version 2 again",
+        || {
+            client_file(&on, &client, "/tmp/seen")
+                .last()
+                .map(String::as_str)
+                == Some("2")
+        },
+    );
+
+    let failed = client_file(&on, &client, "/tmp/failed");
+    let seen = client_file(&on, &client, "/tmp/seen");
+    assert!(
+        failed.is_empty(),
+        "{} failed requests of {}",
+        failed.len(),
+        seen.len() + failed.len()
+    );
+
+    // `logs -f` followed web across three task replacements: each task's lines once.
+    let _ = follow.kill();
+    let out = follow.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let served = |v: &str| {
+        text.lines()
+            .filter(|l| l.ends_with(&format!("serving version {v}")))
+            .count()
+    };
+    assert_eq!((served("1"), served("2")), (2, 2), "{text}");
+}
+
+#[test]
+fn a_task_that_crashes_fails_its_app_with_the_node_swarms_error_and_its_last_lines() {
+    let Some(cluster) = SwarmCluster::solo() else {
+        return;
+    };
+    let node = cluster.node_names()[0].to_owned();
+    let crasher = definition(&["nowhere"], "").replace("dependencies: [nowhere]\n", "");
+    let on = OnSwarm::new(cluster, "sw-crash", &[("crasher", crasher)]);
+    on.file("");
+    let (code, _, err) = on.ark(&["start", "crasher", "--progress", "plain"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains(&format!("on node {node}")), "{err}");
+    assert!(err.contains("non-zero exit (3)"), "{err}");
+    assert!(
+        err.contains("nowhere does not answer"),
+        "its last lines: {err}"
+    );
+}
+
+#[test]
+fn a_task_that_cannot_be_placed_fails_at_once_with_swarms_words() {
+    let Some(cluster) = SwarmCluster::solo() else {
+        return;
+    };
+    let greedy = definition(&[], "resources:\n  soft_mem_limit: 100000\n");
+    let on = OnSwarm::new(cluster, "sw-place", &[("greedy", greedy)]);
+    on.file("");
+    let began = Instant::now();
+    let (code, _, err) = on.ark(&["start", "greedy", "--progress", "plain"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("cannot be placed"), "{err}");
+    assert!(err.contains("no suitable node"), "{err}");
+    assert!(
+        began.elapsed() < Duration::from_secs(60),
+        "failed at once, not after the readiness timeout"
+    );
+}
+
+#[test]
+fn down_removes_what_ark_made_and_leaves_a_foreign_service_on_the_same_swarm_alone() {
+    let Some(cluster) = SwarmCluster::solo() else {
+        return;
+    };
+    let on = OnSwarm::new(cluster, "sw-down", &[("only", definition(&[], ""))]);
+    on.file("");
+    let foreign = format!("{}-foreign", on.name());
+    on.docker(&[
+        "service",
+        "create",
+        "-q",
+        "-d",
+        "--name",
+        &foreign,
+        "busybox:latest",
+        "sleep",
+        "100000",
+    ]);
+    let _foreign = RemovedService(&on.cluster, foreign.clone());
+    let (code, _, err) = on.ark(&["start", "only"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = on.ark(&["down", "--yes"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(on.services().is_empty());
+    assert!(
+        on.cluster.docker(&["service", "inspect", &foreign]).0,
+        "the foreign service is still there"
+    );
+}
+
+struct RemovedService<'a>(&'a SwarmCluster, String);
+impl Drop for RemovedService<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.docker(&["service", "rm", &self.1]);
+    }
+}
+
+#[test]
+fn an_engine_that_is_not_a_manager_is_exit_4_saying_what_it_is() {
+    let Some(cluster) = SwarmCluster::pair() else {
+        return;
+    };
+    let worker = cluster.node_urls()[1].to_owned();
+    let env = TestEnv::new("sw-worker", &[]);
+    let mut command = env.ark();
+    command
+        .env("DOCKER_HOST", &worker)
+        .args(["status", "--engine", "swarm", "-e", &env.name]);
+    let (code, _, err) = common::output(&mut command);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("is a worker"), "{err}");
+    assert!(err.contains("point the target at a manager"), "{err}");
+
+    let Some(plain) = common::own_engine::OwnEngine::start() else {
+        return;
+    };
+    let mut command = plain.ark();
+    command.args(["status", "--engine", "swarm", "-e", "anything"]);
+    let (code, _, err) = common::output(&mut command);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("swarm mode is not active on"), "{err}");
+    assert!(err.contains("docker swarm init"), "{err}");
+}
