@@ -123,7 +123,7 @@ impl Drop for OnSwarm {
         }
         let network = format!("ark_{}", self.env.name);
         let began = Instant::now();
-        while self.cluster.docker(&["network", "rm", &network]).0 == false
+        while !self.cluster.docker(&["network", "rm", &network]).0
             && self.cluster.docker(&["network", "inspect", &network]).0
             && began.elapsed() < Duration::from_secs(30)
         {
@@ -518,4 +518,72 @@ fn an_engine_that_is_not_a_manager_is_exit_4_saying_what_it_is() {
     assert_eq!(code, 4, "{err}");
     assert!(err.contains("swarm mode is not active on"), "{err}");
     assert!(err.contains("docker swarm init"), "{err}");
+}
+
+/// The repository's demo (`environments/`), as a Swarm environment of its own.
+fn demo_on(tag: &str, extra: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let copied = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(common::repo().join("environments"))
+        .arg(dir.path())
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let name = format!("t-{tag}-{}", std::process::id() % 100_000);
+    std::fs::write(
+        dir.path().join(format!("environments/{name}.yml")),
+        format!("extends: demo\nengine: swarm\n{extra}"),
+    )
+    .unwrap();
+    (dir, name)
+}
+
+fn demo_ark(cluster: &SwarmCluster, dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let mut command = cluster.ark();
+    command.current_dir(dir).args(args);
+    common::output(&mut command)
+}
+
+struct DemoDown<'a>(&'a SwarmCluster, std::path::PathBuf, String);
+impl Drop for DemoDown<'_> {
+    fn drop(&mut self) {
+        let _ = demo_ark(self.0, &self.1, &["down", "-y", "-e", &self.2]);
+    }
+}
+
+#[test]
+fn the_demo_runs_on_one_node_and_on_two_and_its_apps_reach_each_other_by_name() {
+    for (cluster, tag) in [
+        (SwarmCluster::solo(), "sw-demo1"),
+        (SwarmCluster::pair(), "sw-demo2"),
+    ] {
+        let Some(cluster) = cluster else { return };
+        let registry = cluster
+            .registry()
+            .map(|r| format!("registry: {r}\n"))
+            .unwrap_or_default();
+        let (dir, name) = demo_on(tag, &registry);
+        let _down = DemoDown(&cluster, dir.path().to_owned(), name.clone());
+        let (code, _, err) = demo_ark(
+            &cluster,
+            dir.path(),
+            &["start", "-e", &name, "web", "--progress", "plain"],
+        );
+        assert_eq!(code, 0, "{tag}: {err}");
+        assert!(err.contains("4 apps ready"), "{tag}: {err}");
+        // web asks api, which asks cache and store, every few seconds: an answer that went
+        // all the way through means every name resolved.
+        until(
+            Duration::from_secs(60),
+            "web reports a check that went through",
+            || {
+                let (_, out, _) = demo_ark(&cluster, dir.path(), &["logs", "-e", &name, "web"]);
+                out.contains("-> ok {\"app\":\"api\"")
+            },
+        );
+        let (code, _, err) = demo_ark(&cluster, dir.path(), &["down", "-y", "-e", &name]);
+        assert_eq!(code, 0, "{tag}: {err}");
+        assert!(err.contains("4 apps removed"), "{tag}: {err}");
+    }
 }

@@ -91,6 +91,14 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
         if let Some(note) = plan_view::every_interface_note(&plan) {
             progress.note(&note);
         }
+        if runtime.capabilities().changes == ChangeStyle::Replace {
+            for step in plan.steps.iter().filter(|s| s.spec.replicas > 1) {
+                progress.note(&format!(
+                    "`{}` asks for {} replicas; plain Docker runs one (replicas need `engine: swarm`)",
+                    step.spec.name, step.spec.replicas
+                ));
+            }
+        }
         // Each app's last phase, for what an interrupted start says it left.
         let last: RefCell<BTreeMap<String, Phase>> = RefCell::default();
         // Before anything is created: an image that cannot be had fails the start once, not

@@ -326,6 +326,27 @@ mod tests {
     }
 
     #[test]
+    fn where_the_engine_updates_in_place_a_running_changed_app_rolls_and_a_stopped_one_is_made_again(
+    ) {
+        let rolling = |running| Observed {
+            changes_roll: true,
+            ..observed(spec("info").fingerprint(), running)
+        };
+        let plan = Plan::new("dev", vec![spec("debug")], &rolling(true));
+        assert_eq!(
+            plan.steps[0].action,
+            Action::Update(vec!["env LOG_LEVEL changed".into()])
+        );
+        assert_eq!(plan.steps[0].action.verb(), "update (rolling)");
+        assert!(plan.steps[0].action.makes_instance());
+        let plan = Plan::new("dev", vec![spec("debug")], &rolling(false));
+        assert_eq!(
+            plan.steps[0].action,
+            Action::Recreate(vec!["env LOG_LEVEL changed".into()])
+        );
+    }
+
+    #[test]
     fn a_fingerprint_from_before_keys_or_with_another_key_recreates_once_saying_why() {
         let mut unkeyed = spec("info").fingerprint();
         unkeyed.remove(KEY_FIELD);

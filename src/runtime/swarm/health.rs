@@ -76,4 +76,65 @@ mod tests {
     fn an_app_without_checks_keeps_its_images_own() {
         assert_eq!(of(&AppSpec::example("web", &[])), None);
     }
+
+    #[test]
+    fn every_check_must_pass_inside_the_task_and_a_slow_starter_is_not_killed() {
+        let checks = [
+            CheckLabel {
+                expose: "http".into(),
+                port: 8080,
+                kind: "http".into(),
+                path: Some("/_health".into()),
+                command: None,
+            },
+            CheckLabel {
+                expose: "admin".into(),
+                port: 9000,
+                kind: "exec".into(),
+                path: None,
+                command: Some(vec!["test".into(), "-f".into(), "/ready file".into()]),
+            },
+        ];
+        let health = of_checks(&checks).unwrap();
+        assert_eq!(
+            health.test.unwrap(),
+            [
+                "CMD-SHELL".to_owned(),
+                "timeout 2 wget -q -O /dev/null http://127.0.0.1:8080/_health && test -f '/ready file'"
+                    .to_owned()
+            ]
+        );
+        assert_eq!(health.start_period, Some(nanos(START_PERIOD)));
+    }
+
+    #[test]
+    fn a_spec_read_back_without_its_healthcheck_gets_it_again_from_the_labels() {
+        let spec = AppSpec::example("web", &[]);
+        let mut labels = labels::of_instance("dev", &spec, "web:1");
+        labels.insert(
+            labels::CHECKS.into(),
+            r#"[{"expose":"http","port":8080,"type":"tcp"}]"#.into(),
+        );
+        let mut read_back = ServiceSpec {
+            task_template: Some(bollard::models::TaskSpec {
+                container_spec: Some(bollard::models::TaskSpecContainerSpec {
+                    labels: Some(labels),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        restore(&mut read_back);
+        let test = read_back
+            .task_template
+            .unwrap()
+            .container_spec
+            .unwrap()
+            .health_check
+            .unwrap()
+            .test
+            .unwrap();
+        assert!(test[1].contains("nc -z 127.0.0.1 8080"), "{test:?}");
+    }
 }

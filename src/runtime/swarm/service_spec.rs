@@ -153,3 +153,114 @@ pub(super) fn wanted_replicas(service_labels: &HashMap<String, String>) -> u64 {
         .and_then(|n| n.parse().ok())
         .unwrap_or(1)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::spec::PortSpec;
+
+    fn web() -> AppSpec {
+        let mut spec = AppSpec::example("web", &["api"]);
+        spec.ports = vec![
+            PortSpec {
+                expose: "http".into(),
+                container_port: 8080,
+                host_port: None,
+                bind: "127.0.0.1".into(),
+            },
+            PortSpec {
+                expose: "admin".into(),
+                container_port: 9000,
+                host_port: Some(19000),
+                bind: "127.0.0.1".into(),
+            },
+        ];
+        spec
+    }
+
+    fn spec_of(app: &AppSpec, replicas: u64) -> ServiceSpec {
+        service_spec(&ServiceInput {
+            environment: "dev",
+            spec: app,
+            image: "web:1",
+            image_id: "sha256:abc",
+            network: "net-id".into(),
+            replicas,
+        })
+    }
+
+    #[test]
+    fn a_service_is_named_and_labelled_as_a_container_would_be_and_joins_by_the_apps_name() {
+        let spec = spec_of(&web(), 0);
+        assert_eq!(spec.name.as_deref(), Some("ark_dev_web"));
+        let labels = spec.labels.clone().unwrap();
+        assert_eq!(labels.get(labels::APP).map(String::as_str), Some("web"));
+        assert_eq!(labels.get(REPLICAS).map(String::as_str), Some("1"));
+        let task = spec.task_template.unwrap();
+        let container_labels = task.container_spec.unwrap().labels.unwrap();
+        assert_eq!(
+            container_labels
+                .get(labels::ENVIRONMENT)
+                .map(String::as_str),
+            Some("dev")
+        );
+        assert_eq!(
+            container_labels.get(IMAGE_ID).map(String::as_str),
+            Some("sha256:abc")
+        );
+        let network = &task.networks.unwrap()[0];
+        assert_eq!(network.target.as_deref(), Some("net-id"));
+        assert_eq!(network.aliases.as_deref(), Some(&["web".to_owned()][..]));
+        assert_eq!(
+            spec.endpoint_spec.unwrap().mode,
+            Some(EndpointSpecModeEnum::DNSRR)
+        );
+    }
+
+    #[test]
+    fn only_pinned_ports_are_published_unless_the_app_says_publish_and_always_in_host_mode() {
+        let pinned = spec_of(&web(), 1).endpoint_spec.unwrap().ports.unwrap();
+        assert_eq!(pinned.len(), 1);
+        assert_eq!(pinned[0].published_port, Some(19000));
+        assert_eq!(
+            pinned[0].publish_mode,
+            Some(EndpointPortConfigPublishModeEnum::HOST)
+        );
+        let mut all = web();
+        all.publish = true;
+        let ports = spec_of(&all, 1).endpoint_spec.unwrap().ports.unwrap();
+        assert_eq!(ports.len(), 2);
+        assert_eq!(ports[0].published_port, None, "the engine picks a free one");
+    }
+
+    #[test]
+    fn changes_roll_new_task_first_and_roll_back_when_the_new_one_fails() {
+        let update = spec_of(&web(), 1).update_config.unwrap();
+        assert_eq!(
+            update.order,
+            Some(ServiceSpecUpdateConfigOrderEnum::START_FIRST)
+        );
+        assert_eq!(
+            update.failure_action,
+            Some(ServiceSpecUpdateConfigFailureActionEnum::ROLLBACK)
+        );
+        let restart = spec_of(&web(), 1)
+            .task_template
+            .unwrap()
+            .restart_policy
+            .unwrap();
+        assert_eq!(
+            restart.condition,
+            Some(TaskSpecRestartPolicyConditionEnum::NONE)
+        );
+    }
+
+    #[test]
+    fn the_replicas_wanted_are_read_back_from_the_label() {
+        let mut three = web();
+        three.replicas = 3;
+        let labels = spec_of(&three, 0).labels.unwrap();
+        assert_eq!(wanted_replicas(&labels), 3);
+        assert_eq!(wanted_replicas(&HashMap::new()), 1);
+    }
+}
