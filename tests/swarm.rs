@@ -39,6 +39,7 @@ fn definition(deps: &[&str], extra: &str) -> String {
 struct OnSwarm {
     env: TestEnv,
     cluster: SwarmCluster,
+    apps: Vec<String>,
 }
 
 impl OnSwarm {
@@ -52,7 +53,8 @@ impl OnSwarm {
             let script = format!("{RUN_SH}# {}\n", env.name);
             std::fs::write(checkout.join("run.sh"), script).unwrap();
         }
-        OnSwarm { env, cluster }
+        let apps = apps.iter().map(|(a, _)| (*a).to_owned()).collect();
+        OnSwarm { env, cluster, apps }
     }
 
     fn file(&self, text: &str) {
@@ -63,13 +65,20 @@ impl OnSwarm {
         &self.env.name
     }
 
-    /// `ark ARGS… -e <env>` against the manager: (exit code, stdout, stderr).
+    /// `ark ARGS… -e <env>` against the manager: (exit code, stdout, stderr). A start
+    /// builds every app from its checkout (`--local`): an image another test left under an
+    /// app's plain name is never taken for it.
     fn ark(&self, args: &[&str]) -> (i32, String, String) {
         let mut command = self.env.ark();
+        // `-e` right after the command: anything after `--` belongs to the app.
         command
             .env("DOCKER_HOST", self.cluster.manager_url())
-            .args(args)
-            .args(["-e", &self.env.name]);
+            .args(&args[..1])
+            .args(["-e", &self.env.name])
+            .args(&args[1..]);
+        if args.first() == Some(&"start") {
+            command.args(self.apps.iter().map(|app| format!("--local={app}")));
+        }
         common::output(&mut command)
     }
 
@@ -164,17 +173,39 @@ fn a_seven_app_dag_starts_in_order_on_one_node_a_second_start_changes_nothing_an
     let Some(cluster) = SwarmCluster::solo() else {
         return;
     };
+    let addr = cluster.node_addrs()[0].to_owned();
+    let netns = cluster.netns().to_owned();
     let on = OnSwarm::new(cluster, "sw-dag", &seven_app_dag());
-    on.file("");
+    on.file("apps:\n  edge: {ports: {http: 18080}}\n");
     let (code, _, err) = on.ark(&["start", "edge", "--progress", "plain"]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("7 apps ready (7 started"), "{err}");
+    assert!(
+        err.contains("edge http listens on every interface of the node it runs on"),
+        "{err}"
+    );
     let status = on.status();
     for app in apps_of(&status) {
         assert_eq!(app["ready"], true, "{app}");
         assert_eq!(app["replicas"]["wanted"], 1, "{app}");
         assert_eq!(app["replicas"]["ready"], 1, "{app}");
     }
+    // The pinned port is published on the node's address, and answers there.
+    let edge = apps_of(&status)
+        .into_iter()
+        .find(|a| a["app"] == "edge")
+        .unwrap();
+    let url = format!("http://{addr}:18080");
+    assert_eq!(edge["urls"][0]["url"], url, "{edge}");
+    let fetched = std::process::Command::new("nsenter")
+        .arg(format!("--net=/var/run/netns/{netns}"))
+        .args([
+            "busybox", "timeout", "5", "busybox", "wget", "-q", "-O", "-",
+        ])
+        .arg(format!("{url}/version"))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&fetched.stdout).trim(), "1");
     assert_eq!(on.services().len(), 7);
 
     let (code, _, err) = on.ark(&["start", "edge", "--progress", "plain"]);
@@ -219,7 +250,7 @@ fn on_two_nodes_tasks_spread_find_their_dependencies_across_nodes_and_local_buil
     on.file(&format!(
         "registry: {registry}\napps:\n  api: {{replicas: 2}}\n  web: {{replicas: 2}}\n"
     ));
-    let (code, _, err) = on.ark(&["start", "edge", "-l", "--progress", "plain"]);
+    let (code, _, err) = on.ark(&["start", "edge", "--progress", "plain"]);
     assert_eq!(code, 0, "{err}");
     let status = on.status();
     let mut nodes_used = std::collections::BTreeSet::new();
@@ -258,6 +289,9 @@ fn on_two_nodes_tasks_spread_find_their_dependencies_across_nodes_and_local_buil
             out.contains(&format!("\"app\":\"{app}\"")),
             "{app} in {out}"
         );
+        // exec reaches a task on either node.
+        let (code, _, err) = on.ark(&["exec", app, "--", "cat", "/www/version"]);
+        assert_eq!(code, 0, "{app}: {err}");
     }
 }
 
