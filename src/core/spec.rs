@@ -116,6 +116,15 @@ impl AppSpec {
         fields
     }
 
+    /// The variables that have a value, as `NAME=value` (what an engine's env takes).
+    pub fn env_assignments(&self) -> Vec<String> {
+        self.env
+            .vars
+            .iter()
+            .filter_map(|v| v.value.as_ref().map(|value| format!("{}={value}", v.name)))
+            .collect()
+    }
+
     /// One hash of the whole fingerprint.
     pub fn config_hash(&self) -> String {
         let text: String = self

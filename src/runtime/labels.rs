@@ -107,6 +107,18 @@ pub fn of_instance(environment: &str, spec: &AppSpec, image: &str) -> HashMap<St
     labels
 }
 
+/// Refuses to label an instance of `spec` before the environment's key is known: a label
+/// hashed without it could be checked against guesses.
+pub fn check_keyed(spec: &AppSpec) -> Result<(), crate::runtime::api::EngineError> {
+    if spec.fingerprint_key.is_placeholder() {
+        return Err(crate::runtime::api::EngineError::Failed(format!(
+            "`{}` has no fingerprint key yet: it must be planned against the engine first",
+            spec.name
+        )));
+    }
+    Ok(())
+}
+
 /// The labels of an environment's space (its network): whose it is, where it was meant to
 /// run, and the key its instances' fingerprints are made with.
 pub fn of_environment(

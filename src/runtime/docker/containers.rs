@@ -160,13 +160,7 @@ impl DockerRuntime {
         spec: &AppSpec,
         image: &str,
     ) -> Result<Created, EngineError> {
-        if spec.fingerprint_key.is_placeholder() {
-            // A label hashed without the environment's key could be checked against guesses.
-            return Err(EngineError::Failed(format!(
-                "`{}` has no fingerprint key yet: it must be planned against the engine first",
-                spec.name
-            )));
-        }
+        labels::check_keyed(spec)?;
         let name = labels::instance_name(environment, &spec.name);
         let mut port_bindings = HashMap::new();
         for port in &spec.ports {
@@ -176,12 +170,7 @@ impl DockerRuntime {
             };
             port_bindings.insert(format!("{}/tcp", port.container_port), Some(vec![binding]));
         }
-        let env: Vec<String> = spec
-            .env
-            .vars
-            .iter()
-            .filter_map(|v| v.value.as_ref().map(|value| format!("{}={value}", v.name)))
-            .collect();
+        let env = spec.env_assignments();
         let body = ContainerCreateBody {
             image: Some(image.to_owned()),
             cmd: spec.command.as_ref().map(|c| c.0.clone()),

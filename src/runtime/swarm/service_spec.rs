@@ -53,17 +53,11 @@ pub(super) fn service_spec(input: &ServiceInput) -> ServiceSpec {
     container_labels.retain(|_, v| !v.is_empty());
     let mut service_labels = container_labels.clone();
     service_labels.insert(REPLICAS.into(), spec.replicas.to_string());
-    let env: Vec<String> = spec
-        .env
-        .vars
-        .iter()
-        .filter_map(|v| v.value.as_ref().map(|value| format!("{}={value}", v.name)))
-        .collect();
     let container = TaskSpecContainerSpec {
         image: Some(input.image.to_owned()),
         // A definition's command replaces the image's CMD, as on plain Docker.
         args: spec.command.as_ref().map(|c| c.0.clone()),
-        env: Some(env),
+        env: Some(spec.env_assignments()),
         labels: Some(container_labels),
         init: Some(spec.init),
         stop_grace_period: Some(nanos(STOP_GRACE)),

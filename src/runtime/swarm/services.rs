@@ -64,12 +64,7 @@ impl SwarmRuntime {
         spec: &AppSpec,
         image: &str,
     ) -> Result<Created, EngineError> {
-        if spec.fingerprint_key.is_placeholder() {
-            return Err(EngineError::Failed(format!(
-                "`{}` has no fingerprint key yet: it must be planned against the engine first",
-                spec.name
-            )));
-        }
+        labels::check_keyed(spec)?;
         let image_id = self.image_id_for(image).await?;
         // No task yet: the app gets one once its dependencies are ready (`start`).
         let body = service_spec::service_spec(&self.input(environment, spec, image, &image_id, 0));
