@@ -233,9 +233,21 @@ pub struct StartArgs {
     #[arg(long)]
     pub dry_run: bool,
 
+    /// How a changed, running app is replaced: `stop-first` stops the old revision before
+    /// the new one starts, for every app (default: each app's `rollout:`, a rollover)
+    #[arg(long, value_enum, value_name = "HOW")]
+    pub replace: Option<ReplaceMode>,
+
     /// How to show progress
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
     pub progress: ProgressMode,
+}
+
+/// `--replace`: how a changed, running app is replaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReplaceMode {
+    /// The old revision stops, then the new one starts
+    StopFirst,
 }
 
 #[derive(Debug, Args)]

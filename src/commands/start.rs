@@ -6,11 +6,13 @@ use super::shared::images::{self, LocalBuilds};
 use super::shared::load;
 use super::shared::needed_images;
 use super::shared::pick;
-use crate::cli::StartArgs;
+use super::shared::who;
+use crate::cli::{ReplaceMode, StartArgs};
 use crate::core::diagnostic::Diagnostics;
 use crate::core::fingerprint_key::FingerprintKey;
 use crate::core::plan::{Observed, ObservedApp, Plan};
 use crate::core::port_preflight::{self, HeldPort};
+use crate::core::spec::Rollout;
 use crate::core::start_set;
 use crate::exec::event::Phase;
 use crate::exec::readiness::Route;
@@ -42,9 +44,14 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
     let load::Desired {
         environment,
         start_set: set,
-        specs,
+        mut specs,
         problems,
     } = load::desired(settings, &name, &apps, !args.no_deps, &args.set.values)?;
+    if args.replace == Some(ReplaceMode::StopFirst) {
+        for spec in &mut specs {
+            spec.rollout = Rollout::StopFirst("--replace stop-first".into());
+        }
+    }
     if problems.iter().any(|p| p.is_error()) {
         return Err(Failure::Invalid(Diagnostics(problems)));
     }
@@ -66,6 +73,7 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
             mut plan,
             mut decided,
             observed_by_app,
+            kept_by_app,
         } = plan_on_engine(runtime, &name, specs, &local).await?;
 
         if args.dry_run {
@@ -173,6 +181,9 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
                 ImageDelivery::Registry { .. } => registry,
                 ImageDelivery::EngineStore => None,
             },
+            kept: &kept_by_app,
+            history: environment.history(),
+            by: &who::user_at_host(),
         };
         let outcomes = until_interrupted(executor::run(runtime, &request, &|event| {
             last.borrow_mut()
@@ -208,6 +219,8 @@ pub struct Planned {
     pub plan: Plan,
     pub decided: images::Decided,
     pub observed_by_app: BTreeMap<String, Instance>,
+    /// Each app's instances that do not hold its name (retired revisions).
+    pub kept_by_app: BTreeMap<String, Vec<Instance>>,
 }
 
 /// Decides images, reads what the engine has for the environment, and plans.
@@ -220,7 +233,7 @@ pub async fn plan_on_engine(
     // Independent questions to the engine, asked together (each is a round trip when remote).
     let (decided, containers, networks) = futures_util::future::join3(
         images::decide(runtime, &mut specs, local),
-        runtime.list(Some(environment)),
+        runtime.revisions(environment, None),
         runtime.environments(Some(environment)),
     )
     .await;
@@ -237,20 +250,28 @@ pub async fn plan_on_engine(
     for spec in &mut specs {
         spec.fingerprint_key = key.clone();
     }
+    let (serving, retired): (Vec<Instance>, Vec<Instance>) =
+        containers.into_iter().partition(|c| c.serving);
     let observed_by_app: BTreeMap<String, Instance> =
-        containers.into_iter().map(|c| (c.app.clone(), c)).collect();
+        serving.into_iter().map(|c| (c.app.clone(), c)).collect();
+    let mut kept_by_app: BTreeMap<String, Vec<Instance>> = BTreeMap::new();
+    for instance in retired {
+        kept_by_app
+            .entry(instance.app.clone())
+            .or_default()
+            .push(instance);
+    }
     let can = runtime.capabilities();
-    let rolling = can.changes == ChangeStyle::Rolling;
-    let asked_only = can.ports == PortPublishing::AskedOnEveryInterface;
-    let plan = Plan::new(
-        environment,
-        specs,
-        &observe(&observed_by_app, &decided.ids, rolling, asked_only),
-    );
+    let mut observed = observe(&observed_by_app, &decided.ids);
+    observed.changes_roll = can.changes == ChangeStyle::Rolling;
+    observed.rolls_over = can.changes == ChangeStyle::Rollover;
+    observed.publishes_only_asked = can.ports == PortPublishing::AskedOnEveryInterface;
+    let plan = Plan::new(environment, specs, &observed);
     Ok(Planned {
         plan,
         decided,
         observed_by_app,
+        kept_by_app,
     })
 }
 
@@ -357,8 +378,6 @@ fn fresh_key() -> Result<FingerprintKey, Failure> {
 fn observe(
     containers: &BTreeMap<String, Instance>,
     image_ids: &BTreeMap<String, String>,
-    changes_roll: bool,
-    publishes_only_asked: bool,
 ) -> Observed {
     let apps = containers
         .iter()
@@ -380,8 +399,7 @@ fn observe(
     Observed {
         apps,
         consulted: true,
-        changes_roll,
-        publishes_only_asked,
+        ..Observed::default()
     }
 }
 

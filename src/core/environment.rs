@@ -11,6 +11,7 @@ use super::engine_kind::EngineChoice;
 use super::environment_check;
 use super::locate::{self, Step};
 use super::scalar::Scalar;
+use super::spec::Rollout;
 use super::suggest;
 use super::unique_map;
 use super::yaml::{self, KnownKeys};
@@ -55,6 +56,9 @@ pub struct EnvironmentFile {
     pub bind: Option<String>,
     /// Publish every app's ports (a Swarm publishes an unpinned port only when asked).
     pub publish: Option<bool>,
+    /// How many retired revisions of each app are kept for a rollback, as written: a whole
+    /// number, 0 or more (checked as `engine:` is).
+    pub history: Option<serde_yaml::Value>,
     #[serde(default, deserialize_with = "unique_map::deserialize_env")]
     pub env: BTreeMap<String, Scalar>,
     #[serde(default, deserialize_with = "unique_map::deserialize")]
@@ -80,6 +84,9 @@ pub struct AppOverride {
     pub replicas: Option<serde_yaml::Value>,
     /// Publish this app's ports; beats the environment's `publish:`.
     pub publish: Option<bool>,
+    /// How a changed app is replaced (`rollover`, `stop-first`), as written (checked as
+    /// `engine:` is).
+    pub rollout: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -90,6 +97,10 @@ pub struct External {
     pub proto: String,
 }
 
+/// The `rollout:` that replaces an app stop-first; the other is `rollover`.
+pub const STOP_FIRST: &str = "stop-first";
+pub const ROLLOUT_CHOICES: [&str; 2] = ["rollover", STOP_FIRST];
+
 fn default_proto() -> String {
     "tcp".into()
 }
@@ -98,15 +109,15 @@ fn known_keys(parents: &[String]) -> Option<KnownKeys> {
     match parents.len() {
         0 => Some(KnownKeys {
             read: &[
-                "extends", "target", "engine", "registry", "nodes", "bind", "publish", "env",
-                "apps",
+                "extends", "target", "engine", "registry", "nodes", "bind", "publish", "history",
+                "env", "apps",
             ],
             ignored: &["description"],
         }),
         2 if parents[0] == "apps" => Some(KnownKeys {
             read: &[
                 "env", "image", "command", "ports", "external", "init", "bind", "replicas",
-                "publish",
+                "publish", "rollout",
             ],
             ignored: &[],
         }),
@@ -307,6 +318,30 @@ impl Environment {
             .unwrap_or(false)
     }
 
+    /// How many retired revisions of each app are kept: `history:`, else 3.
+    pub fn history(&self) -> u32 {
+        self.setting(|f| f.history.as_ref().and_then(environment_check::history))
+            .unwrap_or(crate::core::revision::DEFAULT_HISTORY)
+    }
+
+    /// How a changed `app` is replaced: its `rollout:`, else a rollover.
+    pub fn rollout(&self, app: &str) -> Rollout {
+        self.chain
+            .iter()
+            .rev()
+            .find_map(|file| {
+                let written = file.apps.get(app)?.rollout.as_deref()?;
+                Some(match written {
+                    STOP_FIRST => Rollout::StopFirst(format!(
+                        "rollout: stop-first in {}",
+                        file.path.display()
+                    )),
+                    _ => Rollout::Rollover,
+                })
+            })
+            .unwrap_or_default()
+    }
+
     pub fn external<'a>(&'a self, app: &'a str) -> Option<&'a External> {
         self.app_setting(app, |o| o.external.as_ref())
     }
@@ -354,7 +389,7 @@ fn read_file(
         Ok(bytes) => String::from_utf8(bytes).map_err(|e| one(Diagnostic::not_utf8(&path, &e)))?,
     };
     let parsed = yaml::parse::<Option<EnvironmentFile>>(&path, &text, known_keys).map_err(|e| {
-        one(e.with_hint("see the environment format in the README: extends, target, engine, registry, nodes, bind, publish, env, apps.<app>.{env,image,command,ports,external,init,bind,replicas,publish}"))
+        one(e.with_hint("see the environment format in the README: extends, target, engine, registry, nodes, bind, publish, history, env, apps.<app>.{env,image,command,ports,external,init,bind,replicas,publish,rollout}"))
     })?;
     let (file, warnings) = parsed;
     let mut file = file.unwrap_or_default();

@@ -8,7 +8,7 @@
 
 use super::diagnostic::Diagnostic;
 use super::engine_kind::EngineKind;
-use super::environment::EnvironmentFile;
+use super::environment::{EnvironmentFile, ROLLOUT_CHOICES};
 use super::locate::{Positions, Step};
 use super::registry_address;
 use super::suggest;
@@ -50,7 +50,33 @@ pub fn problems(file: &EnvironmentFile, text: &str) -> Vec<Diagnostic> {
             ));
         }
     }
+    if let Some(written) = &file.history {
+        if history(written).is_none() {
+            found.push(error(
+                format!(
+                    "history: {} is not a number of revisions to keep",
+                    shown(written)
+                ),
+                &[Step::Key("history")],
+                "write a whole number, 0 or more: `history: 3` keeps three retired revisions of each app, `history: 0` none".into(),
+            ));
+        }
+    }
     for (app, settings) in &file.apps {
+        if let Some(written) = &settings.rollout {
+            if !ROLLOUT_CHOICES.contains(&written.as_str()) {
+                let hint = suggest::did_you_mean(written, ROLLOUT_CHOICES.iter().copied())
+                    .unwrap_or_else(|| "write `rollout: rollover` or `rollout: stop-first`".into());
+                found.push(error(
+                    format!(
+                        "apps.{app}.rollout: `{}` is not a way to replace an app",
+                        written.escape_debug()
+                    ),
+                    &[Step::Key("apps"), Step::Key(app), Step::Key("rollout")],
+                    hint,
+                ));
+            }
+        }
         let Some(written) = &settings.replicas else {
             continue;
         };
@@ -75,6 +101,11 @@ pub fn replicas(written: &Value) -> Option<u32> {
         .as_u64()
         .and_then(|n| u32::try_from(n).ok())
         .filter(|n| *n >= 1)
+}
+
+/// `history:` as a number: a whole number, 0 or more, written as a number.
+pub fn history(written: &Value) -> Option<u32> {
+    written.as_u64().and_then(|n| u32::try_from(n).ok())
 }
 
 /// A value as the user wrote it, for a message: text quoted, a list or map by its kind.
@@ -149,6 +180,29 @@ mod tests {
                 Some(1),
                 Some(11),
                 Some("drop `http://`: `registry: 10.0.0.1:5000`".into())
+            )]
+        );
+    }
+
+    #[test]
+    fn history_is_a_whole_number_and_rollout_one_of_two_words() {
+        assert_eq!(
+            problems_of("history: -1\n"),
+            [(
+                "history: `-1` is not a number of revisions to keep".into(),
+                Some(1),
+                Some(10),
+                Some("write a whole number, 0 or more: `history: 3` keeps three retired revisions of each app, `history: 0` none".into())
+            )]
+        );
+        assert!(problems_of("history: 0\napps:\n  api: {rollout: stop-first}\n").is_empty());
+        assert_eq!(
+            problems_of("apps:\n  api:\n    rollout: stop-frist\n"),
+            [(
+                "apps.api.rollout: `stop-frist` is not a way to replace an app".into(),
+                Some(3),
+                Some(14),
+                Some("did you mean `stop-first`?".into())
             )]
         );
     }

@@ -21,6 +21,7 @@ pub mod plan;
 pub mod port_preflight;
 pub mod registry_address;
 pub mod resolved_env;
+pub mod revision;
 #[cfg(test)]
 mod robustness_tests;
 pub mod scalar;

@@ -3,7 +3,7 @@
 //! steps out. The text form is deterministic: `--dry-run` and `ark plan` print it.
 
 use super::fingerprint_key::KEY_FIELD;
-use super::spec::AppSpec;
+use super::spec::{AppSpec, Rollout};
 use std::collections::BTreeMap;
 
 /// What the engine has for one app of the environment (read from ark's labels).
@@ -27,6 +27,9 @@ pub struct Observed {
     /// The engine updates a changed app in place, new instance first (Swarm), instead of
     /// replacing it.
     pub changes_roll: bool,
+    /// The engine runs a changed app's new revision beside the old one until it is ready
+    /// (a rollover), when nothing stops the two running at once.
+    pub rolls_over: bool,
     /// The engine publishes only pinned ports (and all with `publish: true`), on every
     /// interface of the node an instance runs on (Swarm's host mode).
     pub publishes_only_asked: bool,
@@ -41,6 +44,15 @@ pub enum Action {
     /// The config differs, and the engine changes it in place: new instance first, old one
     /// retired once the new is ready. Each reason is one changed field.
     Update(Vec<String>),
+    /// The config differs: the new revision starts beside the running one, takes the app's
+    /// name once ready, and the old one is retired. Each reason is one changed field.
+    Rollover(Vec<String>),
+    /// The config differs, but the two cannot run at once (`because`: a pinned port, or
+    /// asked): the old one stops first, then the new one starts.
+    StopFirst {
+        because: String,
+        reasons: Vec<String>,
+    },
     /// The container exists unchanged but is not running.
     Start,
     /// Running and unchanged.
@@ -53,6 +65,8 @@ impl Action {
             Action::Create => "create",
             Action::Recreate(_) => "recreate",
             Action::Update(_) => "update (rolling)",
+            Action::Rollover(_) => "rollover",
+            Action::StopFirst { .. } => "replace (stop first)",
             Action::Start => "start",
             Action::Leave => "leave",
         }
@@ -61,7 +75,10 @@ impl Action {
     pub fn reason(&self) -> String {
         match self {
             Action::Create => "new".into(),
-            Action::Recreate(reasons) | Action::Update(reasons) => reasons.join(", "),
+            Action::Recreate(reasons) | Action::Update(reasons) | Action::Rollover(reasons) => {
+                reasons.join(", ")
+            }
+            Action::StopFirst { because, reasons } => format!("{because}; {}", reasons.join(", ")),
             Action::Start => "not running".into(),
             Action::Leave => "running, unchanged".into(),
         }
@@ -71,17 +88,43 @@ impl Action {
         *self != Action::Leave
     }
 
+    /// The step in a line: "rollover: env LOG_LEVEL changed", "recreate (image changed)".
+    /// The two ways a changed app is replaced are said with a colon, as what follows is
+    /// why it is done that way.
+    pub fn summary(&self) -> String {
+        match self {
+            Action::Rollover(_) | Action::StopFirst { .. } => {
+                format!("{}: {}", self.verb(), self.reason())
+            }
+            _ => format!("{} ({})", self.verb(), self.reason()),
+        }
+    }
+
+    /// The fields that changed, for the revision it makes (none for a new app).
+    pub fn changed(&self) -> &[String] {
+        match self {
+            Action::Recreate(reasons)
+            | Action::Update(reasons)
+            | Action::Rollover(reasons)
+            | Action::StopFirst { reasons, .. } => reasons,
+            Action::Create | Action::Start | Action::Leave => &[],
+        }
+    }
+
     /// What the step does instead when the engine answers that it has the app's instance but
     /// cannot start it any more (an engine crash cut an earlier start short): make it again,
     /// saying why — once: an instance made again and refused too is a failure, not a loop.
     /// A step that starts nothing has no such answer to expect.
     pub fn if_start_refused(&self) -> Option<Action> {
         match self {
-            Action::Leave => None,
+            // A rollover's new revision runs beside the old one, which still serves.
+            Action::Leave | Action::Rollover(_) => None,
             Action::Recreate(reasons) if reasons == &[CANNOT_START_OLD] => None,
-            Action::Create | Action::Recreate(_) | Action::Update(_) | Action::Start => {
-                Some(Action::Recreate(vec![CANNOT_START_OLD.to_owned()]))
-            }
+            Action::Create
+            | Action::Recreate(_)
+            | Action::Update(_)
+            | Action::StopFirst { .. }
+            | Action::Start => Some(Action::Recreate(vec![CANNOT_START_OLD.to_owned()])),
         }
     }
 
@@ -90,7 +133,11 @@ impl Action {
     pub fn makes_instance(&self) -> bool {
         matches!(
             self,
-            Action::Create | Action::Recreate(_) | Action::Update(_)
+            Action::Create
+                | Action::Recreate(_)
+                | Action::Update(_)
+                | Action::Rollover(_)
+                | Action::StopFirst { .. }
         )
     }
 }
@@ -153,7 +200,7 @@ impl Plan {
             .map(|spec| {
                 let action = match observed.apps.get(&spec.name) {
                     None => Action::Create,
-                    Some(current) => decide(&spec, current, observed.changes_roll),
+                    Some(current) => decide(&spec, current, observed),
                 };
                 Step { spec, action }
             })
@@ -176,7 +223,7 @@ impl Plan {
     }
 }
 
-fn decide(spec: &AppSpec, current: &ObservedApp, changes_roll: bool) -> Action {
+fn decide(spec: &AppSpec, current: &ObservedApp, observed: &Observed) -> Action {
     let wanted = spec.fingerprint();
     // Hashes made with another key (or none: before keys existed) cannot be compared field
     // by field: one recreate, saying why, instead of every variable "changed".
@@ -191,14 +238,31 @@ fn decide(spec: &AppSpec, current: &ObservedApp, changes_roll: bool) -> Action {
     if current.running && current.detached {
         reasons.push(LOST_NETWORK.into());
     }
-    if !reasons.is_empty() && changes_roll && current.running {
+    if !reasons.is_empty() && observed.changes_roll && current.running {
         Action::Update(reasons)
+    } else if !reasons.is_empty() && observed.rolls_over && current.running {
+        match stop_first_because(spec) {
+            Some(because) => Action::StopFirst { because, reasons },
+            None => Action::Rollover(reasons),
+        }
     } else if !reasons.is_empty() {
         Action::Recreate(reasons)
     } else if current.running {
         Action::Leave
     } else {
         Action::Start
+    }
+}
+
+/// Why the new revision of `spec` cannot start beside the old one: a pinned host port is
+/// the old one's until it stops; or the environment (or `--replace`) asks for stop-first.
+fn stop_first_because(spec: &AppSpec) -> Option<String> {
+    if let Some(pinned) = spec.ports.iter().find(|p| p.host_port.is_some()) {
+        return Some(format!("port {} pinned", pinned.expose));
+    }
+    match &spec.rollout {
+        Rollout::Rollover => None,
+        Rollout::StopFirst(asked) => Some(asked.clone()),
     }
 }
 
@@ -261,6 +325,7 @@ mod tests {
             init: true,
             replicas: 1,
             publish: false,
+            rollout: Rollout::Rollover,
             waits_for: vec![],
             definition: "launch/api.yml".into(),
             fingerprint_key: FingerprintKey::from_bytes([1; 32]),
@@ -281,6 +346,7 @@ mod tests {
             .into(),
             consulted: true,
             changes_roll: false,
+            rolls_over: false,
             publishes_only_asked: false,
         }
     }

@@ -211,6 +211,7 @@ mod tests {
             apps,
             consulted: true,
             changes_roll: false,
+            rolls_over: false,
             publishes_only_asked: false,
         };
         Plan::new("e", specs, &observed)

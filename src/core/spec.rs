@@ -32,6 +32,9 @@ pub struct AppSpec {
     pub replicas: u32,
     /// Publish ports nobody pinned (on a Swarm, ports are published only when asked).
     pub publish: bool,
+    /// How a changed, running app is replaced where the engine can run two revisions at
+    /// once. Not part of the fingerprint: it says how to change, not what runs.
+    pub rollout: Rollout,
     /// Apps of the start set this one waits for (containers only).
     pub waits_for: Vec<String>,
     /// The app's definition file.
@@ -39,6 +42,18 @@ pub struct AppSpec {
     /// The environment's key for the fingerprint's hashes, once the engine said it (a
     /// placeholder until then).
     pub fingerprint_key: FingerprintKey,
+}
+
+/// How a changed app is replaced on an engine that can run its old and new revisions side
+/// by side.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Rollout {
+    /// The new revision starts beside the old one and takes its name once ready.
+    #[default]
+    Rollover,
+    /// The old one stops first; why, in a user's words ("rollout: stop-first in
+    /// envs/dev.yml", "--replace stop-first").
+    StopFirst(String),
 }
 
 /// Where the image comes from: a named image, which ark builds from the app's own
@@ -266,6 +281,7 @@ fn spec_of(
             .unwrap_or(true),
         replicas: environment.replicas(app),
         publish: environment.publish(app),
+        rollout: environment.rollout(app),
         waits_for,
         definition: definition.path.clone(),
         fingerprint_key: FingerprintKey::default(),
@@ -378,6 +394,7 @@ impl AppSpec {
             init: true,
             replicas: 1,
             publish: false,
+            rollout: Rollout::Rollover,
             waits_for: waits_for.iter().map(|d| (*d).to_owned()).collect(),
             definition: format!("launch/{name}.yml").into(),
             fingerprint_key: FingerprintKey::from_bytes([7; 32]),

@@ -16,6 +16,12 @@ pub enum Phase {
     /// Updating the app in place, new instance first; why.
     Updating(String),
     Starting,
+    /// A rollover: the new revision starts beside the one serving; what changed.
+    StartingNew(String),
+    /// A rollover: the new revision is ready and takes the app's name.
+    Switching(String),
+    /// A rollover: the old revision leaves the name, stops and is kept.
+    Retiring(String),
     /// Waiting for readiness; the last probe's result.
     Probing(String),
     Ready,
@@ -41,6 +47,9 @@ impl Phase {
             Phase::Recreating(_) => "recreating",
             Phase::Updating(_) => "updating",
             Phase::Starting => "starting",
+            Phase::StartingNew(_) => "starting new",
+            Phase::Switching(_) => "switching",
+            Phase::Retiring(_) => "retiring old",
             Phase::Probing(_) => "probing",
             Phase::Ready => "ready",
             Phase::Unchanged => "unchanged",
@@ -60,6 +69,9 @@ impl Phase {
             | Phase::Pushing(d)
             | Phase::Recreating(d)
             | Phase::Updating(d)
+            | Phase::StartingNew(d)
+            | Phase::Switching(d)
+            | Phase::Retiring(d)
             | Phase::Probing(d)
             | Phase::Failed(d) => d.clone(),
             Phase::Waiting(apps) => format!("on {}", apps.join(", ")),

@@ -3,5 +3,7 @@
 
 pub mod event;
 pub mod readiness;
+pub mod revisions;
+mod rollover;
 pub mod start;
 pub mod walk;

@@ -524,6 +524,9 @@ mod tests {
             checks: Vec::new(),
             exposes: Vec::new(),
             replicas: None,
+            revision: None,
+            lineage: Vec::new(),
+            serving: true,
         }
     }
 

@@ -5,9 +5,15 @@
 
 use super::event::{Event, Phase};
 use super::readiness::{self, Route, WaitFailure};
+use super::revisions::{self as made_revisions, Making};
+use super::rollover::{self, RolloverOf};
 use super::walk::{walk_gated, Direction, Finished, Gate};
-use crate::core::plan::{adoption, Action, Adoption, Plan, Step};
-use crate::runtime::api::{Created, EngineError, Handle, ImageProgress, Instance, Runtime};
+use crate::core::plan::{adoption, Action, Adoption, Plan, Step, CANNOT_START_OLD};
+use crate::core::revision::{self, NewRevision};
+use crate::core::spec::AppSpec;
+use crate::runtime::api::{
+    Created, EngineError, Handle, ImageProgress, Instance, Placing, Runtime,
+};
 use crate::units::binary_bytes;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -80,7 +86,17 @@ pub struct StartRequest<'a> {
     /// `registry:`, on an engine of several nodes); `None`: instances start from the
     /// engine's own store.
     pub registry: Option<&'a str>,
+    /// Each app's instances that do not hold its name (retired revisions, a new one never
+    /// switched to): revision numbers go on after them.
+    pub kept: &'a BTreeMap<String, Vec<Instance>>,
+    /// How many retired revisions of each app stay (the environment's `history:`).
+    pub history: u32,
+    /// Who is starting (`user@host`), recorded on each revision made.
+    pub by: &'a str,
 }
+
+/// How long a retired revision gets to stop.
+pub const RETIRE_GRACE: Duration = Duration::from_secs(10);
 
 /// Runs the plan. The returned outcomes are in plan order.
 pub async fn run(
@@ -181,9 +197,31 @@ async fn start_one(
         _ => image.reference().to_owned(),
     };
 
+    let observed = request.observed.get(app);
+    let made = Making {
+        by: request.by,
+        current: observed,
+        kept: request.kept.get(app).map_or(&[][..], Vec::as_slice),
+    }
+    .next(revision::changed_fields(step.action.changed()), None);
+    if let (Action::Rollover(_), Some(current)) = (&step.action, observed) {
+        let over = RolloverOf {
+            environment: request.environment,
+            spec,
+            image: &reference,
+            made: &made,
+            old: current,
+            timeout: request.timeout,
+            route,
+            why: step.action.reason(),
+        };
+        let outcome = rollover::roll_over(runtime, &over, gate, emit).await;
+        trim_after(runtime, request, app, &outcome).await;
+        return outcome;
+    }
+
     // Creating a container costs the engine more than starting it, and needs nothing from
     // the dependencies: create now, and let only the start wait for them.
-    let observed = request.observed.get(app);
     let (mut handle, needs_start, adopted) = match (&step.action, observed) {
         (Action::Leave, Some(current)) => (current.handle.clone(), false, false),
         (Action::Start, Some(current)) => (current.handle.clone(), true, false),
@@ -194,7 +232,7 @@ async fn start_one(
                 request.environment,
                 step,
                 action,
-                &reference,
+                (&reference, &made),
                 old,
                 emit,
             )
@@ -244,17 +282,17 @@ async fn start_one(
             {
                 return fail(brief, message, true);
             }
-            let made = make_instance(
+            let again = make_instance(
                 runtime,
                 request.environment,
                 step,
                 &instead,
-                &reference,
+                (&reference, &made),
                 Some(&handle),
                 emit,
             )
             .await;
-            handle = match made {
+            handle = match again {
                 Ok(made) => made.handle(),
                 Err((brief, message, has_container)) => return fail(brief, message, has_container),
             };
@@ -270,7 +308,7 @@ async fn start_one(
         (Ok(()), Action::Update(_)) => rolled_forward(runtime, &handle, spec).await,
         (waited, _) => waited,
     };
-    match waited {
+    let outcome = match waited {
         Ok(()) => {
             emit(
                 app,
@@ -286,28 +324,59 @@ async fn start_one(
             }
         }
         Err(failure) => {
-            let logs = runtime.logs_tail(&handle, 20).await.unwrap_or_default();
-            let (message, exit_code, last_probe) = match failure {
-                WaitFailure::Exited { code, last_probe } => {
-                    (format!("exited with code {code}"), Some(code), last_probe)
-                }
-                WaitFailure::Timeout { last_probe } => (
-                    format!("not ready after {}s", request.timeout.as_secs()),
-                    None,
-                    Some(last_probe).filter(|p| !p.is_empty()),
-                ),
-                WaitFailure::Gone(why) => (why, None, None),
-            };
-            emit(app, Phase::Failed(message.clone()));
-            Outcome::Failed(Failure {
-                brief: message.clone(),
-                message,
-                has_container: true,
-                exit_code,
-                last_probe,
-                logs,
-            })
+            let failure = not_ready(runtime, &handle, failure, request.timeout, None).await;
+            emit(app, Phase::Failed(failure.brief.clone()));
+            Outcome::Failed(failure)
         }
+    };
+    if step.action.makes_instance() {
+        trim_after(runtime, request, app, &outcome).await;
+    }
+    outcome
+}
+
+/// Keeps the app's retired revisions to the environment's `history:` once a start made a
+/// new one. Best effort: a retired revision left over is trimmed by the next start.
+async fn trim_after(
+    runtime: &dyn Runtime,
+    request: &StartRequest<'_>,
+    app: &str,
+    outcome: &Outcome,
+) {
+    if matches!(outcome, Outcome::Ready { .. }) {
+        let _ = made_revisions::trim(runtime, request.environment, app, request.history).await;
+    }
+}
+
+/// The failure of an instance that did not get ready: what happened, its last probe and
+/// its last lines. `instead` replaces the words for what happened ("the new revision 4 …").
+pub(super) async fn not_ready(
+    runtime: &dyn Runtime,
+    handle: &Handle,
+    failure: WaitFailure,
+    timeout: Duration,
+    instead: Option<&dyn Fn(&str) -> String>,
+) -> Failure {
+    let logs = runtime.logs_tail(handle, 20).await.unwrap_or_default();
+    let (what, exit_code, last_probe) = match failure {
+        WaitFailure::Exited { code, last_probe } => {
+            (format!("exited with code {code}"), Some(code), last_probe)
+        }
+        WaitFailure::Timeout { last_probe } => (
+            format!("not ready after {}s", timeout.as_secs()),
+            None,
+            Some(last_probe).filter(|p| !p.is_empty()),
+        ),
+        WaitFailure::Gone(why) => (why, None, None),
+    };
+    let message = instead.map_or_else(|| what.clone(), |say| say(&what));
+    Failure {
+        brief: what,
+        message,
+        has_container: true,
+        exit_code,
+        last_probe,
+        logs,
     }
 }
 
@@ -357,13 +426,13 @@ async fn rolled_forward(
 }
 
 /// The instance a create ends with: made here, or made by a concurrent ark and adopted.
-enum Made {
+pub(super) enum Made {
     New(Handle),
     Adopted(Handle),
 }
 
 impl Made {
-    fn handle(self) -> Handle {
+    pub(super) fn handle(self) -> Handle {
         match self {
             Made::New(handle) | Made::Adopted(handle) => handle,
         }
@@ -394,51 +463,68 @@ async fn supply(
         })
 }
 
-/// Makes the app's instance as `action` says: replacing `old` (removed first) when it
-/// recreates. On failure, a brief, the full message and whether a container is left.
+/// Makes the app's instance as `action` says, as revision `made`: replacing `old` when it
+/// recreates (retired: stopped and kept, unless the engine cannot start it any more, when
+/// it is removed). On failure, a brief, the full message and whether a container is left.
 async fn make_instance(
     runtime: &dyn Runtime,
     environment: &str,
     step: &Step,
     action: &Action,
-    image: &str,
+    (image, made): (&str, &NewRevision),
     old: Option<&Handle>,
     emit: &dyn Fn(&str, Phase),
 ) -> Result<Made, (&'static str, String, bool)> {
     let app = step.spec.name.as_str();
     match (action, old) {
-        (Action::Recreate(_), Some(old)) => {
+        (Action::Recreate(reasons), Some(old)) if reasons == &[CANNOT_START_OLD] => {
             emit(app, Phase::Recreating(action.reason()));
             if let Err(e) = runtime.remove(old).await {
                 let brief = "cannot remove the old container";
                 return Err((brief, format!("{brief}: {e}"), true));
             }
         }
+        (Action::Recreate(_) | Action::StopFirst { .. }, Some(old)) => {
+            emit(app, Phase::Recreating(action.reason()));
+            if let Err(e) = runtime.retire(old, None, RETIRE_GRACE).await {
+                let brief = "cannot retire the old container";
+                return Err((brief, format!("{brief}: {e}"), true));
+            }
+        }
         (Action::Update(_), Some(old)) => {
             emit(app, Phase::Updating(action.reason()));
             return runtime
-                .update(old, environment, &step.spec, image)
+                .update(old, environment, &step.spec, image, made)
                 .await
                 .map(|()| Made::New(old.clone()))
                 .map_err(|e| ("cannot update", format!("cannot update: {e}"), true));
         }
         _ => emit(app, Phase::Creating),
     }
-    create_or_adopt(runtime, environment, step, image)
-        .await
-        .map_err(|message| ("cannot create", message, false))
+    create_or_adopt(
+        runtime,
+        environment,
+        &step.spec,
+        image,
+        made,
+        Placing::Serving,
+    )
+    .await
+    .map_err(|message| ("cannot create", message, false))
 }
 
 /// Creates the instance; when its name is taken, uses what holds it if the plan's rule
 /// says so (a concurrent ark made the same one a moment ago).
-async fn create_or_adopt(
+pub(super) async fn create_or_adopt(
     runtime: &dyn Runtime,
     environment: &str,
-    step: &Step,
+    spec: &AppSpec,
     image: &str,
+    made: &NewRevision,
+    placing: Placing,
 ) -> Result<Made, String> {
     let created = runtime
-        .create(environment, &step.spec, image)
+        .create(environment, spec, image, made, placing)
         .await
         .map_err(|e| format!("cannot create: {e}"))?;
     let holder = match created {
@@ -447,7 +533,7 @@ async fn create_or_adopt(
     };
     match adoption(
         environment,
-        &step.spec,
+        spec,
         &holder.environment,
         &holder.app,
         &holder.fingerprint,
@@ -459,7 +545,7 @@ async fn create_or_adopt(
         )),
         Adoption::ChangedByAnother => Err(format!(
             "another ark is changing `{}` right now with a different config: run start again",
-            step.spec.name
+            spec.name
         )),
     }
 }

@@ -47,6 +47,7 @@ async fn start(
             .collect(),
         consulted: true,
         changes_roll: false,
+        rolls_over: false,
         publishes_only_asked: false,
     };
     let plan = Plan::new(ENV, specs, &seen);
@@ -66,6 +67,9 @@ async fn start(
         timeout: Duration::from_secs(600),
         route: &Route::new(engine.capabilities().reach),
         registry: None,
+        kept: &BTreeMap::new(),
+        history: 3,
+        by: "ada@laptop",
     };
     let events = RefCell::new(Vec::new());
     let outcomes = run(engine, &request, &|e| events.borrow_mut().push(e)).await;
@@ -306,6 +310,8 @@ async fn a_changed_app_is_replaced_and_an_unchanged_one_left_running() {
     assert_eq!(
         engine.calls(),
         [
+            // An engine that keeps no retired revisions stops and removes the old one.
+            Call::Stop("db".into()),
             Call::Remove("db".into()),
             Call::Create("db".into()),
             Call::Start("db".into()),

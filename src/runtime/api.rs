@@ -10,6 +10,7 @@ pub use super::endpoint::{Endpoint, TlsFiles};
 pub use super::labels::{CheckLabel, ExposeLabel};
 pub use super::usage::Usage;
 use crate::core::fingerprint_key::FingerprintKey;
+pub use crate::core::revision::{NewRevision, Revision};
 use crate::core::spec::AppSpec;
 pub use crate::logs::line::{LogLine, LogOptions, Output};
 use futures_util::stream::LocalBoxStream;
@@ -163,6 +164,13 @@ pub struct Instance {
     /// On an engine that runs an app as several replicas (Swarm): how many run of how
     /// many wanted, and on which nodes. `None` where an instance is one container.
     pub replicas: Option<Replicas>,
+    /// Its revision as its labels record it (`None`: made before revisions).
+    pub revision: Option<Revision>,
+    /// The revisions before it, newest first.
+    pub lineage: Vec<Revision>,
+    /// Holds the app's name: the current revision. Retired revisions (and a new one not yet
+    /// switched to) do not, and only `Runtime::revisions` lists them.
+    pub serving: bool,
 }
 
 /// How many of an app's replicas run its current config (ready, where the engine runs its
@@ -238,6 +246,15 @@ pub trait PortIo: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin {}
 impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin> PortIo for T {}
 pub type PortStream = Box<dyn PortIo>;
 
+/// Where a new instance goes (`Runtime::create`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placing {
+    /// It is the app's instance: it holds the app's name from the start.
+    Serving,
+    /// Beside the one serving, without the app's name (a rollover's new revision).
+    Beside,
+}
+
 /// What `Runtime::create` found: a new instance, or the app's name already taken.
 #[derive(Debug, Clone)]
 pub enum Created {
@@ -310,13 +327,17 @@ pub trait Runtime {
         progress: &dyn Fn(ImageProgress),
     ) -> Result<(), EngineError>;
 
-    /// Creates the app's instance (labelled, in the environment, reachable by the app's
-    /// name), not started.
+    /// Creates the app's instance as revision `made` (labelled, in the environment), not
+    /// started: holding the app's name (`Placing::Serving`), or beside the instance that
+    /// holds it, reachable only by its own address until `take_name` (`Placing::Beside`,
+    /// `ChangeStyle::Rollover` engines).
     async fn create(
         &self,
         environment: &str,
         spec: &AppSpec,
         image: &str,
+        made: &NewRevision,
+        placing: Placing,
     ) -> Result<Created, EngineError>;
 
     async fn start(&self, handle: &Handle) -> Result<(), EngineError>;
@@ -361,12 +382,66 @@ pub trait Runtime {
         environment: &str,
         spec: &AppSpec,
         image: &str,
+        made: &NewRevision,
     ) -> Result<(), EngineError> {
-        let _ = (handle, environment, spec, image);
+        let _ = (handle, environment, spec, image, made);
         Err(EngineError::Unsupported(format!(
             "{} replaces a changed app; it cannot update one in place",
             self.endpoint().url
         )))
+    }
+
+    /// Every instance of the environment's apps (of one app, or all), retired revisions
+    /// included: `list` has only the ones that hold their app's name.
+    async fn revisions(
+        &self,
+        environment: &str,
+        app: Option<&str>,
+    ) -> Result<Vec<Instance>, EngineError> {
+        let mut all = self.list(Some(environment)).await?;
+        all.retain(|i| app.is_none_or(|a| i.app == a));
+        Ok(all)
+    }
+
+    /// Makes a new instance beside the serving one from a kept (retired) instance's config
+    /// — its image, environment, command and checks, as it ran — as revision `made`: a
+    /// rollback or a promote, with no definition, build or pull. `environment` is where it
+    /// goes (a promote takes it to another). Not started.
+    async fn revive(
+        &self,
+        kept: &Handle,
+        environment: &str,
+        made: &NewRevision,
+    ) -> Result<Created, EngineError> {
+        let _ = (kept, environment, made);
+        Err(EngineError::Unsupported(format!(
+            "{} keeps no retired revisions to bring back",
+            self.endpoint().url
+        )))
+    }
+
+    /// Gives the app's name on the network to `new`, an instance made `Placing::Beside`:
+    /// from now on the name answers with it (and with the old one, until `retire`).
+    async fn take_name(&self, new: &Handle) -> Result<(), EngineError> {
+        let _ = new;
+        Err(EngineError::Unsupported(format!(
+            "{} cannot run two revisions of an app side by side",
+            self.endpoint().url
+        )))
+    }
+
+    /// Retires `old`: off the app's name, stopped (within `grace`) and kept for a rollback,
+    /// with `successor` (if any) now the app's instance. An engine that keeps no retired
+    /// revisions removes it.
+    async fn retire(
+        &self,
+        old: &Handle,
+        successor: Option<&Handle>,
+        grace: Duration,
+    ) -> Result<(), EngineError> {
+        let _ = successor;
+        self.stop(old, grace).await?;
+        self.remove(old).await
     }
 
     /// Returns an app to the spec it had before its last update (`Capabilities::rollback`).

@@ -16,7 +16,9 @@ pub struct Capabilities {
     pub checks: CheckRunner,
     /// How a changed app is changed.
     pub changes: ChangeStyle,
-    /// The engine keeps an app's previous spec and can go back to it (`ark rollback`).
+    /// The engine keeps an app's previous spec and goes back to it by itself
+    /// (`Runtime::rollback`: Swarm's own rollback). Engines that roll over bring back a
+    /// retired revision instead (`Runtime::revive`).
     pub rollback: bool,
     /// Where published ports listen and how far `ark` may trust the 127.0.0.1 default.
     pub ports: PortPublishing,
@@ -38,8 +40,13 @@ pub enum CheckRunner {
 pub enum ChangeStyle {
     /// The old instance goes, then the new one is made.
     Replace,
-    /// Updated in place, new instance first, old one retired once the new is ready.
+    /// Updated in place by the engine, new instance first, old one retired once the new is
+    /// ready (Swarm's start-first update).
     Rolling,
+    /// ark rolls it over: the new revision is made beside the old one (`Placing::Beside`),
+    /// probed, given the app's name (`take_name`), and the old one retired (`retire`),
+    /// kept for a rollback.
+    Rollover,
 }
 
 /// Which ports are published, and where they listen.

@@ -8,8 +8,9 @@
 
 use super::api::{
     Capabilities, ChangeStyle, CheckRunner, Created, Endpoint, EngineError, EnvironmentInfo,
-    Handle, ImageDelivery, ImageProgress, Instance, LogLine, LogLines, LogOptions, Placement,
-    PortPublishing, PortReach, PortStream, Runtime, SeedError, Seeded, State, UsageStream,
+    Handle, ImageDelivery, ImageProgress, Instance, LogLine, LogLines, LogOptions, NewRevision,
+    Placement, Placing, PortPublishing, PortReach, PortStream, Runtime, SeedError, Seeded, State,
+    UsageStream,
 };
 use crate::core::fingerprint_key::FingerprintKey;
 use crate::core::spec::AppSpec;
@@ -213,6 +214,9 @@ impl FakeEngine {
             checks: Vec::new(),
             exposes: Vec::new(),
             replicas: None,
+            revision: None,
+            lineage: Vec::new(),
+            serving: true,
         })
     }
 }
@@ -320,6 +324,8 @@ impl Runtime for FakeEngine {
         environment: &str,
         spec: &AppSpec,
         _image: &str,
+        _made: &NewRevision,
+        _placing: Placing,
     ) -> Result<Created, EngineError> {
         let script = self.script_of(&spec.name);
         tokio::time::sleep(script.create_takes).await;

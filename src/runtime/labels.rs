@@ -5,6 +5,7 @@
 
 use crate::core::definition::Probe;
 use crate::core::fingerprint_key::FingerprintKey;
+use crate::core::revision::{NewRevision, Revision};
 use crate::core::spec::{AppSpec, ReadinessCheck};
 use crate::runtime::api::Placement;
 use std::collections::{BTreeMap, HashMap};
@@ -28,6 +29,12 @@ pub const DEPENDS_ON: &str = "dev.ark.depends-on";
 pub const CHECKS: &str = "dev.ark.checks";
 /// Exposed ports (JSON: name, container port, proto), for URLs in `status`.
 pub const EXPOSES: &str = "dev.ark.exposes";
+/// The instance's revision (JSON: number, when, by whom, which fields changed): see
+/// `core::revision`. Field names only, never a value.
+pub const REVISION: &str = "dev.ark.revision";
+/// The revisions before it, newest first (JSON list, bounded), so `history` knows the
+/// ones that are gone too.
+pub const LINEAGE: &str = "dev.ark.lineage";
 /// On an environment's network: the `target:` its file named, as written (absent when the
 /// environment has none). Kept even when `-H/--host` sent it elsewhere, so the engine shows
 /// where it was meant to run.
@@ -71,6 +78,9 @@ pub struct Recorded {
     pub depends_on: Vec<String>,
     pub checks: Vec<CheckLabel>,
     pub exposes: Vec<ExposeLabel>,
+    /// `None` on an instance made before revisions.
+    pub revision: Option<Revision>,
+    pub lineage: Vec<Revision>,
 }
 
 /// The labels of the instance of `spec` in `environment`, made from `image`. Empty values
@@ -105,6 +115,14 @@ pub fn of_instance(environment: &str, spec: &AppSpec, image: &str) -> HashMap<St
     ]);
     labels.retain(|_, v| !v.is_empty());
     labels
+}
+
+/// The labels that record an instance's revision and the ones before it.
+pub fn of_revision(made: &NewRevision) -> [(String, String); 2] {
+    [
+        (REVISION.to_owned(), to_json(&made.revision)),
+        (LINEAGE.to_owned(), to_json(&made.lineage)),
+    ]
 }
 
 /// Refuses to label an instance of `spec` before the environment's key is known: a label
@@ -177,6 +195,8 @@ pub fn read_instance(labels: &HashMap<String, String>) -> Recorded {
             .unwrap_or_default(),
         checks: parse_json(labels, CHECKS),
         exposes: parse_json(labels, EXPOSES),
+        revision: parse_json(labels, REVISION),
+        lineage: parse_json(labels, LINEAGE),
     }
 }
 
@@ -268,6 +288,12 @@ pub fn environment_name(environment: &str) -> String {
 /// the name is unambiguous.
 pub fn instance_name(environment: &str, app: &str) -> String {
     format!("ark_{environment}_{app}")
+}
+
+/// The engine's name for a revision of an app that does not hold the app's name: one
+/// being rolled over to, or a retired one (`ark_<env>_<app>.<revision>`).
+pub fn revision_name(environment: &str, app: &str, revision: u32) -> String {
+    format!("{}.{revision}", instance_name(environment, app))
 }
 
 /// The tag of an image ark built from a checkout: named by content, so an unchanged

@@ -25,11 +25,10 @@ pub fn render_text(plan: &Plan, start_set: &StartSet, environment: &Environment)
     for (index, step) in plan.steps.iter().enumerate() {
         let spec = &step.spec;
         out.push_str(&format!(
-            "\n{}. {} — {} ({})\n",
+            "\n{}. {} — {}\n",
             index + 1,
             spec.name,
-            step.action.verb(),
-            step.action.reason()
+            step.action.summary()
         ));
         out.push_str(&format!("   image:    {}\n", image_text(spec)));
         out.push_str(&format!(

@@ -14,3 +14,4 @@ pub mod needed_images;
 pub mod on_engine;
 pub mod pick;
 pub mod reconnect;
+pub mod who;

@@ -5,7 +5,9 @@ use super::connect::OPERATION_TIMEOUT;
 use super::engine::DockerRuntime;
 use super::request::{failed, Request};
 use crate::core::spec::AppSpec;
-use crate::runtime::api::{Created, EngineError, Handle, Instance, Published, State};
+use crate::runtime::api::{
+    Created, EngineError, Handle, Instance, NewRevision, Placing, Published, State,
+};
 use crate::runtime::labels;
 use bollard::errors::Error as BollardError;
 use bollard::models::{
@@ -159,9 +161,16 @@ impl DockerRuntime {
         environment: &str,
         spec: &AppSpec,
         image: &str,
+        made: &NewRevision,
+        placing: Placing,
     ) -> Result<Created, EngineError> {
         labels::check_keyed(spec)?;
-        let name = labels::instance_name(environment, &spec.name);
+        let name = match placing {
+            Placing::Serving => labels::instance_name(environment, &spec.name),
+            Placing::Beside => labels::revision_name(environment, &spec.name, made.revision.number),
+        };
+        let mut instance_labels = labels::of_instance(environment, spec, image);
+        instance_labels.extend(labels::of_revision(made));
         let mut port_bindings = HashMap::new();
         for port in &spec.ports {
             let binding = PortBinding {
@@ -175,7 +184,7 @@ impl DockerRuntime {
             image: Some(image.to_owned()),
             cmd: spec.command.as_ref().map(|c| c.0.clone()),
             env: Some(env),
-            labels: Some(labels::of_instance(environment, spec, image)),
+            labels: Some(instance_labels),
             exposed_ports: Some(
                 spec.ports
                     .iter()
@@ -197,15 +206,24 @@ impl DockerRuntime {
                         .clone()
                         .unwrap_or_else(|| labels::environment_name(environment)),
                     EndpointSettings {
-                        aliases: Some(vec![spec.name.clone()]),
+                        aliases: (placing == Placing::Serving).then(|| vec![spec.name.clone()]),
                         ..Default::default()
                     },
                 )])),
             }),
             ..Default::default()
         };
+        self.create_named(&name, body).await
+    }
+
+    /// Creates container `name` from `body`; a name already taken is read back.
+    pub(in crate::runtime) async fn create_named(
+        &self,
+        name: &str,
+        body: ContainerCreateBody,
+    ) -> Result<Created, EngineError> {
         let options = q::CreateContainerOptions {
-            name: Some(name.clone()),
+            name: Some(name.to_owned()),
             ..Default::default()
         };
         match self
@@ -217,7 +235,7 @@ impl DockerRuntime {
             Err(BollardError::DockerResponseServerError {
                 status_code: 409,
                 message,
-            }) => Ok(Created::Taken(self.holder_of(&name, &message).await)),
+            }) => Ok(Created::Taken(self.holder_of(name, &message).await)),
             Err(e) => Err(failed(&self.endpoint, Request::CreateContainer, e)),
         }
     }
@@ -452,9 +470,13 @@ impl DockerRuntime {
 
 fn from_labels(id: String, name: String, labels_map: &HashMap<String, String>) -> Instance {
     let recorded = labels::read_instance(labels_map);
+    let name = name.trim_start_matches('/').to_owned();
+    // The app's instance holds its name; a retired revision (or one being rolled over to)
+    // has its revision's.
+    let serving = name == labels::instance_name(&recorded.environment, &recorded.app);
     Instance {
         handle: Handle::new(id),
-        name: name.trim_start_matches('/').to_owned(),
+        name,
         environment: recorded.environment,
         app: recorded.app,
         fingerprint: recorded.fingerprint,
@@ -471,6 +493,9 @@ fn from_labels(id: String, name: String, labels_map: &HashMap<String, String>) -
         checks: recorded.checks,
         exposes: recorded.exposes,
         replicas: None,
+        revision: recorded.revision,
+        lineage: recorded.lineage,
+        serving,
     }
 }
 

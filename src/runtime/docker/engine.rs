@@ -10,7 +10,8 @@ use crate::core::spec::AppSpec;
 use crate::runtime::api::{
     is_loopback_host, Capabilities, ChangeStyle, CheckRunner, Created, Endpoint, EngineError,
     EnvironmentInfo, Handle, ImageDelivery, ImageProgress, Instance, LogLines, LogOptions,
-    Placement, PortPublishing, PortReach, PortStream, Runtime, SeedError, Seeded, UsageStream,
+    NewRevision, Placement, Placing, PortPublishing, PortReach, PortStream, Runtime, SeedError,
+    Seeded, UsageStream,
 };
 use crate::runtime::labels;
 use bollard::{ClientVersion, Docker};
@@ -70,7 +71,7 @@ impl Runtime for DockerRuntime {
             usage: true,
             images: ImageDelivery::EngineStore,
             checks: CheckRunner::Ark,
-            changes: ChangeStyle::Replace,
+            changes: ChangeStyle::Rollover,
             rollback: false,
             ports: PortPublishing::Every,
         }
@@ -99,7 +100,9 @@ impl Runtime for DockerRuntime {
     }
 
     async fn list(&self, environment: Option<&str>) -> Result<Vec<Instance>, EngineError> {
-        self.list_instances(environment).await
+        let mut serving = self.list_instances(environment).await?;
+        serving.retain(|i| i.serving);
+        Ok(serving)
     }
 
     async fn inspect(&self, handle: &Handle) -> Result<Instance, EngineError> {
@@ -152,8 +155,45 @@ impl Runtime for DockerRuntime {
         environment: &str,
         spec: &AppSpec,
         image: &str,
+        made: &NewRevision,
+        placing: Placing,
     ) -> Result<Created, EngineError> {
-        self.create_container(environment, spec, image).await
+        self.create_container(environment, spec, image, made, placing)
+            .await
+    }
+
+    async fn revisions(
+        &self,
+        environment: &str,
+        app: Option<&str>,
+    ) -> Result<Vec<Instance>, EngineError> {
+        let mut all = self.list_instances(Some(environment)).await?;
+        all.retain(|i| app.is_none_or(|a| i.app == a));
+        Ok(all)
+    }
+
+    async fn revive(
+        &self,
+        kept: &Handle,
+        environment: &str,
+        made: &NewRevision,
+    ) -> Result<Created, EngineError> {
+        self.revive_container(kept.as_str(), environment, made)
+            .await
+    }
+
+    async fn take_name(&self, new: &Handle) -> Result<(), EngineError> {
+        self.give_alias(new.as_str()).await
+    }
+
+    async fn retire(
+        &self,
+        old: &Handle,
+        successor: Option<&Handle>,
+        grace: Duration,
+    ) -> Result<(), EngineError> {
+        self.retire_container(old.as_str(), successor.map(Handle::as_str), grace)
+            .await
     }
 
     async fn start(&self, handle: &Handle) -> Result<(), EngineError> {

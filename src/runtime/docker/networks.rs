@@ -98,11 +98,40 @@ impl DockerRuntime {
                 labels: Some(labels::of_environment(environment, placement, key)),
                 ..Default::default()
             };
-            let response = self
-                .watchdog
-                .watched(self.docker.create_network(request))
-                .await
-                .map_err(|e| failed(&self.endpoint, Request::CreateNetwork, e))?;
+            // A bridge gets its subnet written down, so a retiring revision can keep its
+            // address (see `subnet`). Taken meanwhile by another network: made without.
+            let with_subnet = match kind {
+                NetworkKind::Bridge => self.free_subnet().await,
+                NetworkKind::Overlay => None,
+            };
+            let made = match with_subnet {
+                Some(ipam) => {
+                    let asked = NetworkCreateRequest {
+                        ipam: Some(ipam),
+                        ..request.clone()
+                    };
+                    match self
+                        .watchdog
+                        .watched(self.docker.create_network(asked))
+                        .await
+                    {
+                        Err(BollardError::DockerResponseServerError { message, .. })
+                            if message.contains("overlap") =>
+                        {
+                            self.watchdog
+                                .watched(self.docker.create_network(request))
+                                .await
+                        }
+                        other => other,
+                    }
+                }
+                None => {
+                    self.watchdog
+                        .watched(self.docker.create_network(request))
+                        .await
+                }
+            };
+            let response = made.map_err(|e| failed(&self.endpoint, Request::CreateNetwork, e))?;
             created = Some(response.id);
             existing = named(self.networks(Some(environment)).await?);
         }

@@ -41,6 +41,9 @@ pub(in crate::runtime) enum Request<'a> {
     ListTasks,
     Tag(&'a str),
     Push(&'a str),
+    RenameContainer,
+    ConnectNetwork,
+    DisconnectNetwork,
 }
 
 impl std::fmt::Display for Request<'_> {
@@ -77,6 +80,9 @@ impl std::fmt::Display for Request<'_> {
             Request::ListTasks => f.write_str("list tasks"),
             Request::Tag(image) => write!(f, "tag {image}"),
             Request::Push(image) => write!(f, "push {image}"),
+            Request::RenameContainer => f.write_str("rename container"),
+            Request::ConnectNetwork => f.write_str("connect to network"),
+            Request::DisconnectNetwork => f.write_str("disconnect from network"),
         }
     }
 }
@@ -115,6 +121,9 @@ impl Request<'_> {
             Request::ListTasks => "listing a service's tasks".into(),
             Request::Tag(image) => format!("tagging {image}"),
             Request::Push(image) => format!("pushing {image}"),
+            Request::RenameContainer => "renaming a container".into(),
+            Request::ConnectNetwork => "giving a container the app's name".into(),
+            Request::DisconnectNetwork => "taking a container off the environment's network".into(),
         }
     }
 }

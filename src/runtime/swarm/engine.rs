@@ -8,8 +8,8 @@ use crate::core::fingerprint_key::FingerprintKey;
 use crate::core::spec::AppSpec;
 use crate::runtime::api::{
     Capabilities, ChangeStyle, CheckRunner, Created, Endpoint, EngineError, EnvironmentInfo,
-    Handle, ImageDelivery, ImageProgress, Instance, LogLines, LogOptions, Placement,
-    PortPublishing, PortReach, PortStream, Runtime, SeedError, Seeded, UsageStream,
+    Handle, ImageDelivery, ImageProgress, Instance, LogLines, LogOptions, NewRevision, Placement,
+    Placing, PortPublishing, PortReach, PortStream, Runtime, SeedError, Seeded, UsageStream,
 };
 use crate::runtime::docker::networks::NetworkKind;
 use std::collections::BTreeMap;
@@ -136,8 +136,16 @@ impl Runtime for SwarmRuntime {
         environment: &str,
         spec: &AppSpec,
         image: &str,
+        made: &NewRevision,
+        placing: Placing,
     ) -> Result<Created, EngineError> {
-        self.create_service(environment, spec, image).await
+        if placing == Placing::Beside {
+            return Err(EngineError::Unsupported(
+                "a swarm changes a service in place (`update`); it makes no second one beside it"
+                    .into(),
+            ));
+        }
+        self.create_service(environment, spec, image, made).await
     }
 
     async fn start(&self, handle: &Handle) -> Result<(), EngineError> {
@@ -196,8 +204,9 @@ impl Runtime for SwarmRuntime {
         environment: &str,
         spec: &AppSpec,
         image: &str,
+        made: &NewRevision,
     ) -> Result<(), EngineError> {
-        self.update_service(handle.as_str(), environment, spec, image)
+        self.update_service(handle.as_str(), environment, spec, image, made)
             .await
     }
 

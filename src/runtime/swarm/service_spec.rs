@@ -5,6 +5,7 @@
 
 use super::health;
 use crate::core::spec::AppSpec;
+use crate::runtime::api::NewRevision;
 use crate::runtime::labels;
 use bollard::models::{
     EndpointPortConfig, EndpointPortConfigProtocolEnum, EndpointPortConfigPublishModeEnum,
@@ -43,6 +44,8 @@ pub(super) struct ServiceInput<'a> {
     /// The environment's network, by id when known.
     pub network: String,
     pub replicas: u64,
+    /// The revision the service's spec is (on the service and its tasks).
+    pub made: Option<&'a NewRevision>,
 }
 
 /// The service spec for one app.
@@ -50,6 +53,7 @@ pub(super) fn service_spec(input: &ServiceInput) -> ServiceSpec {
     let spec = input.spec;
     let mut container_labels = labels::of_instance(input.environment, spec, input.image);
     container_labels.insert(IMAGE_ID.into(), input.image_id.to_owned());
+    container_labels.extend(input.made.map(labels::of_revision).into_iter().flatten());
     container_labels.retain(|_, v| !v.is_empty());
     let mut service_labels = container_labels.clone();
     service_labels.insert(REPLICAS.into(), spec.replicas.to_string());
@@ -180,6 +184,7 @@ mod tests {
             image_id: "sha256:abc",
             network: "net-id".into(),
             replicas,
+            made: None,
         })
     }
 

@@ -6,7 +6,7 @@
 use super::engine::SwarmRuntime;
 use super::service_spec::{self, ServiceInput};
 use crate::core::spec::AppSpec;
-use crate::runtime::api::{Created, EngineError, Handle, Instance};
+use crate::runtime::api::{Created, EngineError, Handle, Instance, NewRevision};
 use crate::runtime::docker::request::{failed, Request};
 use crate::runtime::labels;
 use bollard::errors::Error as BollardError;
@@ -41,12 +41,14 @@ impl SwarmRuntime {
         image: &'a str,
         image_id: &'a str,
         replicas: u64,
+        made: &'a NewRevision,
     ) -> ServiceInput<'a> {
         ServiceInput {
             environment,
             spec,
             image,
             image_id,
+            made: Some(made),
             network: self
                 .cluster
                 .manager
@@ -63,11 +65,13 @@ impl SwarmRuntime {
         environment: &str,
         spec: &AppSpec,
         image: &str,
+        made: &NewRevision,
     ) -> Result<Created, EngineError> {
         labels::check_keyed(spec)?;
         let image_id = self.image_id_for(image).await?;
         // No task yet: the app gets one once its dependencies are ready (`start`).
-        let body = service_spec::service_spec(&self.input(environment, spec, image, &image_id, 0));
+        let body =
+            service_spec::service_spec(&self.input(environment, spec, image, &image_id, 0, made));
         let manager = &self.cluster.manager;
         match manager
             .watchdog
@@ -257,6 +261,7 @@ impl SwarmRuntime {
         environment: &str,
         spec: &AppSpec,
         image: &str,
+        made: &NewRevision,
     ) -> Result<(), EngineError> {
         let image_id = self.image_id_for(image).await?;
         let input = self.input(
@@ -265,6 +270,7 @@ impl SwarmRuntime {
             image,
             &image_id,
             u64::from(spec.replicas),
+            made,
         );
         let wanted = service_spec::service_spec(&input);
         self.write_spec(id, |_| wanted.clone()).await

@@ -258,6 +258,9 @@ impl SwarmRuntime {
                 wanted: u32::try_from(wanted).unwrap_or(0),
                 nodes,
             }),
+            revision: recorded.revision,
+            lineage: recorded.lineage,
+            serving: true,
         }
     }
 

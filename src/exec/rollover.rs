@@ -1,0 +1,161 @@
+//! A rollover: a changed app's new revision starts beside the one serving, without the
+//! app's name; once ready it takes the name, is found ready again at its new address, and
+//! only then is the old revision retired (off the name, stopped, kept for a rollback). A
+//! client resolving the app's name gets an answer throughout. A new revision that never
+//! gets ready is stopped and kept for inspection, and the old one goes on serving.
+
+use super::event::Phase;
+use super::readiness::{self, Route};
+use super::start::{create_or_adopt, not_ready, Failure, Made, Outcome, RETIRE_GRACE};
+use super::walk::{Finished, Gate};
+use crate::core::revision::NewRevision;
+use crate::core::spec::AppSpec;
+use crate::runtime::api::{Handle, Instance, Placing, Runtime};
+use std::time::Duration;
+
+/// What one rollover works with.
+pub struct RolloverOf<'a> {
+    pub environment: &'a str,
+    pub spec: &'a AppSpec,
+    /// The reference the new revision starts from.
+    pub image: &'a str,
+    pub made: &'a NewRevision,
+    /// The instance serving now.
+    pub old: &'a Instance,
+    pub timeout: Duration,
+    pub route: &'a Route,
+    /// What changed, in a user's words, for the progress.
+    pub why: String,
+}
+
+/// Rolls `over.old` over to a new instance of `over.spec`, its start waiting at `gate`
+/// for the app's dependencies.
+pub async fn roll_over(
+    runtime: &dyn Runtime,
+    over: &RolloverOf<'_>,
+    gate: Gate,
+    emit: &dyn Fn(&str, Phase),
+) -> Outcome {
+    let app = over.spec.name.as_str();
+    let new_number = over.made.revision.number;
+    let old_number = over.old.revision.as_ref().map_or(1, |r| r.number);
+    let fail = |failure: Failure| {
+        emit(app, Phase::Failed(failure.brief.clone()));
+        Outcome::Failed(failure)
+    };
+    emit(
+        app,
+        Phase::StartingNew(format!("revision {new_number} ({})", over.why)),
+    );
+    let made = create_or_adopt(
+        runtime,
+        over.environment,
+        over.spec,
+        over.image,
+        over.made,
+        Placing::Beside,
+    )
+    .await;
+    let (new, adopted) = match made {
+        Ok(Made::New(handle)) => (handle, false),
+        // A concurrent ark is rolling over to the same revision: see it through too.
+        Ok(Made::Adopted(handle)) => (handle, true),
+        Err(message) => return fail(plain("cannot create", message, false)),
+    };
+
+    let waited = gate
+        .pass(&|pending| emit(app, Phase::Waiting(pending.to_vec())))
+        .await;
+    if let Err(blocked) = waited {
+        let because = if blocked.how == Finished::Skipped {
+            format!("its dependency {} was not started", blocked.by)
+        } else {
+            format!("its dependency {} failed", blocked.by)
+        };
+        emit(app, Phase::NotStarted(because.clone()));
+        return Outcome::NotStarted { because };
+    }
+
+    if let Err(e) = runtime.start(&new).await {
+        let message =
+            format!("cannot start revision {new_number}: {e}; revision {old_number} still serves");
+        return fail(plain("cannot start", message, true));
+    }
+    let on_probe = |probe: &str| emit(app, Phase::Probing(probe.to_owned()));
+    let probe = || readiness::wait_ready(runtime, &new, over.route, over.timeout, &on_probe);
+    if let Err(failure) = probe().await {
+        return fail(kept_for_inspection(runtime, over, &new, failure).await);
+    }
+
+    emit(app, Phase::Switching(format!("to revision {new_number}")));
+    if let Err(e) = runtime.take_name(&new).await {
+        let _ = runtime.stop(&new, RETIRE_GRACE).await;
+        let message = format!(
+            "revision {new_number} is ready but cannot take the name `{app}`: {e}; revision {old_number} still serves"
+        );
+        return fail(plain("cannot switch", message, true));
+    }
+    // Joining the network again gave it a new address: ready there too before the old
+    // one leaves the name.
+    if let Err(failure) = probe().await {
+        return fail(kept_for_inspection(runtime, over, &new, failure).await);
+    }
+
+    emit(app, Phase::Retiring(format!("revision {old_number}")));
+    if let Err(e) = runtime
+        .retire(&over.old.handle, Some(&new), RETIRE_GRACE)
+        .await
+    {
+        let message = format!(
+            "revision {new_number} serves, but revision {old_number} could not be retired: {e}"
+        );
+        return fail(plain("cannot retire the old revision", message, true));
+    }
+    emit(app, Phase::Ready);
+    Outcome::Ready {
+        changed: true,
+        adopted,
+    }
+}
+
+/// A failure with nothing more to show than its words.
+fn plain(brief: &str, message: String, has_container: bool) -> Failure {
+    Failure {
+        brief: brief.to_owned(),
+        message,
+        has_container,
+        exit_code: None,
+        last_probe: None,
+        logs: Vec::new(),
+    }
+}
+
+/// The new revision did not get ready: it is stopped (its name on the network goes with
+/// it) and kept, and the old one goes on serving. Says so, with what the new one did.
+async fn kept_for_inspection(
+    runtime: &dyn Runtime,
+    over: &RolloverOf<'_>,
+    new: &Handle,
+    failure: readiness::WaitFailure,
+) -> Failure {
+    let new_number = over.made.revision.number;
+    let old_number = over.old.revision.as_ref().map_or(1, |r| r.number);
+    let name = runtime.inspect(new).await.map_or_else(
+        |_| format!("revision {new_number}"),
+        |i| format!("`{}`", i.name),
+    );
+    let failure = not_ready(
+        runtime,
+        new,
+        failure,
+        over.timeout,
+        Some(&|what: &str| {
+            format!(
+                "the new revision {new_number} {what}; revision {old_number} still serves, and the new one is kept stopped as {name} for inspection"
+            )
+        }),
+    )
+    .await;
+    let _ = runtime.stop(new, RETIRE_GRACE).await;
+    failure
+}
