@@ -86,8 +86,10 @@ pub enum Command {
     Stop(StopArgs),
     /// Restart apps, stopping and restarting what depends on them around them
     Restart(RestartArgs),
-    /// Return an app to the version it ran before its last change, and wait until it is ready (Swarm)
+    /// Bring back an app's earlier revision (default: the one before the current), as a rollover
     Rollback(RollbackArgs),
+    /// Show each app's revisions: when, by whom, from which image, what changed, where it is now
+    History(HistoryArgs),
     /// Remove an environment: its containers and network (and volumes with --volumes)
     Down(DownArgs),
     /// Show apps' output (stdout and stderr), merged in time order, or follow it with -f
@@ -256,6 +258,10 @@ pub struct StatusArgs {
     #[arg(short = 'e', long = "environment", value_name = "ENV")]
     pub environment: Option<String>,
 
+    /// With -e: also the apps' retired revisions (stopped, kept for a rollback)
+    #[arg(short = 'a', long)]
+    pub all: bool,
+
     /// Output format
     #[arg(short, long, value_enum, default_value_t = TableFormat::Table)]
     pub output: TableFormat,
@@ -302,6 +308,10 @@ pub struct RollbackArgs {
     #[arg(value_name = "APP")]
     pub app: String,
 
+    /// The revision to bring back (see `ark history`; default: the one before the current)
+    #[arg(long, value_name = "REV")]
+    pub to: Option<u32>,
+
     /// How long the app may take to become ready again
     #[arg(long, value_name = "DURATION", default_value = "120s", value_parser = parse_duration_arg)]
     pub timeout: std::time::Duration,
@@ -309,6 +319,20 @@ pub struct RollbackArgs {
     /// How to show progress
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
     pub progress: ProgressMode,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    #[command(flatten)]
+    pub environment: EnvironmentArg,
+
+    /// One app's revisions (default: every app of the environment)
+    #[arg(value_name = "APP")]
+    pub app: Option<String>,
+
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t = TableFormat::Table)]
+    pub output: TableFormat,
 }
 
 #[derive(Debug, Args)]

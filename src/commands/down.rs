@@ -1,4 +1,5 @@
-//! `ark down`: removes an environment — its containers (dependents first) and its network;
+//! `ark down`: removes an environment — its containers (dependents first), its apps'
+//! retired revisions and its network;
 //! named volumes only with `--volumes`. Touches only what carries the environment's label.
 
 use super::shared::engine::{block_on, connect, engine_failure, until_interrupted};
@@ -71,6 +72,17 @@ pub fn run(args: &DownArgs, settings: &Settings) -> Result<i32, Failure> {
         let code = conclude(runtime, settings, "removed", &name, &doing, &results).await?;
         if code != exit_code::OK {
             return Ok(code);
+        }
+        // Retired revisions (stopped, kept for a rollback) go with their environment.
+        let retired = runtime
+            .revisions(&name, None)
+            .await
+            .map_err(engine_failure)?;
+        for instance in retired.iter().filter(|i| !i.serving) {
+            runtime
+                .remove(&instance.handle)
+                .await
+                .map_err(engine_failure)?;
         }
         runtime
             .remove_environment(&name)

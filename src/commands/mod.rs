@@ -12,6 +12,7 @@ pub mod deps;
 pub mod down;
 pub mod envs;
 pub mod exec;
+pub mod history;
 pub mod logs;
 pub mod logs_follow;
 pub mod logs_history;

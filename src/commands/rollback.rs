@@ -1,15 +1,24 @@
-//! `ark rollback`: returns one app to the spec it ran before its last change — the engine's
-//! own rollback, new instance first where changes roll — waits until it is ready, and says
-//! what it went back to. Needs nothing but the engine: no definition, no build, no pull.
+//! `ark rollback`: brings back an app's earlier revision — the one before the current, or
+//! `--to REV` — as a rollover (ready before it takes the app's name), or, on an engine that
+//! updates in place, through the engine's own rollback. Needs nothing but the engine: no
+//! definition, no build, no pull.
 
+use super::history;
 use super::shared::engine::{block_on, connect, engine_failure, until_interrupted};
-use super::shared::on_engine;
+use super::shared::{load, on_engine, who};
 use crate::cli::RollbackArgs;
+use crate::core::diagnostic::{Diagnostic, Diagnostics};
+use crate::core::plan::pinned_port;
+use crate::core::revision::{self, RollbackRefusal, DEFAULT_HISTORY};
 use crate::exec::event::Phase;
-use crate::exec::readiness;
+use crate::exec::readiness::{self, Route};
+use crate::exec::revisions::{self, Making};
+use crate::exec::rollover::{self, NewFrom, RolloverOf};
+use crate::exec::start::Outcome;
+use crate::exec::walk::Gate;
 use crate::exit_code;
 use crate::failure::Failure;
-use crate::runtime::api::EngineError;
+use crate::runtime::api::{ChangeStyle, EngineError, Instance, Runtime};
 use crate::settings::Settings;
 use crate::ui::progress::Progress;
 use std::time::Instant;
@@ -19,63 +28,201 @@ pub fn run(args: &RollbackArgs, settings: &Settings) -> Result<i32, Failure> {
     block_on(async {
         let engine = connect(settings, Some(&name)).await?;
         let runtime = &*engine;
-        if !runtime.capabilities().rollback {
+        let can = runtime.capabilities();
+        if can.changes == ChangeStyle::Rollover {
+            return to_kept_revision(runtime, &name, args, settings).await;
+        }
+        if !can.rollback {
             return Err(Failure::Failed(format!(
-                "environment `{name}` runs on {}, which keeps no previous version of an app: rollback needs `engine: swarm` (on plain Docker, `ark start` with the old config makes it again)",
+                "environment `{name}` runs on {}, which keeps no earlier revision of an app to go back to",
                 runtime.endpoint().url
             )));
         }
-        let containers = on_engine::containers(runtime, &name).await?;
-        let selected = on_engine::select(std::slice::from_ref(&args.app), &containers, &name)?;
-        let app = args.app.clone();
-        let Some(current) = containers.get(&app) else {
-            return Err(Failure::Failed(format!("`{app}` is not on the engine")));
-        };
-        let progress = Progress::for_apps(args.progress, &settings.printer, &selected);
-        let emit = progress.reporter();
-        let route = readiness::Route::new(runtime.capabilities().reach);
-        let began = Instant::now();
-        let work = async {
-            emit(
-                &app,
-                Phase::Updating("rollback to the previous version".into()),
-            );
-            let went_back_to = runtime
-                .rollback(&current.handle)
-                .await
-                .map_err(|e| match e {
-                    EngineError::NotFound(why) => Failure::Failed(why),
-                    other => engine_failure(other),
-                })?;
-            let ready =
-                readiness::wait_ready(runtime, &current.handle, &route, args.timeout, &|probe| {
-                    emit(&app, Phase::Probing(probe.to_owned()))
-                })
-                .await;
-            Ok::<_, Failure>((went_back_to, ready))
-        };
-        let outcome = until_interrupted(work).await;
-        match outcome {
-            Ok(Ok((went_back_to, Ok(())))) => {
-                emit(&app, Phase::Ready);
-                progress.finish();
-                settings.printer.status(&format!(
-                    "`{app}` of environment `{name}` rolled back to {went_back_to}, ready in {:.1}s",
-                    began.elapsed().as_secs_f64()
-                ));
-                Ok(exit_code::OK)
-            }
-            Ok(Ok((went_back_to, Err(failure)))) => {
-                emit(&app, Phase::Failed(failure.to_string()));
-                progress.finish();
-                Err(Failure::Failed(format!(
-                    "`{app}` went back to {went_back_to}, but is not ready: {failure}"
-                )))
-            }
-            Ok(Err(failure)) | Err(failure) => {
-                progress.finish();
-                Err(failure)
-            }
+        if let Some(to) = args.to {
+            return Err(Failure::Failed(format!(
+                "on {}, a rollback goes to the revision before the current one; `--to {to}` needs an engine that keeps revisions (plain Docker)",
+                runtime.endpoint().url
+            )));
         }
+        engine_rollback(runtime, &name, args, settings).await
     })?
+}
+
+/// A rollback on an engine that keeps retired revisions: a new revision made from the kept
+/// one's config, rolled over to (stop-first when a port is pinned).
+async fn to_kept_revision(
+    runtime: &dyn Runtime,
+    name: &str,
+    args: &RollbackArgs,
+    settings: &Settings,
+) -> Result<i32, Failure> {
+    let app = args.app.as_str();
+    let serving = on_engine::containers(runtime, name).await?;
+    let selected = on_engine::select(std::slice::from_ref(&args.app), &serving, name)?;
+    let Some(current) = serving.get(app) else {
+        return Err(Failure::Failed(format!("`{app}` is not on the engine")));
+    };
+    let all = runtime
+        .revisions(name, Some(app))
+        .await
+        .map_err(engine_failure)?;
+    let kept: Vec<Instance> = all.into_iter().filter(|i| !i.serving).collect();
+    let mut everything: Vec<_> = kept.iter().map(history::kept).collect();
+    everything.push(history::kept(current));
+    let entries = revision::history_of(&everything);
+    let target = revision::rollback_target(&entries, args.to)
+        .map_err(|refusal| refused(name, app, current, refusal))?;
+    let Some(source) = kept
+        .iter()
+        .find(|i| i.revision.as_ref().map_or(1, |r| r.number) == target)
+    else {
+        return Err(refused(
+            name,
+            app,
+            current,
+            RollbackRefusal::Gone {
+                asked: target,
+                kept: Vec::new(),
+            },
+        ));
+    };
+    let making = Making {
+        by: &who::user_at_host(),
+        current: Some(current),
+        kept: &kept,
+    };
+    let made = making.next(vec![format!("rollback to {target}")], Some(target));
+    let keep = load::environment(settings, name)
+        .map(|e| e.history())
+        .unwrap_or(DEFAULT_HISTORY);
+
+    let progress = Progress::for_apps(args.progress, &settings.printer, &selected);
+    let emit = progress.reporter();
+    let route = Route::new(runtime.capabilities().reach);
+    let over = RolloverOf {
+        environment: name,
+        app,
+        from: NewFrom::Kept(&source.handle),
+        made: &made,
+        old: current,
+        timeout: args.timeout,
+        route: &route,
+        why: format!("rollback to {target}"),
+    };
+    let began = Instant::now();
+    let pinned = pinned_port(&source.fingerprint).or_else(|| pinned_port(&current.fingerprint));
+    let work = async {
+        match &pinned {
+            Some(port) => rollover::replace_stop_first(runtime, &over, port, &emit).await,
+            None => rollover::roll_over(runtime, &over, Gate::open(), &emit).await,
+        }
+    };
+    let outcome = until_interrupted(work).await;
+    progress.finish();
+    match outcome? {
+        Outcome::Ready { .. } => {
+            let _ = revisions::trim(runtime, name, app, keep).await;
+            settings.printer.status(&format!(
+                "`{app}` of environment `{name}` rolled back to revision {target} (as revision {}), ready in {:.1}s",
+                made.revision.number,
+                began.elapsed().as_secs_f64()
+            ));
+            Ok(exit_code::OK)
+        }
+        Outcome::Failed(failure) => {
+            for line in &failure.logs {
+                settings.printer.detail(line);
+            }
+            Err(Failure::Failed(failure.message))
+        }
+        Outcome::NotStarted { because } => Err(Failure::Failed(because)),
+    }
+}
+
+/// Why the rollback cannot go where it was asked (exit 3), naming what is kept.
+fn refused(name: &str, app: &str, current: &Instance, refusal: RollbackRefusal) -> Failure {
+    let now = current.revision.as_ref().map_or(1, |r| r.number);
+    let (message, hint) = match refusal {
+        RollbackRefusal::NothingKept => (
+            format!("`{app}` of environment `{name}` has no earlier revision kept to go back to (it runs revision {now})"),
+            "retired revisions are kept up to the environment's `history:` (default 3); `ark history` lists them".to_owned(),
+        ),
+        RollbackRefusal::IsCurrent(asked) => (
+            format!("revision {asked} is the one `{app}` runs now"),
+            format!("`ark history -e {name} {app}` lists the revisions kept"),
+        ),
+        RollbackRefusal::Gone { asked, kept } => (
+            format!("revision {asked} of `{app}` is gone: it is not kept any more"),
+            if kept.is_empty() {
+                "no earlier revision is kept; the environment's `history:` says how many are".to_owned()
+            } else {
+                let kept: Vec<String> = kept.iter().map(u32::to_string).collect();
+                format!("kept: {} (`ark rollback -e {name} {app} --to REV`)", kept.join(", "))
+            },
+        ),
+    };
+    Failure::Invalid(Diagnostics(
+        vec![Diagnostic::error(message).with_hint(hint)],
+    ))
+}
+
+/// The engine's own rollback (Swarm): the app's previous spec, new instances first.
+async fn engine_rollback(
+    runtime: &dyn Runtime,
+    name: &str,
+    args: &RollbackArgs,
+    settings: &Settings,
+) -> Result<i32, Failure> {
+    let containers = on_engine::containers(runtime, name).await?;
+    let selected = on_engine::select(std::slice::from_ref(&args.app), &containers, name)?;
+    let app = args.app.clone();
+    let Some(current) = containers.get(&app) else {
+        return Err(Failure::Failed(format!("`{app}` is not on the engine")));
+    };
+    let progress = Progress::for_apps(args.progress, &settings.printer, &selected);
+    let emit = progress.reporter();
+    let route = readiness::Route::new(runtime.capabilities().reach);
+    let began = Instant::now();
+    let work = async {
+        emit(
+            &app,
+            Phase::Updating("rollback to the previous version".into()),
+        );
+        let went_back_to = runtime
+            .rollback(&current.handle)
+            .await
+            .map_err(|e| match e {
+                EngineError::NotFound(why) => Failure::Failed(why),
+                other => engine_failure(other),
+            })?;
+        let ready =
+            readiness::wait_ready(runtime, &current.handle, &route, args.timeout, &|probe| {
+                emit(&app, Phase::Probing(probe.to_owned()))
+            })
+            .await;
+        Ok::<_, Failure>((went_back_to, ready))
+    };
+    let outcome = until_interrupted(work).await;
+    match outcome {
+        Ok(Ok((went_back_to, Ok(())))) => {
+            emit(&app, Phase::Ready);
+            progress.finish();
+            settings.printer.status(&format!(
+                "`{app}` of environment `{name}` rolled back to {went_back_to}, ready in {:.1}s",
+                began.elapsed().as_secs_f64()
+            ));
+            Ok(exit_code::OK)
+        }
+        Ok(Ok((went_back_to, Err(failure)))) => {
+            emit(&app, Phase::Failed(failure.to_string()));
+            progress.finish();
+            Err(Failure::Failed(format!(
+                "`{app}` went back to {went_back_to}, but is not ready: {failure}"
+            )))
+        }
+        Ok(Err(failure)) | Err(failure) => {
+            progress.finish();
+            Err(failure)
+        }
+    }
 }

@@ -102,6 +102,11 @@ async fn all_environments(args: &StatusArgs, settings: &Settings) -> Result<i32,
     Ok(exit_code::OK)
 }
 
+/// The revision an instance is (1 for one made before revisions).
+fn revision_of(instance: &Instance) -> u32 {
+    instance.revision.as_ref().map_or(1, |r| r.number)
+}
+
 /// One row per environment on an engine: apps, how many run, age, and where it was meant
 /// to run (its network's target label).
 fn environment_rows(seen: &Seen, engine: &str, now: i64) -> Vec<Value> {
@@ -161,13 +166,32 @@ async fn one_environment(
         (detail, ready)
     }))
     .await;
+    let mut inspected: Vec<(Instance, Result<(), NotReady>, bool)> = inspected
+        .into_iter()
+        .map(|(instance, ready)| (instance, ready, false))
+        .collect();
+    if args.all {
+        let mut retired: Vec<Instance> = runtime
+            .revisions(name, None)
+            .await
+            .map_err(super::shared::engine::engine_failure)?
+            .into_iter()
+            .filter(|i| !i.serving)
+            .collect();
+        retired.sort_by_key(|i| (i.app.clone(), std::cmp::Reverse(revision_of(i))));
+        for instance in retired {
+            let why = NotReady::Gone("retired".into());
+            inspected.push((instance, Err(why), true));
+        }
+        inspected.sort_by_key(|(i, _, retired)| (i.app.clone(), *retired));
+    }
     if let Some(switched) = route.switched() {
         settings.printer.detail(&switched);
     }
     let now = unix_now();
     let rows: Vec<Value> = inspected
         .iter()
-        .map(|(c, ready)| {
+        .map(|(c, ready, retired)| {
             let (ready_flag, why) = match ready {
                 Ok(()) => (true, None),
                 Err(NotReady::Pending(why) | NotReady::Gone(why)) => (false, Some(why.clone())),
@@ -191,6 +215,8 @@ async fn one_environment(
                 "container": c.name,
                 "replicas": c.replicas.as_ref().map(|r| json!({"ready": r.ready, "wanted": r.wanted})),
                 "nodes": c.replicas.as_ref().map(|r| r.nodes.clone()),
+                "revision": revision_of(c),
+                "retired": retired,
             })
         })
         .collect();
@@ -213,6 +239,9 @@ async fn one_environment(
                 headers.insert(3, "REPLICAS");
                 headers.insert(4, "NODES");
             }
+            if args.all {
+                headers.insert(1, "REV");
+            }
             let mut table = Table::with_header(&headers);
             for row in &rows {
                 let ready = if row["ready"] == json!(true) {
@@ -232,9 +261,14 @@ async fn one_environment(
                     .collect();
                 let plain = |v: &Value| v.as_str().unwrap_or_default().to_owned();
                 let app = plain(&row["app"]);
+                let state = if row["retired"] == json!(true) {
+                    format!("retired, {}", plain(&row["state"]))
+                } else {
+                    plain(&row["state"])
+                };
                 let mut cells = vec![
                     (app.clone(), styles.app(&app, &app)),
-                    (plain(&row["state"]), plain(&row["state"])),
+                    (state.clone(), state),
                     ready,
                     (plain(&row["image"]), plain(&row["image"])),
                     (uptime.clone(), uptime),
@@ -256,6 +290,10 @@ async fn one_environment(
                     };
                     cells.insert(3, (replicas.clone(), replicas));
                     cells.insert(4, (nodes.clone(), nodes));
+                }
+                if args.all {
+                    let revision = row["revision"].to_string();
+                    cells.insert(1, (revision.clone(), revision));
                 }
                 table.styled_row(cells);
             }

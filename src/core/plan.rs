@@ -266,6 +266,16 @@ fn stop_first_because(spec: &AppSpec) -> Option<String> {
     }
 }
 
+/// The expose name of a host port pinned in an instance's recorded fingerprint (`port.http`
+/// = `127.0.0.1:8080->80`; unpinned is `…:any->80`): two revisions cannot both hold it.
+pub fn pinned_port(fingerprint: &BTreeMap<String, String>) -> Option<String> {
+    fingerprint.iter().find_map(|(key, value)| {
+        let expose = key.strip_prefix("port.")?;
+        let host = value.split("->").next()?.rsplit(':').next()?;
+        (host != "any").then(|| expose.to_owned())
+    })
+}
+
 /// One human reason per changed field: "env LOG_LEVEL changed", "port http changed", …
 pub fn differences(old: &BTreeMap<String, String>, new: &BTreeMap<String, String>) -> Vec<String> {
     let describe = |key: &str| -> String {
@@ -463,6 +473,52 @@ mod tests {
         assert_eq!(
             plan.steps[0].action,
             Action::Recreate(vec!["the engine lost the old container's network".into()])
+        );
+    }
+
+    #[test]
+    fn a_pinned_port_is_read_from_a_recorded_fingerprint() {
+        let mut pinned = spec("info");
+        assert_eq!(pinned_port(&pinned.fingerprint()), None);
+        pinned.ports[0].host_port = Some(18080);
+        assert_eq!(pinned_port(&pinned.fingerprint()), Some("http".into()));
+    }
+
+    #[test]
+    fn a_running_changed_app_rolls_over_unless_its_port_is_pinned_or_stop_first_is_asked() {
+        let rolls = |spec: AppSpec| {
+            let seen = Observed {
+                rolls_over: true,
+                ..observed(spec_fingerprint(), true)
+            };
+            Plan::new("dev", vec![spec], &seen).steps[0].action.clone()
+        };
+        fn spec_fingerprint() -> BTreeMap<String, String> {
+            spec("info").fingerprint()
+        }
+        let rolled = rolls(spec("debug"));
+        assert_eq!(rolled.summary(), "rollover: env LOG_LEVEL changed");
+        let mut pinned = spec("debug");
+        pinned.ports[0].host_port = Some(18080);
+        assert_eq!(
+            rolls(pinned).summary(),
+            "replace (stop first): port http pinned; env LOG_LEVEL changed, port http changed"
+        );
+        let mut asked = spec("debug");
+        asked.rollout = Rollout::StopFirst("--replace stop-first".into());
+        assert_eq!(
+            rolls(asked).summary(),
+            "replace (stop first): --replace stop-first; env LOG_LEVEL changed"
+        );
+        // Nothing runs, so nothing serves meanwhile: made again.
+        let seen = Observed {
+            rolls_over: true,
+            ..observed(spec("info").fingerprint(), false)
+        };
+        let stopped = Plan::new("dev", vec![spec("debug")], &seen);
+        assert_eq!(
+            stopped.steps[0].action.summary(),
+            "recreate (env LOG_LEVEL changed)"
         );
     }
 

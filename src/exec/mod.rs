@@ -4,6 +4,6 @@
 pub mod event;
 pub mod readiness;
 pub mod revisions;
-mod rollover;
+pub mod rollover;
 pub mod start;
 pub mod walk;

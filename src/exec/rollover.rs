@@ -10,15 +10,22 @@ use super::start::{create_or_adopt, not_ready, Failure, Made, Outcome, RETIRE_GR
 use super::walk::{Finished, Gate};
 use crate::core::revision::NewRevision;
 use crate::core::spec::AppSpec;
-use crate::runtime::api::{Handle, Instance, Placing, Runtime};
+use crate::runtime::api::{Created, Handle, Instance, Placing, Runtime};
 use std::time::Duration;
+
+/// What a rollover's new revision is made from.
+pub enum NewFrom<'a> {
+    /// The app's spec, and the image reference it starts from.
+    Spec { spec: &'a AppSpec, image: &'a str },
+    /// A kept instance's config (a rollback).
+    Kept(&'a Handle),
+}
 
 /// What one rollover works with.
 pub struct RolloverOf<'a> {
     pub environment: &'a str,
-    pub spec: &'a AppSpec,
-    /// The reference the new revision starts from.
-    pub image: &'a str,
+    pub app: &'a str,
+    pub from: NewFrom<'a>,
     pub made: &'a NewRevision,
     /// The instance serving now.
     pub old: &'a Instance,
@@ -28,7 +35,7 @@ pub struct RolloverOf<'a> {
     pub why: String,
 }
 
-/// Rolls `over.old` over to a new instance of `over.spec`, its start waiting at `gate`
+/// Rolls `over.old` over to a new instance made `over.from`, its start waiting at `gate`
 /// for the app's dependencies.
 pub async fn roll_over(
     runtime: &dyn Runtime,
@@ -36,7 +43,7 @@ pub async fn roll_over(
     gate: Gate,
     emit: &dyn Fn(&str, Phase),
 ) -> Outcome {
-    let app = over.spec.name.as_str();
+    let app = over.app;
     let new_number = over.made.revision.number;
     let old_number = over.old.revision.as_ref().map_or(1, |r| r.number);
     let fail = |failure: Failure| {
@@ -47,19 +54,8 @@ pub async fn roll_over(
         app,
         Phase::StartingNew(format!("revision {new_number} ({})", over.why)),
     );
-    let made = create_or_adopt(
-        runtime,
-        over.environment,
-        over.spec,
-        over.image,
-        over.made,
-        Placing::Beside,
-    )
-    .await;
-    let (new, adopted) = match made {
-        Ok(Made::New(handle)) => (handle, false),
-        // A concurrent ark is rolling over to the same revision: see it through too.
-        Ok(Made::Adopted(handle)) => (handle, true),
+    let (new, adopted) = match made_beside(runtime, over).await {
+        Ok(made) => made,
         Err(message) => return fail(plain("cannot create", message, false)),
     };
 
@@ -115,6 +111,120 @@ pub async fn roll_over(
     Outcome::Ready {
         changed: true,
         adopted,
+    }
+}
+
+/// The same change when the two revisions cannot run at once (a pinned port): the old one
+/// is retired first, then the new one starts and takes the name. A new one that does not
+/// get ready leaves nothing serving, and the failure says how to bring the old one back.
+pub async fn replace_stop_first(
+    runtime: &dyn Runtime,
+    over: &RolloverOf<'_>,
+    pinned: &str,
+    emit: &dyn Fn(&str, Phase),
+) -> Outcome {
+    let app = over.app;
+    let new_number = over.made.revision.number;
+    let old_number = over.old.revision.as_ref().map_or(1, |r| r.number);
+    let fail = |failure: Failure| {
+        emit(app, Phase::Failed(failure.brief.clone()));
+        Outcome::Failed(failure)
+    };
+    emit(
+        app,
+        Phase::Retiring(format!(
+            "revision {old_number} first (port {pinned} pinned)"
+        )),
+    );
+    if let Err(e) = runtime.retire(&over.old.handle, None, RETIRE_GRACE).await {
+        let message = format!("cannot retire revision {old_number}: {e}");
+        return fail(plain("cannot retire the old revision", message, true));
+    }
+    emit(
+        app,
+        Phase::StartingNew(format!("revision {new_number} ({})", over.why)),
+    );
+    let bring_back = format!(
+        "nothing serves `{app}` now: `ark rollback -e {} {app} --to {old_number}` brings revision {old_number} back",
+        over.environment
+    );
+    let new = match made_beside(runtime, over).await {
+        Ok((new, _)) => new,
+        Err(message) => {
+            return fail(plain(
+                "cannot create",
+                format!("{message}; {bring_back}"),
+                false,
+            ))
+        }
+    };
+    if let Err(e) = runtime.start(&new).await {
+        let message = format!("cannot start revision {new_number}: {e}; {bring_back}");
+        return fail(plain("cannot start", message, true));
+    }
+    let on_probe = |probe: &str| emit(app, Phase::Probing(probe.to_owned()));
+    let ready = readiness::wait_ready(runtime, &new, over.route, over.timeout, &on_probe).await;
+    if let Err(failure) = ready {
+        let mut failure = not_ready(runtime, &new, failure, over.timeout, None).await;
+        failure.message = format!(
+            "the new revision {new_number} {}; {bring_back}",
+            failure.message
+        );
+        let _ = runtime.stop(&new, RETIRE_GRACE).await;
+        return fail(failure);
+    }
+    emit(app, Phase::Switching(format!("to revision {new_number}")));
+    // The old one is retired already: this hands the new one the app's names.
+    let switched = match runtime.take_name(&new).await {
+        Ok(()) => {
+            runtime
+                .retire(&over.old.handle, Some(&new), RETIRE_GRACE)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    if let Err(e) = switched {
+        let message =
+            format!("revision {new_number} is ready but cannot take the name `{app}`: {e}");
+        return fail(plain("cannot switch", message, true));
+    }
+    emit(app, Phase::Ready);
+    Outcome::Ready {
+        changed: true,
+        adopted: false,
+    }
+}
+
+/// The new revision's instance, beside the serving one: with whether a concurrent ark
+/// made it (it is rolling over to the same revision: see it through too).
+async fn made_beside(
+    runtime: &dyn Runtime,
+    over: &RolloverOf<'_>,
+) -> Result<(Handle, bool), String> {
+    match over.from {
+        NewFrom::Spec { spec, image } => {
+            match create_or_adopt(
+                runtime,
+                over.environment,
+                spec,
+                image,
+                over.made,
+                Placing::Beside,
+            )
+            .await?
+            {
+                Made::New(handle) => Ok((handle, false)),
+                Made::Adopted(handle) => Ok((handle, true)),
+            }
+        }
+        NewFrom::Kept(kept) => match runtime.revive(kept, over.environment, over.made).await {
+            Ok(Created::New(handle)) => Ok((handle, false)),
+            Ok(Created::Taken(_)) => Err(format!(
+                "another ark is making revision {} of `{}` right now: run it again",
+                over.made.revision.number, over.app
+            )),
+            Err(e) => Err(format!("cannot create: {e}")),
+        },
     }
 }
 

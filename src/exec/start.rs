@@ -6,7 +6,7 @@
 use super::event::{Event, Phase};
 use super::readiness::{self, Route, WaitFailure};
 use super::revisions::{self as made_revisions, Making};
-use super::rollover::{self, RolloverOf};
+use super::rollover::{self, NewFrom, RolloverOf};
 use super::walk::{walk_gated, Direction, Finished, Gate};
 use crate::core::plan::{adoption, Action, Adoption, Plan, Step, CANNOT_START_OLD};
 use crate::core::revision::{self, NewRevision};
@@ -207,8 +207,11 @@ async fn start_one(
     if let (Action::Rollover(_), Some(current)) = (&step.action, observed) {
         let over = RolloverOf {
             environment: request.environment,
-            spec,
-            image: &reference,
+            app,
+            from: NewFrom::Spec {
+                spec,
+                image: &reference,
+            },
             made: &made,
             old: current,
             timeout: request.timeout,

@@ -45,6 +45,13 @@ pub struct Gate {
 }
 
 impl Gate {
+    /// A gate with nothing to wait for: one app's change outside a walk (a rollback).
+    pub fn open() -> Gate {
+        Gate {
+            predecessors: Vec::new(),
+        }
+    }
+
     /// The apps still to be waited for, in order.
     pub fn pending(&self) -> Vec<String> {
         self.predecessors

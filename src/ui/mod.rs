@@ -1,5 +1,6 @@
 //! Presentation: the only code that writes to the terminal.
 
+pub mod history_view;
 pub mod json;
 pub mod log_view;
 pub mod metrics_view;

@@ -1,14 +1,29 @@
 //! Who runs ark, as revisions record it: `user@host`.
 
-/// `user@host` for this process: the login name (`$USER`, `$LOGNAME`, else the numeric
-/// uid) at this machine's host name.
+/// `user@host` for this process: the login name (`$USER`, `$LOGNAME`, else the user
+/// database's name for the uid, else the uid) at this machine's host name.
 pub fn user_at_host() -> String {
     let user = ["USER", "LOGNAME"]
         .iter()
         .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
-        // SAFETY: getuid has no preconditions and cannot fail.
-        .unwrap_or_else(|| unsafe { libc::getuid() }.to_string());
+        .unwrap_or_else(user_of_uid);
     format!("{user}@{}", host_name())
+}
+
+fn user_of_uid() -> String {
+    // SAFETY: getuid cannot fail. getpwuid returns null or a pointer to a static record
+    // that stays valid until the next call; its name is copied out at once. ark calls it
+    // from one thread.
+    unsafe {
+        let uid = libc::getuid();
+        let record = libc::getpwuid(uid);
+        if record.is_null() || (*record).pw_name.is_null() {
+            return uid.to_string();
+        }
+        std::ffi::CStr::from_ptr((*record).pw_name)
+            .to_string_lossy()
+            .into_owned()
+    }
 }
 
 fn host_name() -> String {
