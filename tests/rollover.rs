@@ -313,7 +313,8 @@ fn a_new_revision_that_exits_leaves_the_old_one_serving() {
         [(env.container("web"), true, 1), (kept, false, 2)]
     );
 
-    // A good change afterwards rolls over as usual, numbered after the kept one.
+    // A good change afterwards rolls over as usual, numbered after the kept one, which
+    // goes then: a revision that never served is no way back, and must not push one out.
     let (code, _, stderr) = start_version(&env, "3", &[]);
     assert_eq!(code, 0, "{stderr}");
     client.now_sees_only("3");
@@ -323,7 +324,6 @@ fn a_new_revision_that_exits_leaves_the_old_one_serving() {
         [
             (env.container("web"), true, 3),
             (retired(&env, 1), false, 1),
-            (retired(&env, 2), false, 2),
         ]
     );
 }
@@ -524,4 +524,178 @@ fn rollout_stop_first_in_the_environment_retires_the_old_revision() {
         "{seen:?}"
     );
     assert!(!seen[1].on_network, "{seen:?}");
+}
+
+/// `ark history -e ENV web -o json`: the revisions, newest first, as (number, state, changed).
+fn history(env: &TestEnv) -> Vec<(u64, String, Vec<String>)> {
+    let (code, stdout, stderr) = env.run(&["history", "web", "-o", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let value: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(value["environment"], env.name.as_str());
+    assert_eq!(value["apps"][0]["app"], "web");
+    value["apps"][0]["revisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["revision"].as_u64().unwrap(),
+                r["state"].as_str().unwrap().to_owned(),
+                r["changed"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c.as_str().unwrap().to_owned())
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+fn rev(number: u64, state: &str, changed: &[&str]) -> (u64, String, Vec<String>) {
+    (
+        number,
+        state.to_owned(),
+        changed.iter().map(|c| c.to_string()).collect(),
+    )
+}
+
+#[test]
+fn history_after_three_changes_names_each_revision_and_what_changed() {
+    if !engine_available() {
+        return;
+    }
+    let env = started("hist", Some("history: 2\n"));
+    for version in ["2", "3", "4"] {
+        let (code, _, stderr) = start_version(&env, version, &[]);
+        assert_eq!(code, 0, "{stderr}");
+    }
+    assert_eq!(
+        history(&env),
+        [
+            rev(4, "current", &["env APP_VERSION"]),
+            rev(3, "retired", &["env APP_VERSION"]),
+            rev(2, "retired", &["env APP_VERSION"]),
+            // Trimmed by `history: 2`: remembered, not kept.
+            rev(1, "gone", &[]),
+        ]
+    );
+    let (code, table, stderr) = env.run(&["history"]);
+    assert_eq!(code, 0, "{stderr}");
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(
+        lines[0].starts_with("APP  REV  AT") && lines[0].ends_with("CHANGED          STATE"),
+        "{table}"
+    );
+    assert!(lines[1].starts_with("web  4 "), "{table}");
+    assert!(lines[1].contains("ark-test-versioned:latest ("), "{table}");
+    assert!(lines[1].ends_with("env APP_VERSION  current"), "{table}");
+    assert!(lines[4].ends_with("(first)          gone"), "{table}");
+    // Who and when, never a value.
+    let (_, json, _) = env.run(&["history", "-o", "json"]);
+    let value: Value = serde_json::from_str(&json).unwrap();
+    let newest = &value["apps"][0]["revisions"][0];
+    assert!(newest["by"].as_str().unwrap().contains('@'), "{newest}");
+    assert!(newest["at"].as_str().unwrap().ends_with('Z'), "{newest}");
+    assert!(!json.contains("APP_VERSION=4"), "{json}");
+}
+
+#[test]
+fn a_rollback_and_the_rollback_of_it_answer_every_request() {
+    if !engine_available() {
+        return;
+    }
+    let env = started("back", None);
+    let (code, _, stderr) = start_version(&env, "2", &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let client = Client::start(&env);
+    client.now_sees_only("2");
+
+    // Back to the revision before the current one: a new revision of the old config.
+    let (code, _, stderr) = env.run(&["rollback", "web", "--progress", "plain"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("rolled back to revision 1 (as revision 3)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("switching to revision 3"), "{stderr}");
+    client.now_sees_only("1");
+    assert_eq!(
+        history(&env),
+        [
+            rev(3, "current", &["rollback to 1"]),
+            rev(2, "retired", &["env APP_VERSION"]),
+            rev(1, "retired", &[]),
+        ]
+    );
+
+    // And the rollback rolled back: the revision before the current one is 2.
+    let (code, _, stderr) = env.run(&["rollback", "web", "--progress", "plain"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("rolled back to revision 2 (as revision 4)"),
+        "{stderr}"
+    );
+    client.now_sees_only("2");
+    assert_eq!(client.failed(), 0, "{:?}", client.log());
+    assert_eq!(
+        client.versions_seen(),
+        BTreeSet::from(["1", "2"].map(str::to_owned))
+    );
+    // What runs is not the definition's version any more: a start would roll over to it.
+    let (code, plan, stderr) = env.run(&["plan", "web"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        plan.contains("web — rollover: env APP_VERSION changed"),
+        "{plan}"
+    );
+}
+
+#[test]
+fn a_rollback_to_a_revision_that_is_gone_names_what_is_kept() {
+    if !engine_available() {
+        return;
+    }
+    let env = started("gone", Some("history: 1\n"));
+    for version in ["2", "3"] {
+        let (code, _, stderr) = start_version(&env, version, &[]);
+        assert_eq!(code, 0, "{stderr}");
+    }
+    let (code, _, stderr) = env.run(&["rollback", "web", "--to", "1"]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(
+        stderr.contains("revision 1 of `web` is gone: it is not kept any more"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("kept: 2 (`ark rollback -e"), "{stderr}");
+    let (code, _, stderr) = env.run(&["rollback", "web", "--to", "3"]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(
+        stderr.contains("revision 3 is the one `web` runs now"),
+        "{stderr}"
+    );
+    // Nothing was made by either.
+    assert_eq!(containers(&env).len(), 2);
+    let (code, _, stderr) = env.run(&["rollback", "web", "--to", "2"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(version_inside(&env), "2");
+}
+
+#[test]
+fn a_failed_new_revision_is_kept_off_the_network() {
+    if !engine_available() {
+        return;
+    }
+    let env = started("offnet", None);
+    let (code, _, stderr) = start_version(&env, "bad", &[]);
+    assert_eq!(code, 1, "{stderr}");
+    let kept = inspect(&env, &retired(&env, 2));
+    assert!(!kept.running && !kept.on_network, "{kept:?}");
+    assert_eq!(
+        history(&env),
+        [
+            rev(2, "failed", &["env APP_VERSION"]),
+            rev(1, "current", &[])
+        ]
+    );
 }

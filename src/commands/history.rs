@@ -6,9 +6,10 @@ use super::shared::engine::{block_on, connect, engine_failure};
 use super::shared::on_engine;
 use crate::cli::{HistoryArgs, TableFormat};
 use crate::core::revision::{self, KeptInstance};
+use crate::exec::revisions::kept_of;
 use crate::exit_code;
 use crate::failure::Failure;
-use crate::runtime::api::{Instance, Runtime};
+use crate::runtime::api::Runtime;
 use crate::settings::Settings;
 use crate::ui::history_view::{self, AppHistory};
 use crate::ui::json;
@@ -53,7 +54,7 @@ pub async fn histories(
         by_app
             .entry(instance.app.clone())
             .or_default()
-            .push(kept(instance));
+            .push(kept_of(instance));
     }
     if let Some(app) = app {
         if !by_app.contains_key(app) {
@@ -69,15 +70,4 @@ pub async fn histories(
             entries: revision::history_of(&instances),
         })
         .collect())
-}
-
-/// What the history needs of an instance.
-pub fn kept(instance: &Instance) -> KeptInstance {
-    KeptInstance {
-        revision: instance.revision.clone(),
-        lineage: instance.lineage.clone(),
-        serving: instance.serving,
-        image: instance.image.clone(),
-        image_id: instance.image_id.clone(),
-    }
 }

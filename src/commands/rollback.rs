@@ -3,7 +3,6 @@
 //! updates in place, through the engine's own rollback. Needs nothing but the engine: no
 //! definition, no build, no pull.
 
-use super::history;
 use super::shared::engine::{block_on, connect, engine_failure, until_interrupted};
 use super::shared::{load, on_engine, who};
 use crate::cli::RollbackArgs;
@@ -12,7 +11,7 @@ use crate::core::plan::pinned_port;
 use crate::core::revision::{self, RollbackRefusal, DEFAULT_HISTORY};
 use crate::exec::event::Phase;
 use crate::exec::readiness::{self, Route};
-use crate::exec::revisions::{self, Making};
+use crate::exec::revisions::{self, kept_of, Making};
 use crate::exec::rollover::{self, NewFrom, RolloverOf};
 use crate::exec::start::Outcome;
 use crate::exec::walk::Gate;
@@ -67,8 +66,8 @@ async fn to_kept_revision(
         .await
         .map_err(engine_failure)?;
     let kept: Vec<Instance> = all.into_iter().filter(|i| !i.serving).collect();
-    let mut everything: Vec<_> = kept.iter().map(history::kept).collect();
-    everything.push(history::kept(current));
+    let mut everything: Vec<_> = kept.iter().map(kept_of).collect();
+    everything.push(kept_of(current));
     let entries = revision::history_of(&everything);
     let target = revision::rollback_target(&entries, args.to)
         .map_err(|refusal| refused(name, app, current, refusal))?;

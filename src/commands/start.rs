@@ -477,7 +477,7 @@ fn report(
     // Each failure in full once; the table after it only names what happened, briefly.
     for (app, outcome) in outcomes {
         if let Outcome::Failed(failure) = outcome {
-            let message = if failure.message.starts_with(&failure.brief) {
+            let message = if failure.message.contains(&failure.brief) {
                 failure.message.clone()
             } else {
                 format!("{}: {}", failure.brief, failure.message)

@@ -2,9 +2,10 @@
 //! environment's `history:`: what the executor (and rollback, and promote) do around the
 //! engine's calls. The rules are `core::revision`'s; here they meet the clock and the engine.
 
-use crate::core::revision::{self, NewRevision, Revision};
+use crate::core::revision::{self, KeptInstance, NewRevision, Revision, RevisionState};
 use crate::logs::timestamp::Timestamp;
 use crate::runtime::api::{EngineError, Instance, Runtime};
+use std::collections::BTreeMap;
 
 /// Revision details that are not the plan's: who, and where numbering goes on from.
 pub struct Making<'a> {
@@ -83,23 +84,46 @@ fn seconds_text(at: Timestamp) -> String {
     }
 }
 
-/// Removes the app's retired revisions beyond the `keep` newest. How many went.
+/// After a start that made a new revision: removes the app's retired revisions beyond the
+/// `keep` newest, and the revisions that never got ready (kept for inspection until a
+/// start succeeds), so failed attempts never push out a revision to go back to. How many
+/// went.
 pub async fn trim(
     runtime: &dyn Runtime,
     environment: &str,
     app: &str,
     keep: u32,
 ) -> Result<usize, EngineError> {
-    let retired: Vec<(u32, Instance)> = runtime
-        .revisions(environment, Some(app))
-        .await?
+    let all = runtime.revisions(environment, Some(app)).await?;
+    let kept: Vec<KeptInstance> = all.iter().map(kept_of).collect();
+    let states: BTreeMap<u32, RevisionState> = revision::history_of(&kept)
         .into_iter()
-        .filter(|i| !i.serving && !i.is_running())
-        .map(|i| (i.revision.as_ref().map_or(1, |r| r.number), i))
+        .map(|e| (e.revision.number, e.state))
         .collect();
-    let beyond = revision::beyond_history(retired, keep);
-    for instance in &beyond {
+    let number = |i: &Instance| i.revision.as_ref().map_or(1, |r| r.number);
+    let stopped = || all.iter().filter(|i| !i.serving && !i.is_running());
+    let retired: Vec<(u32, &Instance)> = stopped()
+        .filter(|i| states.get(&number(i)) == Some(&RevisionState::Retired))
+        .map(|i| (number(i), i))
+        .collect();
+    let failed = stopped().filter(|i| states.get(&number(i)) == Some(&RevisionState::Failed));
+    let going: Vec<&Instance> = revision::beyond_history(retired, keep)
+        .into_iter()
+        .chain(failed)
+        .collect();
+    for instance in &going {
         runtime.remove(&instance.handle).await?;
     }
-    Ok(beyond.len())
+    Ok(going.len())
+}
+
+/// What the history needs of an instance.
+pub fn kept_of(instance: &Instance) -> KeptInstance {
+    KeptInstance {
+        revision: instance.revision.clone(),
+        lineage: instance.lineage.clone(),
+        serving: instance.serving,
+        image: instance.image.clone(),
+        image_id: instance.image_id.clone(),
+    }
 }

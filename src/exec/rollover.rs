@@ -85,7 +85,7 @@ pub async fn roll_over(
 
     emit(app, Phase::Switching(format!("to revision {new_number}")));
     if let Err(e) = runtime.take_name(&new).await {
-        let _ = runtime.stop(&new, RETIRE_GRACE).await;
+        let _ = runtime.retire(&new, None, RETIRE_GRACE).await;
         let message = format!(
             "revision {new_number} is ready but cannot take the name `{app}`: {e}; revision {old_number} still serves"
         );
@@ -266,6 +266,7 @@ async fn kept_for_inspection(
         }),
     )
     .await;
-    let _ = runtime.stop(new, RETIRE_GRACE).await;
+    // Stopped and off the network: it never holds the app's name.
+    let _ = runtime.retire(new, None, RETIRE_GRACE).await;
     failure
 }

@@ -327,7 +327,24 @@ async fn start_one(
             }
         }
         Err(failure) => {
-            let failure = not_ready(runtime, &handle, failure, request.timeout, None).await;
+            // A revision retired to make way (stop-first) is the way back.
+            let retired = match (&step.action, observed) {
+                (Action::StopFirst { .. } | Action::Recreate(_), Some(old)) => {
+                    Some(old.revision.as_ref().map_or(1, |r| r.number))
+                }
+                _ => None,
+            };
+            let way_back = |what: &str| {
+                match retired {
+                Some(number) => format!(
+                    "{what}; revision {number} was stopped first and is kept: `ark rollback -e {} {app}` brings it back",
+                    request.environment
+                ),
+                None => what.to_owned(),
+            }
+            };
+            let failure =
+                not_ready(runtime, &handle, failure, request.timeout, Some(&way_back)).await;
             emit(app, Phase::Failed(failure.brief.clone()));
             Outcome::Failed(failure)
         }
@@ -488,7 +505,13 @@ async fn make_instance(
             }
         }
         (Action::Recreate(_) | Action::StopFirst { .. }, Some(old)) => {
-            emit(app, Phase::Recreating(action.reason()));
+            let why = match action {
+                Action::StopFirst { .. } => {
+                    format!("stopping the old revision first: {}", action.reason())
+                }
+                _ => action.reason(),
+            };
+            emit(app, Phase::Recreating(why));
             if let Err(e) = runtime.retire(old, None, RETIRE_GRACE).await {
                 let brief = "cannot retire the old container";
                 return Err((brief, format!("{brief}: {e}"), true));
