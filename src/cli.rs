@@ -90,6 +90,8 @@ pub enum Command {
     Rollback(RollbackArgs),
     /// Show each app's revisions: when, by whom, from which image, what changed, where it is now
     History(HistoryArgs),
+    /// Start in another environment exactly the revisions of apps that run in this one, as a rollover
+    Promote(PromoteArgs),
     /// Remove an environment: its containers and network (and volumes with --volumes)
     Down(DownArgs),
     /// Show apps' output (stdout and stderr), merged in time order, or follow it with -f
@@ -313,6 +315,29 @@ pub struct RollbackArgs {
     pub to: Option<u32>,
 
     /// How long the app may take to become ready again
+    #[arg(long, value_name = "DURATION", default_value = "120s", value_parser = parse_duration_arg)]
+    pub timeout: std::time::Duration,
+
+    /// How to show progress
+    #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
+    pub progress: ProgressMode,
+}
+
+#[derive(Debug, Args)]
+pub struct PromoteArgs {
+    /// The environment the revisions run in (default: ARK_ENVIRONMENT, or `environment:` in your ark config)
+    #[arg(short = 'e', long = "environment", value_name = "FROM")]
+    pub from: Option<String>,
+
+    /// The environment to start them in
+    #[arg(long, value_name = "TO")]
+    pub to: String,
+
+    /// The apps to promote
+    #[arg(value_name = "APP", required = true)]
+    pub apps: Vec<String>,
+
+    /// How long each app may take to become ready
     #[arg(long, value_name = "DURATION", default_value = "120s", value_parser = parse_duration_arg)]
     pub timeout: std::time::Duration,
 

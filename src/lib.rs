@@ -52,6 +52,7 @@ fn run(command: &Command, settings: &Settings) -> Result<i32, Failure> {
         Command::Restart(args) => commands::restart::run(args, settings),
         Command::Rollback(args) => commands::rollback::run(args, settings),
         Command::History(args) => commands::history::run(args, settings),
+        Command::Promote(args) => commands::promote::run(args, settings),
         Command::Down(args) => commands::down::run(args, settings),
         Command::Logs(args) => commands::logs::run(args, settings),
         Command::Exec(args) => commands::exec::run(args, settings),

@@ -172,8 +172,12 @@ fn a_second_start_changes_nothing_and_one_changed_variable_recreates_only_its_ap
         "back.MODE=b",
     ]);
     assert_eq!(code, 0, "{stderr}");
-    assert!(stderr.contains("| recreating env MODE changed"), "{stderr}");
-    assert!(!stderr.contains("front | recreating"), "{stderr}");
+    // The running app rolls over to its new revision; the other is left as it is.
+    assert!(
+        stderr.contains("| starting new revision 2 (env MODE changed)"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("front | starting new"), "{stderr}");
     let after = env.container_ids();
     assert_eq!(after[1], before[1], "front is untouched");
     assert_ne!(after[0], before[0], "back is new");
@@ -182,7 +186,7 @@ fn a_second_start_changes_nothing_and_one_changed_variable_recreates_only_its_ap
     let (code, stdout, _) = env.run(&["start", "front", "--dry-run", "--set", "back.MODE=c"]);
     assert_eq!(code, 0);
     assert!(
-        stdout.contains("back — recreate (env MODE changed)"),
+        stdout.contains("back — rollover: env MODE changed"),
         "{stdout}"
     );
     assert!(
@@ -495,7 +499,7 @@ fn a_local_build_is_tagged_by_content_and_not_rebuilt_when_unchanged() {
     let (code, _, stderr) = env.run(&["start", "svc", "-l", "--progress", "plain"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(
-        stderr.contains("svc | recreating image changed"),
+        stderr.contains("svc | starting new revision 2 (image changed)"),
         "{stderr}"
     );
     let new_tag = docker(&[

@@ -107,7 +107,7 @@ fn fingerprints_are_keyed_per_environment_and_still_say_what_changed() {
     ]);
     assert_eq!(code, 0, "{stderr}");
     assert!(
-        stdout.contains("recreate (env DB_PASSWORD changed)"),
+        stdout.contains("rollover: env DB_PASSWORD changed"),
         "{stdout}"
     );
 

@@ -699,3 +699,64 @@ fn a_failed_new_revision_is_kept_off_the_network() {
         ]
     );
 }
+
+#[test]
+fn promote_starts_the_revision_that_runs_in_one_environment_in_another() {
+    if !engine_available() {
+        return;
+    }
+    // `review` runs a change; `staging` the definition's version.
+    let staging = started("stage", None);
+    let review = TestEnv::new("review", &[("web", &versioned())]);
+    let (code, _, stderr) = review.run(&[
+        "start",
+        "web",
+        "--set",
+        "web.APP_VERSION=5",
+        "--progress",
+        "plain",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let client = Client::start(&staging);
+    client.now_sees_only("1");
+
+    // Promoted as a rollover: staging's clients lose nothing and then get version 5.
+    let mut promote = staging.ark();
+    promote.args([
+        "promote",
+        "-e",
+        &review.name,
+        "--to",
+        &staging.name,
+        "web",
+        "--progress",
+        "plain",
+    ]);
+    let (code, _, stderr) = common::output(&mut promote);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("retiring old revision 1"), "{stderr}");
+    client.now_sees_only("5");
+    assert_eq!(client.failed(), 0, "{:?}", client.log());
+    let promoted = format!("promoted from {} (revision 1)", review.name);
+    assert_eq!(
+        history(&staging),
+        [rev(2, "current", &[&promoted]), rev(1, "retired", &[])]
+    );
+    // Staging's own instance, on staging's network, by staging's name; review untouched.
+    let seen = inspect(&staging, &staging.container("web"));
+    assert!(seen.running && seen.on_network, "{seen:?}");
+    assert_eq!(version_inside(&review), "5");
+
+    // Into an environment that has no such app yet: made there.
+    let fresh = TestEnv::new("fresh", &[]);
+    let mut promote = fresh.ark();
+    promote.args(["promote", "-e", &review.name, "--to", &fresh.name, "web"]);
+    let (code, _, stderr) = common::output(&mut promote);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(version_inside(&fresh), "5");
+    // An app FROM does not run is exit 3, naming what it has.
+    let mut promote = fresh.ark();
+    promote.args(["promote", "-e", &review.name, "--to", &fresh.name, "nope"]);
+    let (code, _, stderr) = common::output(&mut promote);
+    assert_eq!(code, 3, "{stderr}");
+}

@@ -18,6 +18,7 @@ pub mod logs_follow;
 pub mod logs_history;
 pub mod metrics;
 pub mod plan;
+pub mod promote;
 pub mod restart;
 pub mod rollback;
 pub mod shared;

@@ -101,7 +101,10 @@ async fn to_kept_revision(
     let over = RolloverOf {
         environment: name,
         app,
-        from: NewFrom::Kept(&source.handle),
+        from: NewFrom::Kept {
+            instance: &source.handle,
+            ports: None,
+        },
         made: &made,
         old: current,
         timeout: args.timeout,

@@ -366,7 +366,7 @@ fn left_summary(left: &[Left]) -> String {
 }
 
 /// A new environment's fingerprint key: 32 bytes from the operating system's randomness.
-fn fresh_key() -> Result<FingerprintKey, Failure> {
+pub fn fresh_key() -> Result<FingerprintKey, Failure> {
     let mut bytes = [0u8; 32];
     getrandom::getrandom(&mut bytes)
         .map_err(|e| Failure::Failed(format!("cannot get random bytes for a key: {e}")))?;

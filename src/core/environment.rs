@@ -11,7 +11,7 @@ use super::engine_kind::EngineChoice;
 use super::environment_check;
 use super::locate::{self, Step};
 use super::scalar::Scalar;
-use super::spec::Rollout;
+use super::spec::{PortSpec, Rollout, DEFAULT_BIND};
 use super::suggest;
 use super::unique_map;
 use super::yaml::{self, KnownKeys};
@@ -316,6 +316,24 @@ impl Environment {
         self.app_setting(app, |o| o.publish)
             .or_else(|| self.setting(|f| f.publish))
             .unwrap_or(false)
+    }
+
+    /// The ports of `app` here for its exposes (name, container port): bound where the
+    /// environment says (127.0.0.1 by default), on the host port it pins, if any.
+    pub fn ports_of(&self, app: &str, exposes: &[(String, u16)]) -> Vec<PortSpec> {
+        let bind = self
+            .app_setting(app, |o| o.bind.clone())
+            .or_else(|| self.setting(|f| f.bind.clone()))
+            .unwrap_or_else(|| DEFAULT_BIND.into());
+        exposes
+            .iter()
+            .map(|(expose, container_port)| PortSpec {
+                expose: expose.clone(),
+                container_port: *container_port,
+                host_port: self.app_setting(app, |o| o.ports.get(expose).copied()),
+                bind: bind.clone(),
+            })
+            .collect()
     }
 
     /// How many retired revisions of each app are kept: `history:`, else 3.

@@ -233,20 +233,12 @@ fn spec_of(
         explicit: explicit.is_some(),
         build,
     };
-    let bind = environment
-        .app_setting(app, |o| o.bind.clone())
-        .or_else(|| environment.setting(|f| f.bind.clone()))
-        .unwrap_or_else(|| DEFAULT_BIND.into());
-    let ports = definition
+    let exposes: Vec<(String, u16)> = definition
         .expose
         .iter()
-        .map(|expose| PortSpec {
-            expose: expose.name.clone(),
-            container_port: expose.port,
-            host_port: environment.app_setting(app, |o| o.ports.get(&expose.name).copied()),
-            bind: bind.clone(),
-        })
+        .map(|e| (e.name.clone(), e.port))
         .collect();
+    let ports = environment.ports_of(app, &exposes);
     let checks = definition
         .expose
         .iter()

@@ -9,7 +9,7 @@ use super::readiness::{self, Route};
 use super::start::{create_or_adopt, not_ready, Failure, Made, Outcome, RETIRE_GRACE};
 use super::walk::{Finished, Gate};
 use crate::core::revision::NewRevision;
-use crate::core::spec::AppSpec;
+use crate::core::spec::{AppSpec, PortSpec};
 use crate::runtime::api::{Created, Handle, Instance, Placing, Runtime};
 use std::time::Duration;
 
@@ -17,8 +17,12 @@ use std::time::Duration;
 pub enum NewFrom<'a> {
     /// The app's spec, and the image reference it starts from.
     Spec { spec: &'a AppSpec, image: &'a str },
-    /// A kept instance's config (a rollback).
-    Kept(&'a Handle),
+    /// A kept instance's config (a rollback), or another environment's instance with this
+    /// environment's ports (a promote).
+    Kept {
+        instance: &'a Handle,
+        ports: Option<&'a [PortSpec]>,
+    },
 }
 
 /// What one rollover works with.
@@ -195,6 +199,80 @@ pub async fn replace_stop_first(
     }
 }
 
+/// An app new to the environment: where it goes, and what it is made from.
+pub struct Arrival<'a> {
+    pub environment: &'a str,
+    pub app: &'a str,
+    pub from: NewFrom<'a>,
+    pub made: &'a NewRevision,
+    pub timeout: Duration,
+    pub route: &'a Route,
+}
+
+/// An app new to the environment, from another's instance (a promote): made, started,
+/// probed, and given the app's name once ready.
+pub async fn bring_up(
+    runtime: &dyn Runtime,
+    arrival: Arrival<'_>,
+    emit: &dyn Fn(&str, Phase),
+) -> Outcome {
+    let Arrival {
+        environment,
+        app,
+        from,
+        made,
+        timeout,
+        route,
+    } = arrival;
+    let fail = |failure: Failure| {
+        emit(app, Phase::Failed(failure.brief.clone()));
+        Outcome::Failed(failure)
+    };
+    emit(app, Phase::Creating);
+    let made_by = match from {
+        NewFrom::Kept { instance, ports } => {
+            runtime.revive(instance, environment, made, ports).await
+        }
+        NewFrom::Spec { spec, image } => {
+            runtime
+                .create(environment, spec, image, made, Placing::Beside)
+                .await
+        }
+    };
+    let new = match made_by {
+        Ok(Created::New(handle)) => handle,
+        Ok(Created::Taken(_)) => {
+            let message =
+                format!("another ark is making `{app}` in `{environment}` right now: run it again");
+            return fail(plain("cannot create", message, false));
+        }
+        Err(e) => return fail(plain("cannot create", format!("cannot create: {e}"), false)),
+    };
+    emit(app, Phase::Starting);
+    if let Err(e) = runtime.start(&new).await {
+        return fail(plain("cannot start", format!("cannot start: {e}"), true));
+    }
+    let on_probe = |probe: &str| emit(app, Phase::Probing(probe.to_owned()));
+    if let Err(failure) = readiness::wait_ready(runtime, &new, route, timeout, &on_probe).await {
+        let failure = not_ready(runtime, &new, failure, timeout, None).await;
+        let _ = runtime.retire(&new, None, RETIRE_GRACE).await;
+        return fail(failure);
+    }
+    emit(
+        app,
+        Phase::Switching(format!("to revision {}", made.revision.number)),
+    );
+    if let Err(e) = runtime.take_name(&new).await {
+        let message = format!("ready, but cannot take the name `{app}`: {e}");
+        return fail(plain("cannot switch", message, true));
+    }
+    emit(app, Phase::Ready);
+    Outcome::Ready {
+        changed: true,
+        adopted: false,
+    }
+}
+
 /// The new revision's instance, beside the serving one: with whether a concurrent ark
 /// made it (it is rolling over to the same revision: see it through too).
 async fn made_beside(
@@ -217,7 +295,10 @@ async fn made_beside(
                 Made::Adopted(handle) => Ok((handle, true)),
             }
         }
-        NewFrom::Kept(kept) => match runtime.revive(kept, over.environment, over.made).await {
+        NewFrom::Kept { instance, ports } => match runtime
+            .revive(instance, over.environment, over.made, ports)
+            .await
+        {
             Ok(Created::New(handle)) => Ok((handle, false)),
             Ok(Created::Taken(_)) => Err(format!(
                 "another ark is making revision {} of `{}` right now: run it again",

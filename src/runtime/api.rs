@@ -406,14 +406,16 @@ pub trait Runtime {
     /// Makes a new instance beside the serving one from a kept (retired) instance's config
     /// — its image, environment, command and checks, as it ran — as revision `made`: a
     /// rollback or a promote, with no definition, build or pull. `environment` is where it
-    /// goes (a promote takes it to another). Not started.
+    /// goes (a promote takes it to another, with that one's `ports`; `None` keeps the kept
+    /// instance's). Not started.
     async fn revive(
         &self,
         kept: &Handle,
         environment: &str,
         made: &NewRevision,
+        ports: Option<&[crate::core::spec::PortSpec]>,
     ) -> Result<Created, EngineError> {
-        let _ = (kept, environment, made);
+        let _ = (kept, environment, made, ports);
         Err(EngineError::Unsupported(format!(
             "{} keeps no retired revisions to bring back",
             self.endpoint().url

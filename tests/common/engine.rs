@@ -156,7 +156,8 @@ impl TestEnv {
             .expect("ark runs")
     }
 
-    /// The container id of each app, by label.
+    /// The container id of each app (the one holding the app's name, not a retired
+    /// revision), by label.
     pub fn container_ids(&self) -> Vec<(String, String)> {
         let filter = format!("label=dev.ark.environment={}", self.name);
         let listed = docker(&[
@@ -165,11 +166,15 @@ impl TestEnv {
             "--filter",
             &filter,
             "--format",
-            "{{.Label \"dev.ark.app\"}} {{.ID}}",
+            "{{.Label \"dev.ark.app\"}} {{.ID}} {{.Names}}",
         ]);
         let mut ids: Vec<(String, String)> = listed
             .lines()
-            .filter_map(|l| l.split_once(' ').map(|(a, i)| (a.to_owned(), i.to_owned())))
+            .filter_map(|l| {
+                let mut words = l.split(' ');
+                let (app, id, name) = (words.next()?, words.next()?, words.next()?);
+                (name == self.container(app)).then(|| (app.to_owned(), id.to_owned()))
+            })
             .collect();
         ids.sort();
         ids

@@ -4,14 +4,14 @@
 use super::connect::OPERATION_TIMEOUT;
 use super::engine::DockerRuntime;
 use super::request::{failed, Request};
-use crate::core::spec::AppSpec;
+use crate::core::spec::{AppSpec, PortSpec};
 use crate::runtime::api::{
     Created, EngineError, Handle, Instance, NewRevision, Placing, Published, State,
 };
 use crate::runtime::labels;
 use bollard::errors::Error as BollardError;
 use bollard::models::{
-    ContainerCreateBody, EndpointSettings, HostConfig, NetworkingConfig, PortBinding,
+    ContainerCreateBody, EndpointSettings, HostConfig, NetworkingConfig, PortBinding, PortMap,
 };
 use bollard::query_parameters as q;
 use futures_util::StreamExt;
@@ -171,14 +171,7 @@ impl DockerRuntime {
         };
         let mut instance_labels = labels::of_instance(environment, spec, image);
         instance_labels.extend(labels::of_revision(made));
-        let mut port_bindings = HashMap::new();
-        for port in &spec.ports {
-            let binding = PortBinding {
-                host_ip: Some(port.bind.clone()),
-                host_port: Some(port.host_port.map(|p| p.to_string()).unwrap_or_default()),
-            };
-            port_bindings.insert(format!("{}/tcp", port.container_port), Some(vec![binding]));
-        }
+        let port_bindings = port_bindings(&spec.ports);
         let env = spec.env_assignments();
         let body = ContainerCreateBody {
             image: Some(image.to_owned()),
@@ -466,6 +459,21 @@ impl DockerRuntime {
             .map_err(|e| failed(&self.endpoint, Request::Exec, e))?;
         Ok(inspect.exit_code.unwrap_or(-1))
     }
+}
+
+/// The engine's port bindings for `ports`: each bound to its address, on its pinned host
+/// port or a free one.
+pub(in crate::runtime) fn port_bindings(ports: &[PortSpec]) -> PortMap {
+    ports
+        .iter()
+        .map(|port| {
+            let binding = PortBinding {
+                host_ip: Some(port.bind.clone()),
+                host_port: Some(port.host_port.map(|p| p.to_string()).unwrap_or_default()),
+            };
+            (format!("{}/tcp", port.container_port), Some(vec![binding]))
+        })
+        .collect()
 }
 
 fn from_labels(id: String, name: String, labels_map: &HashMap<String, String>) -> Instance {

@@ -6,7 +6,7 @@
 use super::ssh::SshTunnel;
 use super::watchdog::Watchdog;
 use crate::core::fingerprint_key::FingerprintKey;
-use crate::core::spec::AppSpec;
+use crate::core::spec::{AppSpec, PortSpec};
 use crate::runtime::api::{
     is_loopback_host, Capabilities, ChangeStyle, CheckRunner, Created, Endpoint, EngineError,
     EnvironmentInfo, Handle, ImageDelivery, ImageProgress, Instance, LogLines, LogOptions,
@@ -177,8 +177,9 @@ impl Runtime for DockerRuntime {
         kept: &Handle,
         environment: &str,
         made: &NewRevision,
+        ports: Option<&[PortSpec]>,
     ) -> Result<Created, EngineError> {
-        self.revive_container(kept.as_str(), environment, made)
+        self.revive_container(kept.as_str(), environment, made, ports)
             .await
     }
 

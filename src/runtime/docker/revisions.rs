@@ -5,8 +5,10 @@
 //! or a retired one, stopped and off the network. Labels cannot change on a container, so
 //! where a revision stands is said by its name and its network, which can.
 
+use super::containers;
 use super::engine::DockerRuntime;
 use super::request::{failed, Request};
+use crate::core::spec::PortSpec;
 use crate::runtime::api::{Created, EngineError, NewRevision};
 use crate::runtime::labels;
 use bollard::errors::Error as BollardError;
@@ -26,12 +28,14 @@ const DRAIN: Duration = Duration::from_secs(1);
 impl DockerRuntime {
     /// A new container, beside the serving one and without the app's name, made from the
     /// config kept container `kept` ran with: the same image (by id: no tag, pull or build
-    /// needed), environment, command, ports and limits, as revision `made` of `environment`.
+    /// needed), environment, command, ports (or `ports`, another environment's) and limits,
+    /// as revision `made` of `environment`.
     pub(in crate::runtime) async fn revive_container(
         &self,
         kept: &str,
         environment: &str,
         made: &NewRevision,
+        ports: Option<&[PortSpec]>,
     ) -> Result<Created, EngineError> {
         let old = self
             .watchdog
@@ -47,6 +51,10 @@ impl DockerRuntime {
         kept_labels.insert(labels::ENVIRONMENT.to_owned(), environment.to_owned());
         kept_labels.extend(labels::of_revision(made));
         let host = old.host_config.unwrap_or_default();
+        let port_bindings = match ports {
+            None => host.port_bindings,
+            Some(ports) => Some(containers::port_bindings(ports)),
+        };
         let body = ContainerCreateBody {
             image: old.image.or(config.image),
             cmd: config.cmd,
@@ -57,7 +65,7 @@ impl DockerRuntime {
             working_dir: config.working_dir,
             user: config.user,
             host_config: Some(HostConfig {
-                port_bindings: host.port_bindings,
+                port_bindings,
                 init: host.init,
                 nano_cpus: host.nano_cpus,
                 memory: host.memory,
@@ -78,7 +86,8 @@ impl DockerRuntime {
 
     /// Gives container `id` the app's name on its environment's network. An alias is set
     /// when a container joins a network, so it leaves and joins again: it has served
-    /// nothing yet, and its address may change (the caller probes it again).
+    /// nothing yet, and its address may change (the caller probes it again). With no
+    /// instance holding the app's container name, it takes that too.
     pub(in crate::runtime) async fn give_alias(&self, id: &str) -> Result<(), EngineError> {
         let new = self.inspect_named(id).await?;
         let network = labels::environment_name(&new.environment);
@@ -93,7 +102,14 @@ impl DockerRuntime {
         self.watchdog
             .watched(self.docker.connect_network(&network, joined))
             .await
-            .map_err(|e| failed(&self.endpoint, Request::ConnectNetwork, e))
+            .map_err(|e| failed(&self.endpoint, Request::ConnectNetwork, e))?;
+        // An app new to the environment (a promote) has no old instance to hand the app's
+        // container name over at `retire`: it takes the name now. Held, it waits for that.
+        let serving = labels::instance_name(&new.environment, &new.app);
+        match self.rename(id, &serving).await {
+            Ok(()) | Err(EngineError::Conflict(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     /// Retires container `id`, named after its revision from now on, with `successor`

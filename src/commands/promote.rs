@@ -1,0 +1,234 @@
+//! `ark promote -e FROM --to TO APP…`: starts in TO exactly the revisions of the named apps
+//! that run in FROM — the image by id and the resolved config, as they run — with TO's own
+//! ports, each as a rollover of what TO runs (or new there). Blue/green between
+//! environments: `ux-change-review` → `staging`. Needs no definition, build or pull.
+
+use super::shared::engine::{block_on, connect, engine_failure, until_interrupted};
+use super::shared::{load, on_engine, who};
+use crate::cli::PromoteArgs;
+use crate::core::plan::pinned_port;
+use crate::core::spec::PortSpec;
+use crate::exec::readiness::Route;
+use crate::exec::revisions::{self, Making};
+use crate::exec::rollover::{self, Arrival, NewFrom, RolloverOf};
+use crate::exec::start::Outcome;
+use crate::exec::walk::Gate;
+use crate::exit_code;
+use crate::failure::Failure;
+use crate::runtime::api::{ChangeStyle, Instance, Placement, Runtime};
+use crate::settings::Settings;
+use crate::ui::progress::Progress;
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+pub fn run(args: &PromoteArgs, settings: &Settings) -> Result<i32, Failure> {
+    let from = settings.environment(args.from.as_deref())?;
+    let to = args.to.clone();
+    crate::core::environment::check_name(&to)
+        .map_err(|why| Failure::Usage(format!("--to {to}: {why}")))?;
+    if from == to {
+        return Err(Failure::Usage(format!(
+            "`-e {from}` and `--to {to}` are one environment: promote takes revisions from one to another"
+        )));
+    }
+    let target = load::environment(settings, &to)?;
+    block_on(async {
+        let source_engine = connect(settings, Some(&from)).await?;
+        let engine = connect(settings, Some(&to)).await?;
+        let runtime = &*engine;
+        if source_engine.endpoint().url != runtime.endpoint().url {
+            return Err(Failure::Failed(format!(
+                "`{from}` runs on {} and `{to}` on {}: promote brings revisions across on one engine, where their images already are",
+                source_engine.endpoint().url,
+                runtime.endpoint().url
+            )));
+        }
+        if runtime.capabilities().changes != ChangeStyle::Rollover {
+            return Err(Failure::Failed(format!(
+                "{} keeps no revisions to start elsewhere: promote needs plain Docker",
+                runtime.endpoint().url
+            )));
+        }
+        let sources = on_engine::containers(runtime, &from).await?;
+        let selected = on_engine::select(&args.apps, &sources, &from)?;
+        let order = dependencies_first(&selected, &sources);
+
+        // TO's space, as a start makes it: its own network, target and key.
+        let key = match runtime
+            .environments(Some(&to))
+            .await
+            .map_err(engine_failure)?
+            .into_iter()
+            .find(|n| n.environment == to)
+        {
+            Some(existing) => existing.fingerprint_key,
+            None => super::start::fresh_key()?,
+        };
+        let placement = Placement {
+            target: target.target().map(|(t, _)| t.to_owned()),
+            engine: Some(runtime.endpoint().url.clone()),
+        };
+        runtime
+            .prepare_environment(&to, &placement, &key)
+            .await
+            .map_err(engine_failure)?;
+
+        let progress = Progress::for_apps(args.progress, &settings.printer, &order);
+        let emit = progress.reporter();
+        let route = Route::new(runtime.capabilities().reach);
+        let by = who::user_at_host();
+        let began = Instant::now();
+        let work = async {
+            let mut outcomes = Vec::new();
+            for app in &order {
+                let source = &sources[app];
+                let outcome = promote_one(
+                    runtime,
+                    &target,
+                    source,
+                    (&from, &to),
+                    &by,
+                    &route,
+                    args,
+                    &emit,
+                )
+                .await?;
+                let failed = !matches!(outcome, Outcome::Ready { .. });
+                outcomes.push((app.clone(), outcome));
+                if failed {
+                    break;
+                }
+            }
+            Ok::<_, Failure>(outcomes)
+        };
+        let outcomes = until_interrupted(work).await;
+        progress.finish();
+        let outcomes = outcomes??;
+        for (app, outcome) in &outcomes {
+            if let Outcome::Failed(failure) = outcome {
+                for line in &failure.logs {
+                    settings.printer.detail(line);
+                }
+                return Err(Failure::Failed(format!("`{app}`: {}", failure.message)));
+            }
+        }
+        settings.printer.status(&format!(
+            "promoted {} from `{from}` to `{to}` in {:.1}s",
+            order.join(", "),
+            began.elapsed().as_secs_f64()
+        ));
+        Ok(exit_code::OK)
+    })?
+}
+
+/// One app: a new revision in TO made from FROM's instance, rolled over to (or stop-first
+/// when a port is pinned; or brought up when TO has no such app yet).
+#[allow(clippy::too_many_arguments)]
+async fn promote_one(
+    runtime: &dyn Runtime,
+    target: &crate::core::environment::Environment,
+    source: &Instance,
+    (from, to): (&str, &str),
+    by: &str,
+    route: &Route,
+    args: &PromoteArgs,
+    emit: &dyn Fn(&str, crate::exec::event::Phase),
+) -> Result<Outcome, Failure> {
+    let app = source.app.as_str();
+    let all = runtime
+        .revisions(to, Some(app))
+        .await
+        .map_err(engine_failure)?;
+    let (serving, kept): (Vec<Instance>, Vec<Instance>) = all.into_iter().partition(|i| i.serving);
+    let current = serving.first();
+    let source_number = source.revision.as_ref().map_or(1, |r| r.number);
+    let mut made = Making {
+        by,
+        current,
+        kept: &kept,
+    }
+    .next(
+        vec![format!("promoted from {from} (revision {source_number})")],
+        None,
+    );
+    made.revision.promoted_from = Some(from.to_owned());
+    let exposes: Vec<(String, u16)> = source
+        .exposes
+        .iter()
+        .map(|e| (e.name.clone(), e.port))
+        .collect();
+    let ports: Vec<PortSpec> = target.ports_of(app, &exposes);
+    let new_from = NewFrom::Kept {
+        instance: &source.handle,
+        ports: Some(&ports),
+    };
+    let outcome = match current {
+        None => {
+            let arrival = Arrival {
+                environment: to,
+                app,
+                from: new_from,
+                made: &made,
+                timeout: args.timeout,
+                route,
+            };
+            rollover::bring_up(runtime, arrival, emit).await
+        }
+        Some(current) => {
+            let over = RolloverOf {
+                environment: to,
+                app,
+                from: new_from,
+                made: &made,
+                old: current,
+                timeout: args.timeout,
+                route,
+                why: format!("promoted from {from}"),
+            };
+            let pinned = ports
+                .iter()
+                .find(|p| p.host_port.is_some())
+                .map(|p| p.expose.clone())
+                .or_else(|| pinned_port(&current.fingerprint));
+            match pinned {
+                Some(port) => rollover::replace_stop_first(runtime, &over, &port, emit).await,
+                None => rollover::roll_over(runtime, &over, Gate::open(), emit).await,
+            }
+        }
+    };
+    if matches!(outcome, Outcome::Ready { .. }) {
+        let _ = revisions::trim(runtime, to, app, target.history()).await;
+    }
+    Ok(outcome)
+}
+
+/// The selected apps, each after the selected apps it depends on (by the labels of FROM's
+/// instances).
+fn dependencies_first(
+    selected: &std::collections::BTreeSet<String>,
+    sources: &BTreeMap<String, Instance>,
+) -> Vec<String> {
+    let mut order: Vec<String> = Vec::new();
+    fn visit(
+        app: &str,
+        selected: &std::collections::BTreeSet<String>,
+        sources: &BTreeMap<String, Instance>,
+        order: &mut Vec<String>,
+        seen: &mut std::collections::BTreeSet<String>,
+    ) {
+        if !seen.insert(app.to_owned()) {
+            return;
+        }
+        for dependency in sources.get(app).map_or(&[][..], |i| &i.depends_on[..]) {
+            if selected.contains(dependency) {
+                visit(dependency, selected, sources, order, seen);
+            }
+        }
+        order.push(app.to_owned());
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for app in selected {
+        visit(app, selected, sources, &mut order, &mut seen);
+    }
+    order
+}
