@@ -22,7 +22,7 @@ pub const VAR: &str = "ARK_COMPLETE";
 /// Commands whose apps are those of a running environment (the catalog's when the engine
 /// does not answer in time); every other APP is any app of the catalog.
 const RUNNING_APPS: &[&str] = &[
-    "logs", "metrics", "stop", "restart", "exec", "rollback", "history",
+    "logs", "metrics", "stop", "restart", "exec", "rollback", "history", "promote",
 ];
 
 /// Answers a completion request, when the shell made one: `Some(exit code)`; `None` for an

@@ -232,6 +232,15 @@ impl Follower<'_, '_> {
             // A stopped container this session already read has nothing new; a new one may.
             let open = container.filter(|c| c.is_running() || followed.as_ref() != Some(&c.handle));
             if let Some(container) = open {
+                if followed.as_ref().is_some_and(|f| *f != container.handle) {
+                    // Another container now: read it from its first line. A rollover's new
+                    // revision ran (and wrote) beside the old one before it took the app's
+                    // name, so its lines are older than the old one's last.
+                    if let Some(resume) = self.resume.borrow_mut().get_mut(&app) {
+                        resume.last = [None, None];
+                        resume.floor = None;
+                    }
+                }
                 let (mut at, options) = self.opening(&app);
                 let mut lines = self.runtime.logs(&container.handle, options);
                 followed = Some(container.handle);

@@ -182,10 +182,20 @@ impl DockerRuntime {
         let options = q::RenameContainerOptions {
             name: name.to_owned(),
         };
-        self.watchdog
+        match self
+            .watchdog
             .watched(self.docker.rename_container(id, options))
             .await
-            .map_err(|e| failed(&self.endpoint, Request::RenameContainer, e))
+        {
+            Ok(()) => Ok(()),
+            // Named so already: a concurrent ark rolling over the same revision did it.
+            Err(BollardError::DockerResponseServerError { message, .. })
+                if message.contains("same name as its current name") =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(failed(&self.endpoint, Request::RenameContainer, e)),
+        }
     }
 
     /// Takes container `id` off `network`; one that is not on it is left as it is.
