@@ -341,7 +341,7 @@ done
 
 # --- report ------------------------------------------------------------------------------------
 python3 bench/rollover_report.py "$results" "$tmp/clients.tsv" --runs "$runs" --app "$app" \
-  --dependents "$app_dependents" --deps "$app_deps" --dag "$dag" --port "$port" --tail "$tail_s" \
+  --dependents "$app_dependents" --deps "$app_deps" --dag "$dag" --port "$port" --tail "$tail_s" --settle "$settle" \
   --ark "$ark_version ($ARK)" --ark-reason "$ark_reason" --stop-first-args "${stop_first_args[*]}" \
   --engine "$(docker version --format 'Docker Engine {{.Server.Version}}'), $(docker info --format '{{.Driver}}')" \
   --compose "$(docker-compose version --short 2>/dev/null || echo '?')" >"$tmp/rollover.md"

@@ -2,7 +2,8 @@
 """The markdown report of `bench/rollover.sh`: one app replaced, as its clients see it.
 
     rollover_report.py RESULTS.tsv CLIENTS.tsv --runs 3 --app A --dependents D --deps D
-        --dag D --port P --tail S --ark V --ark-reason R --stop-first-args A --engine E --compose C
+        --dag D --port P --tail S --settle S --ark V --ark-reason R --stop-first-args A --engine E
+        --compose C
 
 RESULTS.tsv: RUN CASE KEY VALUE, VALUE microseconds of the host clock or "fail:<why>"; keys t0
 (just before the command), cmd (when it exited), new (only as a failure), busy (host CPU %
@@ -10,6 +11,7 @@ before the case). CLIENTS.tsv: RUN CASE LOG, LOG the client's lines "<epoch s.µ
 or "<epoch s.µs> fail <exit>" (stamped by busybox `ts %.s` when each request ended). Stdout.
 """
 import argparse
+import os
 import platform
 import statistics
 import time
@@ -20,7 +22,7 @@ OLD, NEW = "1", "2"
 p = argparse.ArgumentParser()
 p.add_argument("results")
 p.add_argument("clients")
-for k in ("runs", "app", "dependents", "deps", "dag", "port", "tail", "ark", "ark-reason",
+for k in ("runs", "app", "dependents", "deps", "dag", "port", "tail", "settle", "ark", "ark-reason",
           "stop-first-args", "engine", "compose"):
     p.add_argument("--" + k, required=True)
 a = p.parse_args()
@@ -95,6 +97,14 @@ def analyse(key):
     }
 
 
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.machine()
+
+
 runs = [str(r) for r in range(1, int(a.runs) + 1)]
 figures = {c: {r: analyse((r, c)) for r in runs if (r, c) in raw} for c in CASES}
 
@@ -123,11 +133,11 @@ def count(x):
     return f"{x:g}"
 
 
-stop_first = f"`ark start … {a.stop_first_args}`" if a.stop_first_args else "`ark start …` (this ark's default)"
+stop_first = f"with `{a.stop_first_args}`" if a.stop_first_args else "without a flag (this ark's only way)"
 print(f"# bench/rollover.sh — replacing one app while its clients call it ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})\n")
 print(
-    f"What is measured: in a running environment of the {a.dag.split(',')[0]} DAG of `bench/gen_dag.py "
-    f"--version-page`, the app `{a.app}` (depends on {a.deps}; depended on by {a.dependents}) is replaced "
+    f"What is measured: in a running environment of the DAG of `bench/gen_dag.py --version-page` "
+    f"({a.dag.split(',')[0]}), the app `{a.app}` (depends on {a.deps}; depended on by {a.dependents}) is replaced "
     f"by a new version — `APP_VERSION` 1 → 2, which each app serves at `/` — in three ways: ark's default "
     f"(rollover: the new container started beside the old, probed, then given the network alias, the old "
     f"retired), ark's stop-first (stop the old, then create and start the new), and `docker-compose up -d "
@@ -144,16 +154,17 @@ print(
     f"has just vanished after its 1 s timeout); "
     f"*old after new* counts answers from version 1 after the first from version 2 (both answering under "
     f"the name for a while). Each case in an environment (compose project) of its own, started fresh "
-    f"before (untimed) and removed after; {a.runs} runs, the order rotating per run; median (min–max).\n"
+    f"before (untimed) and removed after; {a.runs} run{'s' if a.runs != '1' else ''}, the order rotating "
+    f"per run; median (min–max).\n"
 )
 print(f"- ark: {a.ark} (release build)")
 if a.ark_reason:
     print(f"- rollover: not available — {a.ark_reason}")
 print(f"- engine: {a.engine}; docker-compose {a.compose} (file format 2.4, `init: true`, HEALTHCHECK every 500ms)")
-print(f"- host: {platform.machine()}, {platform.system()} {platform.release()}")
-print(f"- catalog: {a.dag} (bench/gen_dag.py --version-page, seed 1); app replaced: `{a.app}`")
+print(f"- host: {cpu_model()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}")
+print(f"- catalog: {a.dag} (bench/gen_dag.py --version-page); app replaced: `{a.app}`")
 if busy:
-    print(f"- host CPU busy just before each case (1 s sample, after waiting up to 20 s for < 25%): "
+    print(f"- host CPU busy just before each case (1 s sample, after waiting up to {a.settle} s for < 25%): "
           f"median {statistics.median(busy):g}%, max {max(busy)}%")
 print()
 print("| | ark rollover (default) | ark stop-first | docker-compose up -d |")
@@ -163,13 +174,15 @@ rows = (
     ("new version answering by name", "new", sec),
     ("longest gap between two answers", "gap", ms),
     ("failed requests", "fails", count),
+    ("… of which hung until the client's 1 s timeout", "stuck", count),
     ("old version answering after the new", "old_after", count),
     ("last answer from the old version", "last_old", sec),
 )
 for name, k, fmt in rows:
     print(f"| {name} | " + " | ".join(cell(c, k, fmt) for c in CASES) + " |")
-print(f"\nark stop-first is {stop_first}; the three commands are `ark start -e ENV --set "
-      f"{a.app}.APP_VERSION=2 {a.app}` (plus the flag) and `docker-compose -p P up -d {a.app}`.")
+print(f"\nThe commands: ark rollover `ark start -e ENV --set {a.app}.APP_VERSION=2 {a.app}`; ark "
+      f"stop-first the same, {stop_first}; compose `docker-compose -p P up -d {a.app}`. *Last answer from "
+      f"the old version* is the command's start → the last answer from version 1.")
 
 print("\n## Every run\n")
 print("| run | case | command | new version | longest gap | failed (of which timed out) | old after new | requests seen |")
