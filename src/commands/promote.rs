@@ -6,6 +6,7 @@
 use super::shared::engine::{block_on, connect, engine_failure, until_interrupted};
 use super::shared::{load, on_engine, who};
 use crate::cli::PromoteArgs;
+use crate::core::graph::Graph;
 use crate::core::plan::pinned_port;
 use crate::core::spec::PortSpec;
 use crate::exec::readiness::Route;
@@ -18,7 +19,7 @@ use crate::failure::Failure;
 use crate::runtime::api::{ChangeStyle, Instance, Placement, Runtime};
 use crate::settings::Settings;
 use crate::ui::progress::Progress;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 pub fn run(args: &PromoteArgs, settings: &Settings) -> Result<i32, Failure> {
@@ -141,7 +142,7 @@ async fn promote_one(
         .map_err(engine_failure)?;
     let (serving, kept): (Vec<Instance>, Vec<Instance>) = all.into_iter().partition(|i| i.serving);
     let current = serving.first();
-    let source_number = source.revision.as_ref().map_or(1, |r| r.number);
+    let source_number = source.revision_number();
     let mut made = Making {
         by,
         current,
@@ -203,32 +204,16 @@ async fn promote_one(
 }
 
 /// The selected apps, each after the selected apps it depends on (by the labels of FROM's
-/// instances).
+/// instances); labels in a loop (never written by ark) leave them in name order.
 fn dependencies_first(
-    selected: &std::collections::BTreeSet<String>,
+    selected: &BTreeSet<String>,
     sources: &BTreeMap<String, Instance>,
 ) -> Vec<String> {
-    let mut order: Vec<String> = Vec::new();
-    fn visit(
-        app: &str,
-        selected: &std::collections::BTreeSet<String>,
-        sources: &BTreeMap<String, Instance>,
-        order: &mut Vec<String>,
-        seen: &mut std::collections::BTreeSet<String>,
-    ) {
-        if !seen.insert(app.to_owned()) {
-            return;
-        }
-        for dependency in sources.get(app).map_or(&[][..], |i| &i.depends_on[..]) {
-            if selected.contains(dependency) {
-                visit(dependency, selected, sources, order, seen);
-            }
-        }
-        order.push(app.to_owned());
+    let mut graph = Graph::new();
+    for (app, dependencies) in on_engine::dependency_map(selected, sources) {
+        graph.add(&app, dependencies);
     }
-    let mut seen = std::collections::BTreeSet::new();
-    for app in selected {
-        visit(app, selected, sources, &mut order, &mut seen);
-    }
-    order
+    graph
+        .start_order(selected)
+        .unwrap_or_else(|_| selected.iter().cloned().collect())
 }

@@ -71,10 +71,7 @@ async fn to_kept_revision(
     let entries = revision::history_of(&everything);
     let target = revision::rollback_target(&entries, args.to)
         .map_err(|refusal| refused(name, app, current, refusal))?;
-    let Some(source) = kept
-        .iter()
-        .find(|i| i.revision.as_ref().map_or(1, |r| r.number) == target)
-    else {
+    let Some(source) = kept.iter().find(|i| i.revision_number() == target) else {
         return Err(refused(
             name,
             app,
@@ -143,7 +140,7 @@ async fn to_kept_revision(
 
 /// Why the rollback cannot go where it was asked (exit 3), naming what is kept.
 fn refused(name: &str, app: &str, current: &Instance, refusal: RollbackRefusal) -> Failure {
-    let now = current.revision.as_ref().map_or(1, |r| r.number);
+    let now = current.revision_number();
     let (message, hint) = match refusal {
         RollbackRefusal::NothingKept => (
             format!("`{app}` of environment `{name}` has no earlier revision kept to go back to (it runs revision {now})"),

@@ -102,11 +102,6 @@ async fn all_environments(args: &StatusArgs, settings: &Settings) -> Result<i32,
     Ok(exit_code::OK)
 }
 
-/// The revision an instance is (1 for one made before revisions).
-fn revision_of(instance: &Instance) -> u32 {
-    instance.revision.as_ref().map_or(1, |r| r.number)
-}
-
 /// One row per environment on an engine: apps, how many run, age, and where it was meant
 /// to run (its network's target label).
 fn environment_rows(seen: &Seen, engine: &str, now: i64) -> Vec<Value> {
@@ -178,7 +173,7 @@ async fn one_environment(
             .into_iter()
             .filter(|i| !i.serving)
             .collect();
-        retired.sort_by_key(|i| (i.app.clone(), std::cmp::Reverse(revision_of(i))));
+        retired.sort_by_key(|i| (i.app.clone(), std::cmp::Reverse(i.revision_number())));
         for instance in retired {
             let why = NotReady::Gone("retired".into());
             inspected.push((instance, Err(why), true));
@@ -215,7 +210,7 @@ async fn one_environment(
                 "container": c.name,
                 "replicas": c.replicas.as_ref().map(|r| json!({"ready": r.ready, "wanted": r.wanted})),
                 "nodes": c.replicas.as_ref().map(|r| r.nodes.clone()),
-                "revision": revision_of(c),
+                "revision": c.revision_number(),
                 "retired": retired,
             })
         })

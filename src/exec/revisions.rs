@@ -22,8 +22,7 @@ impl Making<'_> {
     /// their lineages), carrying the current one in its lineage.
     pub fn next(&self, changed: Vec<String>, rollback_of: Option<u32>) -> NewRevision {
         let known = self.current.into_iter().chain(self.kept).flat_map(|i| {
-            let own = i.revision.as_ref().map_or(1, |r| r.number);
-            std::iter::once(own).chain(i.lineage.iter().map(|r| r.number))
+            std::iter::once(i.revision_number()).chain(i.lineage.iter().map(|r| r.number))
         });
         let replaced = self.current.map(|c| Revision {
             image: c.image.clone(),
@@ -100,13 +99,13 @@ pub async fn trim(
         .into_iter()
         .map(|e| (e.revision.number, e.state))
         .collect();
-    let number = |i: &Instance| i.revision.as_ref().map_or(1, |r| r.number);
     let stopped = || all.iter().filter(|i| !i.serving && !i.is_running());
     let retired: Vec<(u32, &Instance)> = stopped()
-        .filter(|i| states.get(&number(i)) == Some(&RevisionState::Retired))
-        .map(|i| (number(i), i))
+        .filter(|i| states.get(&i.revision_number()) == Some(&RevisionState::Retired))
+        .map(|i| (i.revision_number(), i))
         .collect();
-    let failed = stopped().filter(|i| states.get(&number(i)) == Some(&RevisionState::Failed));
+    let failed =
+        stopped().filter(|i| states.get(&i.revision_number()) == Some(&RevisionState::Failed));
     let going: Vec<&Instance> = revision::beyond_history(retired, keep)
         .into_iter()
         .chain(failed)

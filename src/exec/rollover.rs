@@ -6,8 +6,10 @@
 
 use super::event::Phase;
 use super::readiness::{self, Route};
-use super::start::{create_or_adopt, not_ready, Failure, Made, Outcome, RETIRE_GRACE};
-use super::walk::{Finished, Gate};
+use super::start::{
+    create_or_adopt, not_ready, wait_for_dependencies, Failure, Made, Outcome, RETIRE_GRACE,
+};
+use super::walk::Gate;
 use crate::core::revision::NewRevision;
 use crate::core::spec::{AppSpec, PortSpec};
 use crate::runtime::api::{Created, Handle, Instance, Placing, Runtime};
@@ -49,11 +51,8 @@ pub async fn roll_over(
 ) -> Outcome {
     let app = over.app;
     let new_number = over.made.revision.number;
-    let old_number = over.old.revision.as_ref().map_or(1, |r| r.number);
-    let fail = |failure: Failure| {
-        emit(app, Phase::Failed(failure.brief.clone()));
-        Outcome::Failed(failure)
-    };
+    let old_number = over.old.revision_number();
+    let fail = |failure: Failure| reported(emit, app, failure);
     emit(
         app,
         Phase::StartingNew(format!("revision {new_number} ({})", over.why)),
@@ -63,17 +62,8 @@ pub async fn roll_over(
         Err(message) => return fail(plain("cannot create", message, false)),
     };
 
-    let waited = gate
-        .pass(&|pending| emit(app, Phase::Waiting(pending.to_vec())))
-        .await;
-    if let Err(blocked) = waited {
-        let because = if blocked.how == Finished::Skipped {
-            format!("its dependency {} was not started", blocked.by)
-        } else {
-            format!("its dependency {} failed", blocked.by)
-        };
-        emit(app, Phase::NotStarted(because.clone()));
-        return Outcome::NotStarted { because };
+    if let Err(not_started) = wait_for_dependencies(gate, app, emit).await {
+        return not_started;
     }
 
     if let Err(e) = runtime.start(&new).await {
@@ -129,11 +119,8 @@ pub async fn replace_stop_first(
 ) -> Outcome {
     let app = over.app;
     let new_number = over.made.revision.number;
-    let old_number = over.old.revision.as_ref().map_or(1, |r| r.number);
-    let fail = |failure: Failure| {
-        emit(app, Phase::Failed(failure.brief.clone()));
-        Outcome::Failed(failure)
-    };
+    let old_number = over.old.revision_number();
+    let fail = |failure: Failure| reported(emit, app, failure);
     emit(
         app,
         Phase::Retiring(format!(
@@ -224,10 +211,7 @@ pub async fn bring_up(
         timeout,
         route,
     } = arrival;
-    let fail = |failure: Failure| {
-        emit(app, Phase::Failed(failure.brief.clone()));
-        Outcome::Failed(failure)
-    };
+    let fail = |failure: Failure| reported(emit, app, failure);
     emit(app, Phase::Creating);
     let made_by = match from {
         NewFrom::Kept { instance, ports } => {
@@ -309,6 +293,12 @@ async fn made_beside(
     }
 }
 
+/// `failure` of `app`, shown in the progress and returned as its outcome.
+fn reported(emit: &dyn Fn(&str, Phase), app: &str, failure: Failure) -> Outcome {
+    emit(app, Phase::Failed(failure.brief.clone()));
+    Outcome::Failed(failure)
+}
+
 /// A failure with nothing more to show than its words.
 fn plain(brief: &str, message: String, has_container: bool) -> Failure {
     Failure {
@@ -330,7 +320,7 @@ async fn kept_for_inspection(
     failure: readiness::WaitFailure,
 ) -> Failure {
     let new_number = over.made.revision.number;
-    let old_number = over.old.revision.as_ref().map_or(1, |r| r.number);
+    let old_number = over.old.revision_number();
     let name = runtime.inspect(new).await.map_or_else(
         |_| format!("revision {new_number}"),
         |i| format!("`{}`", i.name),

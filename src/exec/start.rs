@@ -251,18 +251,9 @@ async fn start_one(
     // Then its dependencies, each the moment it is ready. An app left as it is only has
     // its readiness confirmed: it already runs against its dependencies, so it need not wait.
     if needs_start {
-        let waited = gate
-            .pass(&|pending| emit(app, Phase::Waiting(pending.to_vec())))
-            .await;
-        if let Err(blocked) = waited {
-            // Its instance stays created, not started: the next start starts it.
-            let because = if blocked.how == Finished::Skipped {
-                format!("its dependency {} was not started", blocked.by)
-            } else {
-                format!("its dependency {} failed", blocked.by)
-            };
-            emit(app, Phase::NotStarted(because.clone()));
-            return Outcome::NotStarted { because };
+        // Its instance stays created, not started: the next start starts it.
+        if let Err(not_started) = wait_for_dependencies(gate, app, emit).await {
+            return not_started;
         }
     }
 
@@ -330,7 +321,7 @@ async fn start_one(
             // A revision retired to make way (stop-first) is the way back.
             let retired = match (&step.action, observed) {
                 (Action::StopFirst { .. } | Action::Recreate(_), Some(old)) => {
-                    Some(old.revision.as_ref().map_or(1, |r| r.number))
+                    Some(old.revision_number())
                 }
                 _ => None,
             };
@@ -353,6 +344,29 @@ async fn start_one(
         trim_after(runtime, request, app, &outcome).await;
     }
     outcome
+}
+
+/// Passes `gate` once every dependency of `app` is ready, saying what it waits on; when one
+/// failed or was not started, `app` is not started either, and the outcome says why.
+pub(super) async fn wait_for_dependencies(
+    gate: Gate,
+    app: &str,
+    emit: &dyn Fn(&str, Phase),
+) -> Result<(), Outcome> {
+    let blocked = match gate
+        .pass(&|pending| emit(app, Phase::Waiting(pending.to_vec())))
+        .await
+    {
+        Ok(()) => return Ok(()),
+        Err(blocked) => blocked,
+    };
+    let because = if blocked.how == Finished::Skipped {
+        format!("its dependency {} was not started", blocked.by)
+    } else {
+        format!("its dependency {} failed", blocked.by)
+    };
+    emit(app, Phase::NotStarted(because.clone()));
+    Err(Outcome::NotStarted { because })
 }
 
 /// Keeps the app's retired revisions to the environment's `history:` once a start made a

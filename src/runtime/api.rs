@@ -186,6 +186,11 @@ impl Instance {
     pub fn is_running(&self) -> bool {
         self.state == State::Running
     }
+
+    /// Its revision's number: 1 for an instance made before revisions.
+    pub fn revision_number(&self) -> u32 {
+        self.revision.as_ref().map_or(1, |r| r.number)
+    }
 }
 
 /// An environment's space on the engine (its network), as the engine has it.

@@ -125,7 +125,7 @@ impl DockerRuntime {
     ) -> Result<(), EngineError> {
         let old = self.inspect_named(id).await?;
         let network = labels::environment_name(&old.environment);
-        let number = old.revision.as_ref().map_or(1, |r| r.number);
+        let number = old.revision_number();
         let retired = labels::revision_name(&old.environment, &old.app, number);
         let Some(successor) = successor else {
             self.stop_container(id, grace).await?;
