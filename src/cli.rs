@@ -176,6 +176,10 @@ pub struct ConfigArgs {
     #[arg(long)]
     pub show_secrets: bool,
 
+    /// Fetch the values of the environment's `secrets:` from their providers and show them (implies --show-secrets)
+    #[arg(long)]
+    pub reveal_secrets: bool,
+
     /// Output format
     #[arg(short, long, value_enum, default_value_t = ConfigFormat::Table)]
     pub output: ConfigFormat,
@@ -454,6 +458,10 @@ pub struct LogsArgs {
     /// With -f: when the engine goes away, exit 4 instead of waiting for it to come back
     #[arg(long)]
     pub no_reconnect: bool,
+
+    /// Show secret values as the apps print them (masked as **** by default)
+    #[arg(long)]
+    pub no_mask: bool,
 
     /// Output format: text, or one JSON object per line {ts, app, stream, line}
     #[arg(short, long, value_enum, default_value_t = ReportFormat::Text)]

@@ -1,7 +1,7 @@
 //! `ark config`: every variable an app gets in an environment, its value and its source.
 
 use super::config_engine;
-use super::shared::load;
+use super::shared::{load, secrets};
 use crate::cli::{ConfigArgs, ConfigFormat};
 use crate::core::diagnostic::{Diagnostic, Diagnostics};
 use crate::core::resolved_env::{self, Layers};
@@ -38,19 +38,33 @@ pub fn run(args: &ConfigArgs, settings: &Settings) -> Result<i32, Failure> {
         sets: &sets,
         shell: &shell,
     };
-    let (resolved, mut problems) = resolved_env::resolve(app, &layers);
+    let (mut resolved, mut problems) = resolved_env::resolve(app, &layers);
     problems.extend(spec::missing_values(
         app,
         resolved.missing().map(|m| m.name.as_str()),
         &environment,
     ));
+    // Secrets are fetched only when asked to be shown; then they are shown as any value
+    // is (their source still says which provider gave them).
+    let show_secrets = args.show_secrets || args.reveal_secrets;
+    if args.reveal_secrets && resolved.secrets().next().is_some() {
+        match secrets::fetch_into(&mut [&mut resolved]) {
+            Ok(fetched) => {
+                printer.diagnostics(&fetched.warnings);
+                for var in &mut resolved.vars {
+                    var.secret = None;
+                }
+            }
+            Err(refused) => return Err(Failure::Invalid(Diagnostics(refused))),
+        }
+    }
 
     let engine_settings = config_engine::shown(settings, &environment, &choice, &app.name);
     let text = match args.output {
         ConfigFormat::Json => json::to_pretty(&json!({
             "app": app.name,
             "environment": name,
-            "env": resolved.vars.iter().map(|v| json::variable(v, args.show_secrets)).collect::<Vec<_>>(),
+            "env": resolved.vars.iter().map(|v| json::variable(v, show_secrets)).collect::<Vec<_>>(),
             "engine": config_engine::json(&choice, &engine_settings),
             "replicas": environment.replicas(&app.name),
             "publish": environment.publish(&app.name),
@@ -58,7 +72,7 @@ pub fn run(args: &ConfigArgs, settings: &Settings) -> Result<i32, Failure> {
         ConfigFormat::Env => resolved
             .vars
             .iter()
-            .map(|v| match shown_value(v, args.show_secrets) {
+            .map(|v| match shown_value(v, show_secrets) {
                 Some(value) => format!("{}={}\n", v.name, shell_quote(&value)),
                 None => format!("# {} has no value\n", v.name),
             })
@@ -67,7 +81,7 @@ pub fn run(args: &ConfigArgs, settings: &Settings) -> Result<i32, Failure> {
             let styles = printer.out_styles;
             let mut table = Table::new(["NAME", "VALUE", "SOURCE"]);
             for var in &resolved.vars {
-                let (value, styled) = match shown_value(var, args.show_secrets) {
+                let (value, styled) = match shown_value(var, show_secrets) {
                     Some(value) => (value.clone(), value),
                     None => ("<missing>".to_owned(), styles.error("<missing>")),
                 };

@@ -15,7 +15,7 @@ use crate::exit_code;
 use crate::failure::Failure;
 use crate::logs::filter::LineFilter;
 use crate::logs::timestamp::Timestamp;
-use crate::runtime::api::LogOptions;
+use crate::runtime::api::{Instance, LogOptions, Runtime};
 use crate::settings::Settings;
 use crate::ui::log_view::{LogFormat, LogView};
 
@@ -47,6 +47,9 @@ pub fn run(args: &LogsArgs, settings: &Settings) -> Result<i32, Failure> {
         },
     };
     let mut view = LogView::new(settings.printer.out_styles, format);
+    if args.no_mask {
+        view = view.without_masking();
+    }
     // A new connection after the engine went away is of the same kind as the first.
     let choice = load::engine_choice(settings, Some(&name))?;
     block_on(async {
@@ -67,6 +70,10 @@ pub fn run(args: &LogsArgs, settings: &Settings) -> Result<i32, Failure> {
             let reconnect = Reconnect::new(settings, &choice, !args.no_reconnect, "following logs");
             logs_follow::follow(&watch, engine, containers, &reconnect, &mut view, &mut out).await
         } else {
+            if view.masks() {
+                let shown = selected.iter().filter_map(|app| containers.get(app));
+                view.mask(secret_values(runtime, shown).await);
+            }
             let apps = selected
                 .iter()
                 .filter_map(|app| containers.get(app))
@@ -82,4 +89,22 @@ pub fn run(args: &LogsArgs, settings: &Settings) -> Result<i32, Failure> {
             Err(End::Failed(failure)) => Err(failure),
         }
     })?
+}
+
+/// The secret values the instances hold, for masking what they print. An instance whose
+/// values cannot be read masks nothing of its own (its logs are still worth showing).
+pub(super) async fn secret_values<'a>(
+    runtime: &dyn Runtime,
+    instances: impl IntoIterator<Item = &'a Instance>,
+) -> Vec<String> {
+    let mut values = Vec::new();
+    for instance in instances {
+        values.extend(
+            runtime
+                .secret_values(&instance.handle)
+                .await
+                .unwrap_or_default(),
+        );
+    }
+    values
 }

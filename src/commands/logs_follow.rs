@@ -153,9 +153,24 @@ where
     let (tx, mut rx) = mpsc::channel::<(usize, LogLine)>(4096);
     let mut followed = BTreeSet::new();
     let mut followers = FuturesUnordered::new();
+    // The instances whose secrets are masked: each new one (a recreation, a rollover, an
+    // app joining) is read once, before any of its lines can be shown.
+    let mut masked: BTreeSet<String> = BTreeSet::new();
     let mut listing = tokio::time::interval(POLL);
     listing.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
+        if view.masks() {
+            let unseen: Vec<Instance> = snapshot
+                .borrow()
+                .containers
+                .values()
+                .filter(|c| masked.insert(c.handle.as_str().to_owned()))
+                .cloned()
+                .collect();
+            if !unseen.is_empty() {
+                view.mask(super::logs::secret_values(runtime, &unseen).await);
+            }
+        }
         let joining: Vec<String> = snapshot
             .borrow()
             .containers

@@ -20,6 +20,7 @@ pub fn run(args: &PlanArgs, settings: &Settings) -> Result<i32, Failure> {
         start_set: set,
         specs,
         problems,
+        ..
     } = load::desired(settings, &name, &args.apps, !args.no_deps, &args.set.values)?;
     let plan = if problems.iter().any(|p| p.is_error()) {
         Plan::new(&name, specs, &Observed::default())

@@ -8,7 +8,9 @@ use super::shared::{load, on_engine, who};
 use crate::cli::PromoteArgs;
 use crate::core::graph::Graph;
 use crate::core::plan::pinned_port;
+use crate::core::secret::Mask;
 use crate::core::spec::PortSpec;
+use crate::exec::event::Phase;
 use crate::exec::readiness::Route;
 use crate::exec::revisions::{self, Making};
 use crate::exec::rollover::{self, Arrival, NewFrom, RolloverOf};
@@ -74,8 +76,20 @@ pub fn run(args: &PromoteArgs, settings: &Settings) -> Result<i32, Failure> {
             .await
             .map_err(engine_failure)?;
 
+        // What the promoted revisions hold: masked in what their apps say if one fails.
+        let mut values = Vec::new();
+        for source in sources.values() {
+            values.extend(
+                runtime
+                    .secret_values(&source.handle)
+                    .await
+                    .unwrap_or_default(),
+            );
+        }
+        let mask = Mask::new(values);
         let progress = Progress::for_apps(args.progress, &settings.printer, &order);
-        let emit = progress.reporter();
+        let report = progress.reporter();
+        let emit = |app: &str, phase: Phase| report(app, phase.masked(&mask));
         let route = Route::new(runtime.capabilities().reach);
         let by = who::user_at_host();
         let began = Instant::now();
@@ -108,9 +122,10 @@ pub fn run(args: &PromoteArgs, settings: &Settings) -> Result<i32, Failure> {
         for (app, outcome) in &outcomes {
             if let Outcome::Failed(failure) = outcome {
                 for line in &failure.logs {
-                    settings.printer.detail(line);
+                    settings.printer.detail(&mask.apply(line));
                 }
-                return Err(Failure::Failed(format!("`{app}`: {}", failure.message)));
+                let said = mask.apply(&failure.message);
+                return Err(Failure::Failed(format!("`{app}`: {said}")));
             }
         }
         settings.printer.status(&format!(

@@ -9,6 +9,7 @@ use crate::cli::RollbackArgs;
 use crate::core::diagnostic::{Diagnostic, Diagnostics};
 use crate::core::plan::pinned_port;
 use crate::core::revision::{self, RollbackRefusal, DEFAULT_HISTORY};
+use crate::core::secret::Mask;
 use crate::exec::event::Phase;
 use crate::exec::readiness::{self, Route};
 use crate::exec::revisions::{self, kept_of, Making};
@@ -92,8 +93,16 @@ async fn to_kept_revision(
         .map(|e| e.history())
         .unwrap_or(DEFAULT_HISTORY);
 
+    // What the revision brought back holds: masked in what its app says if it fails.
+    let mask = Mask::new(
+        runtime
+            .secret_values(&source.handle)
+            .await
+            .unwrap_or_default(),
+    );
     let progress = Progress::for_apps(args.progress, &settings.printer, &selected);
-    let emit = progress.reporter();
+    let report = progress.reporter();
+    let emit = |app: &str, phase: Phase| report(app, phase.masked(&mask));
     let route = Route::new(runtime.capabilities().reach);
     let over = RolloverOf {
         environment: name,
@@ -130,9 +139,9 @@ async fn to_kept_revision(
         }
         Outcome::Failed(failure) => {
             for line in &failure.logs {
-                settings.printer.detail(line);
+                settings.printer.detail(&mask.apply(line));
             }
-            Err(Failure::Failed(failure.message))
+            Err(Failure::Failed(mask.apply(&failure.message).into_owned()))
         }
         Outcome::NotStarted { because } => Err(Failure::Failed(because)),
     }

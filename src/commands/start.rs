@@ -12,9 +12,10 @@ use crate::core::diagnostic::Diagnostics;
 use crate::core::fingerprint_key::FingerprintKey;
 use crate::core::plan::{Observed, ObservedApp, Plan};
 use crate::core::port_preflight::{self, HeldPort};
+use crate::core::secret::Mask;
 use crate::core::spec::Rollout;
 use crate::core::start_set;
-use crate::exec::event::Phase;
+use crate::exec::event::{Event, Phase};
 use crate::exec::readiness::Route;
 use crate::exec::start::{self as executor, Outcome, StartRequest};
 use crate::exit_code;
@@ -46,6 +47,7 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
         start_set: set,
         mut specs,
         problems,
+        mask,
     } = load::desired(settings, &name, &apps, !args.no_deps, &args.set.values)?;
     if args.replace == Some(ReplaceMode::StopFirst) {
         for spec in &mut specs {
@@ -109,6 +111,8 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
         }
         // Each app's last phase, for what an interrupted start says it left.
         let last: RefCell<BTreeMap<String, Phase>> = RefCell::default();
+        let reporter = progress.reporter();
+        let masked_reporter = |app: &str, phase: Phase| reporter(app, phase.masked(&mask));
         // Before anything is created: an image that cannot be had fails the start once, not
         // once per app that needs it.
         let checked = until_interrupted(needed_images::ensure(
@@ -117,7 +121,7 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
             &mut decided.supplies,
             &decided.bases,
             &settings.busybox,
-            &progress.reporter(),
+            &masked_reporter,
         ))
         .await;
         let checked = match checked {
@@ -188,7 +192,10 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
         let outcomes = until_interrupted(executor::run(runtime, &request, &|event| {
             last.borrow_mut()
                 .insert(event.app.clone(), event.phase.clone());
-            progress.event(&event)
+            progress.event(&Event {
+                phase: event.phase.clone().masked(&mask),
+                ..event.clone()
+            })
         }))
         .await;
         progress.finish();
@@ -210,7 +217,7 @@ pub fn run(args: &StartArgs, settings: &Settings) -> Result<i32, Failure> {
                 return Err(lost);
             }
         }
-        Ok(report(settings, &name, &outcomes, began))
+        Ok(report(settings, &name, &outcomes, began, &mask))
     })?
 }
 
@@ -461,6 +468,7 @@ fn report(
     environment: &str,
     outcomes: &[(String, Outcome)],
     began: Instant,
+    mask: &Mask,
 ) -> i32 {
     let printer = &settings.printer;
     let styles = printer.err_styles;
@@ -497,7 +505,9 @@ fn report(
                     text.push_str(&format!("    {line}\n"));
                 }
             }
-            printer.error_text(&text);
+            // The engine's words, the probe's answer and the logs are the app's text:
+            // a secret it prints is masked.
+            printer.error_text(&mask.apply(&text));
         }
     }
     let mut table = Table::new(["APP", "RESULT"]);

@@ -61,6 +61,10 @@ pub struct EnvironmentFile {
     pub history: Option<serde_yaml::Value>,
     #[serde(default, deserialize_with = "unique_map::deserialize_env")]
     pub env: BTreeMap<String, Scalar>,
+    /// Variables whose value comes from a provider, as written (`core::secret::parse`,
+    /// checked as `engine:` is).
+    #[serde(default, deserialize_with = "unique_map::deserialize")]
+    pub secrets: BTreeMap<String, serde_yaml::Value>,
     #[serde(default, deserialize_with = "unique_map::deserialize")]
     pub apps: BTreeMap<String, AppOverride>,
 }
@@ -87,6 +91,9 @@ pub struct AppOverride {
     /// How a changed app is replaced (`rollover`, `stop-first`), as written (checked as
     /// `engine:` is).
     pub rollout: Option<String>,
+    /// This app's secrets, as the environment's `secrets:` are written.
+    #[serde(default, deserialize_with = "unique_map::deserialize")]
+    pub secrets: BTreeMap<String, serde_yaml::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -110,14 +117,14 @@ fn known_keys(parents: &[String]) -> Option<KnownKeys> {
         0 => Some(KnownKeys {
             read: &[
                 "extends", "target", "engine", "registry", "nodes", "bind", "publish", "history",
-                "env", "apps",
+                "env", "secrets", "apps",
             ],
             ignored: &["description"],
         }),
         2 if parents[0] == "apps" => Some(KnownKeys {
             read: &[
                 "env", "image", "command", "ports", "external", "init", "bind", "replicas",
-                "publish", "rollout",
+                "publish", "rollout", "secrets",
             ],
             ignored: &[],
         }),

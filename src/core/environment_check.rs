@@ -11,6 +11,7 @@ use super::engine_kind::EngineKind;
 use super::environment::{EnvironmentFile, ROLLOUT_CHOICES};
 use super::locate::{Positions, Step};
 use super::registry_address;
+use super::secret;
 use super::suggest;
 use serde_yaml::Value;
 use std::cell::OnceCell;
@@ -62,7 +63,24 @@ pub fn problems(file: &EnvironmentFile, text: &str) -> Vec<Diagnostic> {
             ));
         }
     }
+    for (name, written) in &file.secrets {
+        found.extend(secret_problem(
+            name,
+            written,
+            &[Step::Key("secrets"), Step::Key(name)],
+            &error,
+        ));
+    }
     for (app, settings) in &file.apps {
+        for (name, written) in &settings.secrets {
+            let path = [
+                Step::Key("apps"),
+                Step::Key(app),
+                Step::Key("secrets"),
+                Step::Key(name),
+            ];
+            found.extend(secret_problem(name, written, &path, &error));
+        }
         if let Some(written) = &settings.rollout {
             if !ROLLOUT_CHOICES.contains(&written.as_str()) {
                 let hint = suggest::did_you_mean(written, ROLLOUT_CHOICES.iter().copied())
@@ -92,6 +110,34 @@ pub fn problems(file: &EnvironmentFile, text: &str) -> Vec<Diagnostic> {
         }
     }
     found
+}
+
+/// What is wrong with the secret declaration `name` at `path` (`secrets.NAME`), if anything.
+fn secret_problem(
+    name: &str,
+    written: &Value,
+    path: &[Step],
+    error: &dyn Fn(String, &[Step], String) -> Diagnostic,
+) -> Option<Diagnostic> {
+    let key = path
+        .iter()
+        .map(|step| match step {
+            Step::Key(key) => (*key).to_owned(),
+            Step::Index(i) => i.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(".");
+    if let Err(why) = super::variable_name::check(name) {
+        return Some(error(
+            format!("{key}: {why}"),
+            path,
+            "a secret is named after the variable the app reads: `DB_PASSWORD`".into(),
+        ));
+    }
+    let problem = secret::parse(written).err()?;
+    let mut at = path.to_vec();
+    at.extend(problem.at.map(Step::Key));
+    Some(error(format!("{key} {}", problem.why), &at, problem.hint))
 }
 
 /// `replicas:` as a number: a whole number of at least 1, written as a number (`None` for
@@ -143,6 +189,29 @@ mod tests {
                 (d.message, d.line, d.column, d.hint)
             })
             .collect()
+    }
+
+    #[test]
+    fn a_secret_declaration_is_checked_where_it_is_written() {
+        let found = problems_of(
+            "secrets:\n  DB_PASSWORD: {command: [op, read, x]}\n  BAD-NAME: {env: X}\napps:\n  api:\n    secrets:\n      TOKEN: {file: a, as: disk}\n",
+        );
+        let short: Vec<(String, Option<usize>)> =
+            found.iter().map(|f| (f.0.clone(), f.1)).collect();
+        assert_eq!(
+            short,
+            [
+                (
+                    "secrets.BAD-NAME: `BAD-NAME` is not a variable name: use letters, digits and `_`, not starting with a digit".to_owned(),
+                    Some(3)
+                ),
+                (
+                    "apps.api.secrets.TOKEN as: is neither `env` nor `file`".to_owned(),
+                    Some(7)
+                ),
+            ]
+        );
+        assert_eq!(found[1].2, Some(28), "at the `as:` value");
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub mod revision;
 #[cfg(test)]
 mod robustness_tests;
 pub mod scalar;
+pub mod secret;
 pub mod spec;
 pub mod start_set;
 pub mod suggest;

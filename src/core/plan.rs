@@ -322,6 +322,7 @@ mod tests {
                     value: Some(log_level.into()),
                     source: None,
                     from_secret: false,
+                    secret: None,
                 }],
             },
             ports: vec![PortSpec {

@@ -19,6 +19,7 @@ use super::discovery::discovery_for;
 use super::environment::Environment;
 use super::interpolate::{interpolate, Unset};
 use super::locate::{locate_in_file, Position};
+use super::secret::{self, Delivery, Provider, SecretRef};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::PathBuf;
@@ -36,6 +37,11 @@ pub enum Source {
     Discovery { dependency: String, expose: String },
     /// Set by ark itself (`_APP_NAME`, `_DEPLOY_ENV`).
     Ark,
+    /// A provider an environment file names under `secrets:` (`provider` as
+    /// `Provider::describe` says it: `command op`).
+    Secret { file: PathBuf, provider: String },
+    /// Where a file-delivered secret is (`DB_PASSWORD_FILE`).
+    SecretFile { secret: String },
 }
 
 impl fmt::Display for Source {
@@ -50,6 +56,10 @@ impl fmt::Display for Source {
                 write!(f, "discovery ({dependency}.{expose})")
             }
             Source::Ark => f.write_str("ark"),
+            Source::Secret { file, provider } => {
+                write!(f, "{} (secret: {provider})", file.display())
+            }
+            Source::SecretFile { secret } => write!(f, "ark (secret {secret} as a file)"),
         }
     }
 }
@@ -63,6 +73,9 @@ pub struct ResolvedVar {
     /// The value read a shell variable with a secret-looking name (`${DB_PASSWORD}`), so it
     /// is a secret whatever this variable is called.
     pub from_secret: bool,
+    /// Declared under `secrets:`: the value comes from a provider, fetched above the core
+    /// and put in `value` (`None` until then).
+    pub secret: Option<SecretRef>,
 }
 
 impl ResolvedVar {
@@ -71,6 +84,7 @@ impl ResolvedVar {
     pub fn is_secret(&self) -> bool {
         is_secret_name(&self.name)
             || self.from_secret
+            || self.secret.is_some()
             || self.value.as_deref().is_some_and(holds_password)
     }
 }
@@ -168,8 +182,27 @@ impl ResolvedEnv {
         self.vars.iter().find(|v| v.name == name)
     }
 
+    /// Variables nothing gives a value (a secret not fetched yet has a provider).
     pub fn missing(&self) -> impl Iterator<Item = &ResolvedVar> {
-        self.vars.iter().filter(|v| v.value.is_none())
+        self.vars
+            .iter()
+            .filter(|v| v.value.is_none() && v.secret.is_none())
+    }
+
+    /// The variables whose value a provider gives.
+    pub fn secrets(&self) -> impl Iterator<Item = (&ResolvedVar, &SecretRef)> {
+        self.vars
+            .iter()
+            .filter_map(|v| v.secret.as_ref().map(|secret| (v, secret)))
+    }
+
+    /// Puts fetched values in: `value_of` answers for each secret's provider.
+    pub fn fill_secrets(&mut self, value_of: &dyn Fn(&Provider) -> Option<String>) {
+        for var in &mut self.vars {
+            if let Some(secret) = &var.secret {
+                var.value = value_of(&secret.provider);
+            }
+        }
     }
 }
 
@@ -183,9 +216,9 @@ pub struct Layers<'a> {
     pub shell: &'a dyn Fn(&str) -> Option<String>,
 }
 
-/// A variable being resolved: its value, where that came from, and whether the value read a
-/// secret-looking shell variable.
-type Entry = (Option<String>, Option<Source>, bool);
+/// A variable being resolved: its value, where that came from, whether the value read a
+/// secret-looking shell variable, and the provider that gives it, for a secret.
+type Entry = (Option<String>, Option<Source>, bool, Option<SecretRef>);
 
 /// Resolves `app`'s variables. Problems (an unset `${NAME}`) come back as diagnostics;
 /// a variable with no value is not a problem here — callers decide (see `missing`).
@@ -197,7 +230,7 @@ pub fn resolve(app: &AppDefinition, layers: &Layers) -> (ResolvedEnv, Vec<Diagno
 
     // Every name the app has, so values for every app know where they apply.
     for declaration in &app.env {
-        values.insert(declaration.name.clone(), (None, None, false));
+        values.insert(declaration.name.clone(), (None, None, false, None));
     }
 
     let put = |values: &mut BTreeMap<_, _>,
@@ -221,7 +254,7 @@ pub fn resolve(app: &AppDefinition, layers: &Layers) -> (ResolvedEnv, Vec<Diagno
         };
         values.insert(
             name.to_owned(),
-            (Some(value), Some(source), read_secret.get()),
+            (Some(value), Some(source), read_secret.get(), None),
         );
     };
 
@@ -243,7 +276,7 @@ pub fn resolve(app: &AppDefinition, layers: &Layers) -> (ResolvedEnv, Vec<Diagno
     for (name, value) in [("_APP_NAME", &app.name), ("_DEPLOY_ENV", &environment.name)] {
         values.insert(
             name.to_owned(),
-            (Some(value.clone()), Some(Source::Ark), false),
+            (Some(value.clone()), Some(Source::Ark), false, None),
         );
     }
     for injected in discovery_for(app, layers.catalog, Some(environment)) {
@@ -251,13 +284,16 @@ pub fn resolve(app: &AppDefinition, layers: &Layers) -> (ResolvedEnv, Vec<Diagno
             dependency: injected.dependency,
             expose: injected.expose,
         };
-        values.insert(injected.name, (Some(injected.value), Some(source), false));
+        values.insert(
+            injected.name,
+            (Some(injected.value), Some(source), false, None),
+        );
     }
     // Per-app names from every layer join before any layer applies, so a value for every
     // app reaches a name that only a higher layer adds.
     let per_app_names: BTreeSet<String> = environment
         .overrides_for(&app.name)
-        .flat_map(|(_, o)| o.env.keys().cloned())
+        .flat_map(|(_, o)| o.env.keys().chain(o.secrets.keys()).cloned())
         .chain(
             layers
                 .sets
@@ -267,7 +303,7 @@ pub fn resolve(app: &AppDefinition, layers: &Layers) -> (ResolvedEnv, Vec<Diagno
         )
         .collect();
     for name in per_app_names {
-        values.entry(name).or_insert((None, None, false));
+        values.entry(name).or_insert((None, None, false, None));
     }
 
     for file in &environment.chain {
@@ -291,6 +327,34 @@ pub fn resolve(app: &AppDefinition, layers: &Layers) -> (ResolvedEnv, Vec<Diagno
                 }
             }
         }
+        let every_app = file
+            .secrets
+            .iter()
+            .filter(|(name, _)| values.contains_key(*name))
+            .map(|(name, written)| (name, written, format!("secrets.{name}")));
+        let this_app = file.apps.get(&app.name).into_iter().flat_map(|o| {
+            o.secrets
+                .iter()
+                .map(|(name, written)| (name, written, format!("apps.{}.secrets.{name}", app.name)))
+        });
+        let declared: Vec<_> = every_app.chain(this_app).collect();
+        for (name, written, key) in declared {
+            // Checked as the file was read: one that does not parse never gets here.
+            let Ok((provider, delivery)) = secret::parse(written) else {
+                continue;
+            };
+            let source = Source::Secret {
+                file: file.path.clone(),
+                provider: provider.describe(),
+            };
+            let secret = SecretRef {
+                provider,
+                delivery,
+                file: file.path.clone(),
+                key,
+            };
+            values.insert(name.clone(), (None, Some(source), false, Some(secret)));
+        }
     }
     let for_every_app = layers.sets.iter().filter(|s| s.app.is_none());
     let for_this_app = layers
@@ -305,18 +369,42 @@ pub fn resolve(app: &AppDefinition, layers: &Layers) -> (ResolvedEnv, Vec<Diagno
                     Some(set.value.clone()),
                     Some(Source::Set { key: set.label() }),
                     false,
+                    None,
                 ),
             );
         }
     }
 
+    // A secret delivered as a file: the app is told where it is.
+    let as_files: Vec<String> = values
+        .iter()
+        .filter(|(_, entry)| {
+            entry
+                .3
+                .as_ref()
+                .is_some_and(|s| s.delivery == Delivery::File)
+        })
+        .map(|(name, _)| name.clone())
+        .collect();
+    for name in as_files {
+        let source = Source::SecretFile {
+            secret: name.clone(),
+        };
+        let path = secret::path_in_container(&name);
+        values.insert(
+            secret::file_variable(&name),
+            (Some(path), Some(source), false, None),
+        );
+    }
+
     let vars = values
         .into_iter()
-        .map(|(name, (value, source, from_secret))| ResolvedVar {
+        .map(|(name, (value, source, from_secret, secret))| ResolvedVar {
             name,
             value,
             source,
             from_secret,
+            secret,
         })
         .collect();
     (ResolvedEnv { vars }, problems)
@@ -410,6 +498,65 @@ mod tests {
                 .map(ToString::to_string)
                 .unwrap_or_default(),
         )
+    }
+
+    #[test]
+    fn a_secret_reaches_only_apps_with_its_name_and_a_higher_plain_value_replaces_it() {
+        let catalog = Catalog::from_texts([
+            (
+                "launch/api.yml",
+                "env:\n  DB_PASSWORD: ''\n  OLD_TOKEN: ''\n",
+            ),
+            ("launch/web.yml", "env:\n  LOG: info\n"),
+        ]);
+        let dir = env_dir(&[
+            (
+                "default.yml",
+                "secrets:\n  DB_PASSWORD: {env: DEV_DB_PW}\n  OLD_TOKEN: {env: T}\n",
+            ),
+            (
+                "dev.yml",
+                "env: {OLD_TOKEN: plain}\napps:\n  api:\n    secrets:\n      API_TOKEN: {command: [vault, kv, get], as: file}\n",
+            ),
+        ]);
+        let (api, problems) = resolve_with(&catalog, dir.path(), "dev", "api", &[]);
+        assert!(problems.is_empty(), "{problems:?}");
+        let p = |f: &str| dir.path().join(f).display().to_string();
+        let db = api.get("DB_PASSWORD").unwrap();
+        assert_eq!(db.value, None, "fetched above the core");
+        assert!(db.is_secret() && api.missing().next().is_none());
+        assert_eq!(
+            db.source.as_ref().unwrap().to_string(),
+            format!("{} (secret: env DEV_DB_PW)", p("default.yml"))
+        );
+        let token = api.get("API_TOKEN").unwrap().secret.clone().unwrap();
+        assert_eq!(
+            (token.delivery, token.key.as_str()),
+            (Delivery::File, "apps.api.secrets.API_TOKEN")
+        );
+        assert_eq!(
+            value_and_source(&api, "API_TOKEN_FILE"),
+            (
+                Some("/run/secrets/API_TOKEN".into()),
+                "ark (secret API_TOKEN as a file)".into()
+            )
+        );
+        let old = api.get("OLD_TOKEN").unwrap();
+        assert_eq!(
+            (old.value.as_deref(), old.secret.is_none()),
+            (Some("plain"), true)
+        );
+        let (web, _) = resolve_with(&catalog, dir.path(), "dev", "web", &[]);
+        assert_eq!(web.secrets().count(), 0, "web has no DB_PASSWORD: {web:?}");
+        let (set, _) = resolve_with(&catalog, dir.path(), "dev", "api", &["DB_PASSWORD=x"]);
+        assert!(set.get("DB_PASSWORD").unwrap().secret.is_none());
+
+        let mut filled = api.clone();
+        filled.fill_secrets(&|provider| Some(provider.describe()));
+        assert_eq!(
+            filled.get("API_TOKEN").unwrap().value.as_deref(),
+            Some("command vault")
+        );
     }
 
     #[test]

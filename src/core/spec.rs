@@ -8,6 +8,7 @@ use super::environment::Environment;
 use super::fingerprint_key::{FingerprintKey, KEY_FIELD};
 use super::locate::{self, Step};
 use super::resolved_env::{self, Layers, ResolvedEnv};
+use super::secret::Delivery;
 use super::start_set::{Role, StartSet};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -105,8 +106,24 @@ impl AppSpec {
             fields.insert("command".into(), key.hash(&command.display()));
         }
         for var in &self.env.vars {
-            if let Some(value) = &var.value {
-                fields.insert(format!("env.{}", var.name), key.hash(value));
+            match (&var.value, &var.secret) {
+                (Some(value), None) => {
+                    fields.insert(format!("env.{}", var.name), key.hash(value));
+                }
+                // A secret is named as one ("secret DB_PASSWORD changed"); how it is
+                // delivered is part of what runs.
+                (value, Some(secret)) => {
+                    let delivered = match secret.delivery {
+                        Delivery::Env => "env",
+                        Delivery::File => "file",
+                    };
+                    let value = value.as_deref().unwrap_or_default();
+                    fields.insert(
+                        format!("secret.{}", var.name),
+                        key.hash(&format!("{delivered}:{value}")),
+                    );
+                }
+                (None, None) => {}
             }
         }
         for port in &self.ports {
@@ -131,13 +148,47 @@ impl AppSpec {
         fields
     }
 
-    /// The variables that have a value, as `NAME=value` (what an engine's env takes).
+    /// The variables that have a value, as `NAME=value` (what an engine's env takes); a
+    /// secret delivered as a file is not one of them (its `NAME_FILE` is).
     pub fn env_assignments(&self) -> Vec<String> {
         self.env
             .vars
             .iter()
+            .filter(|v| {
+                v.secret
+                    .as_ref()
+                    .is_none_or(|s| s.delivery == Delivery::Env)
+            })
             .filter_map(|v| v.value.as_ref().map(|value| format!("{}={value}", v.name)))
             .collect()
+    }
+
+    /// The secrets delivered as files: name and value, for `/run/secrets/<NAME>`.
+    pub fn secret_files(&self) -> Vec<(&str, &str)> {
+        self.env
+            .secrets()
+            .filter(|(_, secret)| secret.delivery == Delivery::File)
+            .filter_map(|(var, _)| Some((var.name.as_str(), var.value.as_deref()?)))
+            .collect()
+    }
+
+    /// The names of its secrets, with `:file` for those delivered as files, as the
+    /// instance records them (`runtime::labels::SECRETS`): names, never values.
+    pub fn secret_names(&self) -> Vec<String> {
+        self.env
+            .secrets()
+            .map(|(var, secret)| match secret.delivery {
+                Delivery::Env => var.name.clone(),
+                Delivery::File => format!("{}:file", var.name),
+            })
+            .collect()
+    }
+
+    /// Every secret value it holds, for masking text ark did not write.
+    pub fn secret_values(&self) -> impl Iterator<Item = &str> {
+        self.env
+            .secrets()
+            .filter_map(|(var, _)| var.value.as_deref())
     }
 
     /// One hash of the whole fingerprint.
@@ -378,6 +429,7 @@ impl AppSpec {
                     value: Some("info".into()),
                     source: None,
                     from_secret: false,
+                    secret: None,
                 }],
             },
             ports: Vec::new(),

@@ -1,5 +1,6 @@
 //! What the executor reports while it works; the UI decides how to show it.
 
+use crate::core::secret::Mask;
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +38,22 @@ pub enum Phase {
 }
 
 impl Phase {
+    /// The phase with every secret value in the text it carries from elsewhere (build
+    /// output, a probe's answer, an engine's or app's words) masked.
+    pub fn masked(self, mask: &Mask) -> Phase {
+        if mask.is_empty() {
+            return self;
+        }
+        let m = |text: String| mask.apply(&text).into_owned();
+        match self {
+            Phase::Pulling(text) => Phase::Pulling(m(text)),
+            Phase::Building(text) => Phase::Building(m(text)),
+            Phase::Probing(text) => Phase::Probing(m(text)),
+            Phase::Failed(text) => Phase::Failed(m(text)),
+            other => other,
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Phase::Pulling(_) => "pulling",

@@ -364,6 +364,12 @@ pub trait Runtime {
         tty_size: Option<(u16, u16)>,
     ) -> Result<i64, EngineError>;
 
+    /// The secret values the instance holds (by the names it records), for masking its
+    /// output. None on an engine that cannot say.
+    async fn secret_values(&self, _handle: &Handle) -> Result<Vec<String>, EngineError> {
+        Ok(Vec::new())
+    }
+
     /// The last `lines` lines of the instance's output (both streams, in order).
     async fn logs_tail(&self, handle: &Handle, lines: usize) -> Result<Vec<String>, EngineError>;
 

@@ -35,6 +35,9 @@ pub const REVISION: &str = "dev.ark.revision";
 /// The revisions before it, newest first (JSON list, bounded), so `history` knows the
 /// ones that are gone too.
 pub const LINEAGE: &str = "dev.ark.lineage";
+/// The names of the instance's secrets, comma-separated, `:file` after one delivered as a
+/// file (`DB_PASSWORD,API_TOKEN:file`): names only, never a value.
+pub const SECRETS: &str = "dev.ark.secrets";
 /// On an environment's network: the `target:` its file named, as written (absent when the
 /// environment has none). Kept even when `-H/--host` sent it elsewhere, so the engine shows
 /// where it was meant to run.
@@ -112,9 +115,38 @@ pub fn of_instance(environment: &str, spec: &AppSpec, image: &str) -> HashMap<St
         (DEPENDS_ON.to_owned(), spec.waits_for.join(",")),
         (CHECKS.to_owned(), to_json(&checks)),
         (EXPOSES.to_owned(), to_json(&exposes)),
+        (SECRETS.to_owned(), spec.secret_names().join(",")),
     ]);
     labels.retain(|_, v| !v.is_empty());
     labels
+}
+
+/// A secret an instance records (`SECRETS`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedSecret {
+    pub name: String,
+    pub as_file: bool,
+}
+
+pub fn secrets_of(labels: &HashMap<String, String>) -> Vec<RecordedSecret> {
+    labels
+        .get(SECRETS)
+        .map(|text| {
+            text.split(',')
+                .filter(|s| !s.is_empty())
+                .map(|s| match s.strip_suffix(":file") {
+                    Some(name) => RecordedSecret {
+                        name: name.to_owned(),
+                        as_file: true,
+                    },
+                    None => RecordedSecret {
+                        name: s.to_owned(),
+                        as_file: false,
+                    },
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The labels that record an instance's revision and the ones before it.

@@ -26,9 +26,17 @@ pub fn variable(var: &ResolvedVar, show_secrets: bool) -> Value {
 }
 
 pub const REDACTED: &str = "<redacted>";
+/// What a value from a secret provider is shown as, fetched or not, unless
+/// `--reveal-secrets`.
+pub const SECRET: &str = "<secret>";
 
-/// The value as it may be shown: `<redacted>` for secrets unless asked.
+/// The value as it may be shown: `<redacted>` for secrets unless asked, `<secret>` for a
+/// value from a provider (even when asked: only `ark config --reveal-secrets` fetches and
+/// shows those, through `revealed_value`).
 pub fn shown_value(var: &ResolvedVar, show_secrets: bool) -> Option<String> {
+    if var.secret.is_some() {
+        return Some(SECRET.to_owned());
+    }
     var.value.as_ref().map(|v| {
         if var.is_secret() && !show_secrets {
             REDACTED.to_owned()

@@ -3,6 +3,7 @@
 //! without colour; red with it), or one JSON object per line. Prefixes are rendered once per
 //! app, not per line: a merge of millions of lines spends its time here.
 
+use crate::core::secret::Mask;
 use crate::logs::line::{LogLine, Output};
 use crate::logs::timestamp::Timestamp;
 use crate::ui::style::Styles;
@@ -21,6 +22,9 @@ pub struct LogView {
     apps: Vec<String>,
     /// Per app: the stdout prefix and the stderr prefix, ready to write.
     prefixes: Vec<(Vec<u8>, Vec<u8>)>,
+    /// The secret values the apps hold: what they print of them is shown as `****`.
+    mask: Mask,
+    masking: bool,
 }
 
 #[derive(serde::Serialize)]
@@ -38,6 +42,26 @@ impl LogView {
             format,
             apps: Vec::new(),
             prefixes: Vec::new(),
+            mask: Mask::default(),
+            masking: true,
+        }
+    }
+
+    /// Shows secrets as the apps print them (`--no-mask`).
+    pub fn without_masking(mut self) -> LogView {
+        self.masking = false;
+        self
+    }
+
+    /// Whether secret values are masked (what callers read them for).
+    pub fn masks(&self) -> bool {
+        self.masking
+    }
+
+    /// Masks `values` too, from now on.
+    pub fn mask(&mut self, values: Vec<String>) {
+        if self.masking && !values.is_empty() {
+            self.mask = self.mask.with(values);
         }
     }
 
@@ -62,6 +86,10 @@ impl LogView {
 
     pub fn write(&self, out: &mut impl Write, app: usize, line: &LogLine) -> io::Result<()> {
         let text = String::from_utf8_lossy(&line.text);
+        let text = match self.mask.apply(&text) {
+            std::borrow::Cow::Borrowed(_) => text,
+            std::borrow::Cow::Owned(masked) => std::borrow::Cow::Owned(masked),
+        };
         match self.format {
             LogFormat::Json => {
                 let record = JsonLine {

@@ -54,6 +54,19 @@ pub fn docker_try(args: &[&str]) -> (bool, String) {
     )
 }
 
+/// `busybox:latest`, made from Debian's static busybox when the engine has none (no
+/// registry here): what the test images and plain test apps run.
+pub fn busybox() -> &'static str {
+    if !docker_try(&["image", "inspect", "busybox:latest"]).0 {
+        let seeded = Process::new("bash")
+            .arg(repo().join("scripts/seed-busybox.sh"))
+            .status()
+            .expect("seed script runs");
+        assert!(seeded.success(), "scripts/seed-busybox.sh failed");
+    }
+    "busybox:latest"
+}
+
 /// The test image `tests/images/<name>`, built once per test run: `ark-test-<name>:latest`.
 pub fn image(name: &str) -> String {
     static BUILT: OnceLock<Mutex<BTreeSet<String>>> = OnceLock::new();
@@ -61,13 +74,7 @@ pub fn image(name: &str) -> String {
     let mut built = built.lock().unwrap_or_else(|e| e.into_inner());
     let tag = format!("ark-test-{name}:latest");
     if !built.contains(name) {
-        if !docker_try(&["image", "inspect", "busybox:latest"]).0 {
-            let seeded = Process::new("bash")
-                .arg(repo().join("scripts/seed-busybox.sh"))
-                .status()
-                .expect("seed script runs");
-            assert!(seeded.success(), "scripts/seed-busybox.sh failed");
-        }
+        busybox();
         let context = repo().join("tests/images").join(name);
         docker(&["build", "-q", "-t", &tag, context.to_str().unwrap()]);
         built.insert(name.to_owned());

@@ -238,6 +238,8 @@ pub struct Desired {
     pub start_set: crate::core::start_set::StartSet,
     pub specs: Vec<crate::core::spec::AppSpec>,
     pub problems: Vec<Diagnostic>,
+    /// Every secret value fetched, for masking text ark did not write.
+    pub mask: crate::core::secret::Mask,
 }
 
 /// Resolves definitions, environment and `--set` values into the desired state.
@@ -265,13 +267,26 @@ pub fn desired(
         sets: &sets,
         shell: &shell,
     };
-    let (specs, spec_problems) = crate::core::spec::build_specs(&start_set, &layers);
+    let (mut specs, spec_problems) = crate::core::spec::build_specs(&start_set, &layers);
     problems.extend(spec_problems);
+    // Secrets are fetched only for a start that could go ahead: a provider may be slow or
+    // ask the user to sign in, which is not worth it for a start the problems stop.
+    let mut mask = crate::core::secret::Mask::default();
+    if !problems.iter().any(Diagnostic::is_error) {
+        match super::secrets::fetch_into_specs(&mut specs) {
+            Ok(fetched) => {
+                settings.printer.diagnostics(&fetched.warnings);
+                mask = fetched.mask;
+            }
+            Err(refused) => problems.extend(refused),
+        }
+    }
     Ok(Desired {
         environment,
         start_set,
         specs,
         problems,
+        mask,
     })
 }
 

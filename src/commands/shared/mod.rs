@@ -14,4 +14,5 @@ pub mod needed_images;
 pub mod on_engine;
 pub mod pick;
 pub mod reconnect;
+pub mod secrets;
 pub mod who;

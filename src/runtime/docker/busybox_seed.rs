@@ -230,7 +230,7 @@ const ETC_FILES: &[(&str, &str)] = &[
 ];
 
 /// A header owned by root, stamped with a fixed time so the same binary makes the same tar.
-fn tar_header(kind: tar::EntryType, mode: u32, size: u64) -> tar::Header {
+pub(super) fn tar_header(kind: tar::EntryType, mode: u32, size: u64) -> tar::Header {
     let mut header = tar::Header::new_gnu();
     header.set_entry_type(kind);
     header.set_mode(mode);

@@ -88,18 +88,25 @@ impl DockerRuntime {
             .collect())
     }
 
-    pub(in crate::runtime) async fn inspect_named(
+    /// Container `id` as the engine describes it.
+    pub(in crate::runtime) async fn inspect_raw(
         &self,
         id: &str,
-    ) -> Result<Instance, EngineError> {
-        let c = self
-            .watchdog
+    ) -> Result<bollard::models::ContainerInspectResponse, EngineError> {
+        self.watchdog
             .watched(
                 self.docker
                     .inspect_container(id, None::<q::InspectContainerOptions>),
             )
             .await
-            .map_err(|e| failed(&self.endpoint, Request::InspectContainer, e))?;
+            .map_err(|e| failed(&self.endpoint, Request::InspectContainer, e))
+    }
+
+    pub(in crate::runtime) async fn inspect_named(
+        &self,
+        id: &str,
+    ) -> Result<Instance, EngineError> {
+        let c = self.inspect_raw(id).await?;
         let labels_map = c
             .config
             .as_ref()
@@ -206,7 +213,16 @@ impl DockerRuntime {
             }),
             ..Default::default()
         };
-        self.create_named(&name, body).await
+        let created = self.create_named(&name, body).await?;
+        let files = spec.secret_files();
+        if let (Created::New(handle), false) = (&created, files.is_empty()) {
+            // Before it starts, or not at all: no instance without its secrets is left.
+            if let Err(e) = self.put_secret_files(handle.as_str(), &files).await {
+                let _ = self.remove_container(handle.as_str()).await;
+                return Err(e);
+            }
+        }
+        Ok(created)
     }
 
     /// Creates container `name` from `body`; a name already taken is read back.

@@ -183,6 +183,10 @@ impl Runtime for DockerRuntime {
             .await
     }
 
+    async fn secret_values(&self, handle: &Handle) -> Result<Vec<String>, EngineError> {
+        self.secret_values_of(handle.as_str()).await
+    }
+
     async fn take_name(&self, new: &Handle) -> Result<(), EngineError> {
         self.give_alias(new.as_str()).await
     }

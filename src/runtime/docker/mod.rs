@@ -13,6 +13,7 @@ pub(in crate::runtime) mod networks;
 mod pooled;
 pub(in crate::runtime) mod request;
 mod revisions;
+mod secret_files;
 mod ssh;
 mod ssh_mux;
 mod stats;

@@ -44,6 +44,10 @@ pub(in crate::runtime) enum Request<'a> {
     RenameContainer,
     ConnectNetwork,
     DisconnectNetwork,
+    /// Copying files into or out of a container (its secret files).
+    CopyFiles,
+    ListSecrets,
+    CreateSecret,
 }
 
 impl std::fmt::Display for Request<'_> {
@@ -83,6 +87,9 @@ impl std::fmt::Display for Request<'_> {
             Request::RenameContainer => f.write_str("rename container"),
             Request::ConnectNetwork => f.write_str("connect to network"),
             Request::DisconnectNetwork => f.write_str("disconnect from network"),
+            Request::CopyFiles => f.write_str("copy files"),
+            Request::ListSecrets => f.write_str("list secrets"),
+            Request::CreateSecret => f.write_str("create secret"),
         }
     }
 }
@@ -124,6 +131,9 @@ impl Request<'_> {
             Request::RenameContainer => "renaming a container".into(),
             Request::ConnectNetwork => "giving a container the app's name".into(),
             Request::DisconnectNetwork => "taking a container off the environment's network".into(),
+            Request::CopyFiles => "copying secret files into a container".into(),
+            Request::ListSecrets => "listing the environment's secrets".into(),
+            Request::CreateSecret => "making a secret".into(),
         }
     }
 }

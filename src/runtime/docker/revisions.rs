@@ -37,14 +37,7 @@ impl DockerRuntime {
         made: &NewRevision,
         ports: Option<&[PortSpec]>,
     ) -> Result<Created, EngineError> {
-        let old = self
-            .watchdog
-            .watched(
-                self.docker
-                    .inspect_container(kept, None::<q::InspectContainerOptions>),
-            )
-            .await
-            .map_err(|e| failed(&self.endpoint, Request::InspectContainer, e))?;
+        let old = self.inspect_raw(kept).await?;
         let config = old.config.unwrap_or_default();
         let mut kept_labels = config.labels.unwrap_or_default();
         let app = kept_labels.get(labels::APP).cloned().unwrap_or_default();
@@ -55,6 +48,7 @@ impl DockerRuntime {
             None => host.port_bindings,
             Some(ports) => Some(containers::port_bindings(ports)),
         };
+        let as_files = labels::secrets_of(&kept_labels).iter().any(|s| s.as_file);
         let body = ContainerCreateBody {
             image: old.image.or(config.image),
             cmd: config.cmd,
@@ -81,7 +75,14 @@ impl DockerRuntime {
             ..Default::default()
         };
         let name = labels::revision_name(environment, &app, made.revision.number);
-        self.create_named(&name, body).await
+        let created = self.create_named(&name, body).await?;
+        if let (Created::New(handle), true) = (&created, as_files) {
+            if let Err(e) = self.copy_secret_files(kept, handle.as_str()).await {
+                let _ = self.remove_container(handle.as_str()).await;
+                return Err(e);
+            }
+        }
+        Ok(created)
     }
 
     /// Gives container `id` the app's name on its environment's network. An alias is set

@@ -104,6 +104,8 @@ impl Runtime for SwarmRuntime {
     }
 
     async fn remove_environment(&self, environment: &str) -> Result<(), EngineError> {
+        // Its services are gone by now: so is every use of its secrets.
+        self.prune_secrets(environment, true).await;
         self.cluster.manager.remove_network(environment).await
     }
 
@@ -177,6 +179,10 @@ impl Runtime for SwarmRuntime {
         engine
             .exec_attached_in(&task.container, command, tty_size)
             .await
+    }
+
+    async fn secret_values(&self, handle: &Handle) -> Result<Vec<String>, EngineError> {
+        self.secret_values_of(handle.as_str()).await
     }
 
     async fn logs_tail(&self, handle: &Handle, lines: usize) -> Result<Vec<String>, EngineError> {

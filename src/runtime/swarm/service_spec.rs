@@ -13,8 +13,9 @@ use bollard::models::{
     ServiceSpec, ServiceSpecMode, ServiceSpecModeReplicated, ServiceSpecRollbackConfig,
     ServiceSpecRollbackConfigFailureActionEnum, ServiceSpecRollbackConfigOrderEnum,
     ServiceSpecUpdateConfig, ServiceSpecUpdateConfigFailureActionEnum,
-    ServiceSpecUpdateConfigOrderEnum, TaskSpec, TaskSpecContainerSpec, TaskSpecResources,
-    TaskSpecRestartPolicy, TaskSpecRestartPolicyConditionEnum,
+    ServiceSpecUpdateConfigOrderEnum, TaskSpec, TaskSpecContainerSpec,
+    TaskSpecContainerSpecSecrets, TaskSpecResources, TaskSpecRestartPolicy,
+    TaskSpecRestartPolicyConditionEnum,
 };
 use std::collections::HashMap;
 use std::time::Duration;
@@ -46,6 +47,8 @@ pub(super) struct ServiceInput<'a> {
     pub replicas: u64,
     /// The revision the service's spec is (on the service and its tasks).
     pub made: Option<&'a NewRevision>,
+    /// The Docker secrets its file secrets are (`swarm::secrets`).
+    pub secrets: Vec<TaskSpecContainerSpecSecrets>,
 }
 
 /// The service spec for one app.
@@ -66,6 +69,7 @@ pub(super) fn service_spec(input: &ServiceInput) -> ServiceSpec {
         init: Some(spec.init),
         stop_grace_period: Some(nanos(STOP_GRACE)),
         health_check: health::of(spec),
+        secrets: (!input.secrets.is_empty()).then(|| input.secrets.clone()),
         ..Default::default()
     };
     let resources = TaskSpecResources {
@@ -185,6 +189,7 @@ mod tests {
             network: "net-id".into(),
             replicas,
             made: None,
+            secrets: Vec::new(),
         })
     }
 

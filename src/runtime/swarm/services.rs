@@ -44,6 +44,7 @@ impl SwarmRuntime {
         made: &'a NewRevision,
     ) -> ServiceInput<'a> {
         ServiceInput {
+            secrets: Vec::new(),
             environment,
             spec,
             image,
@@ -69,9 +70,13 @@ impl SwarmRuntime {
     ) -> Result<Created, EngineError> {
         labels::check_keyed(spec)?;
         let image_id = self.image_id_for(image).await?;
+        let secrets = self.secret_references(environment, spec).await?;
         // No task yet: the app gets one once its dependencies are ready (`start`).
-        let body =
-            service_spec::service_spec(&self.input(environment, spec, image, &image_id, 0, made));
+        let input = ServiceInput {
+            secrets,
+            ..self.input(environment, spec, image, &image_id, 0, made)
+        };
+        let body = service_spec::service_spec(&input);
         let manager = &self.cluster.manager;
         match manager
             .watchdog
@@ -264,16 +269,16 @@ impl SwarmRuntime {
         made: &NewRevision,
     ) -> Result<(), EngineError> {
         let image_id = self.image_id_for(image).await?;
-        let input = self.input(
-            environment,
-            spec,
-            image,
-            &image_id,
-            u64::from(spec.replicas),
-            made,
-        );
+        let secrets = self.secret_references(environment, spec).await?;
+        let replicas = u64::from(spec.replicas);
+        let input = ServiceInput {
+            secrets,
+            ..self.input(environment, spec, image, &image_id, replicas, made)
+        };
         let wanted = service_spec::service_spec(&input);
-        self.write_spec(id, |_| wanted.clone()).await
+        self.write_spec(id, |_| wanted.clone()).await?;
+        self.prune_secrets(environment, false).await;
+        Ok(())
     }
 
     /// Returns the service to the config it ran before the current one, as a start-first
