@@ -335,9 +335,7 @@ fn on_swarm_a_file_secret_is_a_docker_secret_rotated_by_an_update_and_gone_with_
     let Some(cluster) = common::swarm::SwarmCluster::solo() else {
         return;
     };
-    // The app prints the variable only: a Docker secret's value is never read back, so a
-    // file secret an app prints on Swarm is not masked (the README says so).
-    let app = "run:\n  image: busybox:latest\n  command: [sh, -c, 'echo \"db is $DB_PASSWORD\"; exec httpd -f -p 8080 -h /tmp']\n\
+    let app = "run:\n  image: busybox:latest\n  command: [sh, -c, 'echo \"db is $DB_PASSWORD\"; echo \"token is $(cat $API_TOKEN_FILE)\"; exec httpd -f -p 8080 -h /tmp']\n\
          expose:\n- name: http\n  port: 8080\n  health_check: {type: tcp}\nenv:\n  DB_PASSWORD: ''\n";
     let env = TestEnv::new("secrets-swarm", &[("api", app)]);
     let _cleanup = SwarmLeftovers {
@@ -405,9 +403,9 @@ fn on_swarm_a_file_secret_is_a_docker_secret_rotated_by_an_update_and_gone_with_
         "{labels}"
     );
     let (_, logs, _) = ark(&["logs", "api", "--no-prefix"]);
-    assert!(
-        logs.contains("db is ****") && !logs.contains("swarm-db-password"),
-        "{logs}"
+    assert_eq!(
+        logs, "db is ****\ntoken is ****\n",
+        "read back from the task"
     );
 
     private_file(&env.dir.path().join("api-token"), "tok-rotated-on-swarm");

@@ -331,6 +331,51 @@ fn read_all(pipe: Option<impl Read>) -> Vec<u8> {
 mod tests {
     use super::*;
 
+    fn env_with(provider: &Provider, names: &[&str]) -> ResolvedEnv {
+        use crate::core::resolved_env::ResolvedVar;
+        use crate::core::secret::Delivery;
+        ResolvedEnv {
+            vars: names
+                .iter()
+                .map(|name| ResolvedVar {
+                    name: (*name).to_owned(),
+                    value: None,
+                    source: None,
+                    from_secret: false,
+                    secret: Some(SecretRef {
+                        provider: provider.clone(),
+                        delivery: Delivery::Env,
+                        file: PathBuf::from("envs/dev.yml"),
+                        key: format!("secrets.{name}"),
+                    }),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn each_distinct_provider_runs_once_and_a_short_value_is_said_to_go_unmasked() {
+        let dir = tempfile::tempdir().unwrap();
+        let runs = dir.path().join("runs");
+        let script = format!("echo run >> '{}'; printf ab", runs.display());
+        let shared = Provider::Command {
+            argv: vec!["sh".into(), "-c".into(), script],
+            timeout: Duration::from_secs(5),
+        };
+        let (mut api, mut web) = (env_with(&shared, &["A", "B"]), env_with(&shared, &["A"]));
+        let fetched = fetch_into(&mut [&mut api, &mut web]).unwrap();
+        assert_eq!(std::fs::read_to_string(&runs).unwrap(), "run\n");
+        for env in [&api, &web] {
+            assert!(env.vars.iter().all(|v| v.value.as_deref() == Some("ab")));
+        }
+        assert!(fetched.mask.is_empty());
+        assert_eq!(fetched.warnings.len(), 1);
+        assert_eq!(
+            fetched.warnings[0].message,
+            "secret A is shorter than 4 characters: ark does not mask it in logs"
+        );
+    }
+
     #[test]
     fn one_trailing_newline_is_trimmed() {
         assert_eq!(trim_one_newline("pw\n\n".into()), "pw\n");

@@ -352,7 +352,17 @@ impl DockerRuntime {
         id: &str,
         command: &[String],
     ) -> Result<i64, EngineError> {
+        Ok(self.exec_output_in(id, command).await?.0)
+    }
+
+    /// Runs `command` in container `id`: its exit code and what it wrote on stdout.
+    pub(in crate::runtime) async fn exec_output_in(
+        &self,
+        id: &str,
+        command: &[String],
+    ) -> Result<(i64, Vec<u8>), EngineError> {
         let exec_id = self.create_exec(id, command, None, false).await?;
+        let mut stdout = Vec::new();
         if let bollard::exec::StartExecResults::Attached { mut output, .. } = self
             .watchdog
             .watched(self.docker.start_exec(&exec_id, None))
@@ -360,9 +370,13 @@ impl DockerRuntime {
             .map_err(|e| failed(&self.endpoint, Request::Exec, e))?
         {
             // Read to its end; an engine that stopped answering shows in the exit code's look-up.
-            while let Some(Ok(_)) = self.watchdog.next_watched(&mut output).await {}
+            while let Some(Ok(chunk)) = self.watchdog.next_watched(&mut output).await {
+                if let bollard::container::LogOutput::StdOut { message } = chunk {
+                    stdout.extend_from_slice(&message);
+                }
+            }
         }
-        self.exit_code_of(&exec_id).await
+        Ok((self.exit_code_of(&exec_id).await?, stdout))
     }
 
     pub(in crate::runtime) async fn exec_attached_in(

@@ -184,7 +184,7 @@ impl Runtime for DockerRuntime {
     }
 
     async fn secret_values(&self, handle: &Handle) -> Result<Vec<String>, EngineError> {
-        self.secret_values_of(handle.as_str()).await
+        self.secret_values_of(handle.as_str(), false).await
     }
 
     async fn take_name(&self, new: &Handle) -> Result<(), EngineError> {

@@ -5,7 +5,7 @@
 use super::busybox_seed::tar_header as header;
 use super::engine::DockerRuntime;
 use super::request::{failed, Request};
-use crate::core::secret::SECRETS_DIR;
+use crate::core::secret::{path_in_container, SECRETS_DIR};
 use crate::runtime::api::EngineError;
 use crate::runtime::labels;
 use bollard::query_parameters as q;
@@ -29,7 +29,6 @@ fn archive(files: &[(&str, &str)]) -> std::io::Result<Vec<u8>> {
     }
     tar.into_inner()
 }
-
 
 impl DockerRuntime {
     /// Copies `files` (name, value) into created container `id` as `/run/secrets/<name>`.
@@ -94,10 +93,13 @@ impl DockerRuntime {
     }
 
     /// The secret values container `id` holds: those in its environment, by the names its
-    /// label records, and the contents of its secret files.
+    /// label records, and the contents of its secret files — copied out of it, or, where
+    /// they are on a mount the engine does not copy from (a Swarm task's secrets), read by
+    /// `cat` run in it (`by_exec`).
     pub(in crate::runtime) async fn secret_values_of(
         &self,
         id: &str,
+        by_exec: bool,
     ) -> Result<Vec<String>, EngineError> {
         let inspected = self.inspect_raw(id).await?;
         let config = inspected.config.unwrap_or_default();
@@ -112,8 +114,20 @@ impl DockerRuntime {
                     .map(str::to_owned),
             );
         }
-        if recorded.iter().any(|s| s.as_file) {
-            // Best effort: a container whose files cannot be read still has its logs.
+        // Best effort: a container whose files cannot be read still has its logs.
+        let files: Vec<&str> = recorded
+            .iter()
+            .filter(|s| s.as_file)
+            .map(|s| s.name.as_str())
+            .collect();
+        if by_exec {
+            for name in files {
+                let cat = ["cat".to_owned(), path_in_container(name)];
+                if let Ok((0, bytes)) = self.exec_output_in(id, &cat).await {
+                    values.push(String::from_utf8_lossy(&bytes).into_owned());
+                }
+            }
+        } else if !files.is_empty() {
             if let Ok(tar) = self.download(id, SECRETS_DIR).await {
                 values.extend(files_in(&tar).into_iter().map(|(_, value)| value));
             }

@@ -182,6 +182,15 @@ impl Runtime for SwarmRuntime {
     }
 
     async fn secret_values(&self, handle: &Handle) -> Result<Vec<String>, EngineError> {
+        // A running task's container holds them all, its secret files included, on its
+        // node; without one, the service's spec has those delivered as variables.
+        if let Ok(task) = self.one_running(handle).await {
+            if let Ok(engine) = self.cluster.engine_of(&task.node).await {
+                if let Ok(values) = engine.secret_values_of(&task.container, true).await {
+                    return Ok(values);
+                }
+            }
+        }
         self.secret_values_of(handle.as_str()).await
     }
 

@@ -111,8 +111,9 @@ impl SwarmRuntime {
         Ok(references)
     }
 
-    /// The values of service `id`'s secrets delivered as variables, from its spec. Those
-    /// delivered as files are Docker secrets, which the engine never gives back.
+    /// The values of service `id`'s secrets delivered as variables, from its spec (those
+    /// delivered as files are Docker secrets, which the engine never gives back: only a
+    /// task's container has them).
     pub(super) async fn secret_values_of(&self, id: &str) -> Result<Vec<String>, EngineError> {
         let service = self.service(id).await?;
         let container = service
