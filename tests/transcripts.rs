@@ -146,6 +146,39 @@ fn error_unreachable_engine_is_exit_4() {
 }
 
 #[test]
+fn error_secret_provider_that_fails_names_variable_file_line_command_and_its_words() {
+    let dir = tree(&[
+        ("launch/api.yml", "env:\n  DB_PASSWORD: ''\n  API_TOKEN: ''\n"),
+        (
+            "environments/dev.yml",
+            "secrets:\n  API_TOKEN: {command: [printf, tok-5e3c1a]}\n  DB_PASSWORD: {command: [sh, -c, 'echo \"[ERROR] not signed in (token tok-5e3c1a)\" >&2; exit 1']}\n",
+        ),
+    ]);
+    ark_snapshot!(
+        "error_secret_provider_failed",
+        Transcript::run(
+            ark()
+                .current_dir(dir.path())
+                .args(["-H", NO_ENGINE, "start", "-e", "dev", "api"])
+        )
+    );
+    // A declaration that cannot be read is the file's error, before any provider runs.
+    std::fs::write(
+        dir.path().join("environments/dev.yml"),
+        "secrets:\n  DB_PASSWORD: {comand: [op, read, 'op://dev/db/password']}\napps:\n  api:\n    secrets:\n      API_TOKEN: {file: ~/.config/ark/token, env: TOKEN}\n",
+    )
+    .unwrap();
+    ark_snapshot!(
+        "error_secret_declarations",
+        Transcript::run(
+            ark()
+                .current_dir(dir.path())
+                .args(["validate", "-e", "dev"])
+        )
+    );
+}
+
+#[test]
 fn error_dependency_cycle_shows_the_path() {
     let dir = tree(&[
         ("launch/a.yml", "dependencies: [b]\n"),

@@ -145,8 +145,10 @@ fn refused(
     let said = last_lines(&refusal.stderr);
     if !said.is_empty() {
         message.push_str(":\n");
-        message.push_str(&mask.apply(&said));
+        message.push_str(&said);
     }
+    // The provider's words, and its command line too, may hold another secret's value.
+    let message = mask.apply(&message).into_owned();
     let hint = refusal.hint.clone().unwrap_or_else(|| {
         "fix the provider (sign in, grant access) or what this declaration names, then run again".into()
     });
