@@ -134,6 +134,11 @@ fn secrets_reach_the_app_and_no_ark_output_or_label_holds_them() {
         assert_eq!(code, 0, "ark {args:?}: {stderr}");
         holds_no_secret(&format!("ark {args:?}"), &format!("{stdout}{stderr}"));
     }
+    let (_, as_env, _) = env.run(&["config", "api", "-o", "env"]);
+    assert!(
+        as_env.contains("# DB_PASSWORD is a secret (") && !as_env.contains("DB_PASSWORD='"),
+        "{as_env}"
+    );
     let (_, config, _) = env.run(&["config", "api", "--show-secrets"]);
     let db_row = config
         .lines()

@@ -73,6 +73,15 @@ pub fn run(args: &ConfigArgs, settings: &Settings) -> Result<i32, Failure> {
             .vars
             .iter()
             .map(|v| match shown_value(v, show_secrets) {
+                // `<secret>` is no value to `eval`: say where it comes from instead.
+                Some(_) if v.secret.is_some() => format!(
+                    "# {} is a secret ({}); --reveal-secrets prints it\n",
+                    v.name,
+                    v.source
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default()
+                ),
                 Some(value) => format!("{}={}\n", v.name, shell_quote(&value)),
                 None => format!("# {} has no value\n", v.name),
             })

@@ -249,11 +249,23 @@ fn trim_one_newline(mut text: String) -> String {
 fn run_command(argv: &[String], timeout: Duration) -> Result<String, Refusal> {
     use std::os::unix::process::CommandExt;
     let program = &argv[0];
-    let mut child = Command::new(program)
+    let mut command = Command::new(program);
+    command
         .args(&argv[1..])
         // Its own process group: a timeout ends whatever it started too (a shell's
         // children would otherwise hold its output open).
-        .process_group(0)
+        .process_group(0);
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl(2) is async-signal-safe and touches only the child being made.
+    unsafe {
+        // Out of the terminal's process group, Ctrl-C reaches ark alone: the provider
+        // goes when ark does, rather than running on.
+        command.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
+    let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
