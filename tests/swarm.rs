@@ -247,16 +247,22 @@ fn a_seven_app_dag_starts_in_order_on_one_node_a_second_start_changes_nothing_an
     );
 }
 
-#[test]
-fn on_two_nodes_tasks_spread_find_their_dependencies_across_nodes_and_local_builds_go_through_the_registry(
-) {
-    let Some(cluster) = SwarmCluster::pair() else {
-        return;
-    };
+/// The two-node cluster, and the registry both nodes reach.
+fn pair_with_registry() -> Option<(SwarmCluster, String)> {
+    let cluster = SwarmCluster::pair()?;
     let registry = cluster
         .registry()
         .expect("the pair has a registry")
         .to_owned();
+    Some((cluster, registry))
+}
+
+#[test]
+fn on_two_nodes_tasks_spread_find_their_dependencies_across_nodes_and_local_builds_go_through_the_registry(
+) {
+    let Some((cluster, registry)) = pair_with_registry() else {
+        return;
+    };
     let names: Vec<String> = cluster
         .node_names()
         .iter()
@@ -852,6 +858,47 @@ fn on_a_swarm_an_update_swarm_rolled_back_leaves_the_history_as_it_was() {
         || {
             let (_, out, _) = on.ark(&["exec", "web", "--", "sh", "-c", "echo $APP_VERSION"]);
             out.trim() == "1"
+        },
+    );
+}
+
+#[test]
+fn on_two_nodes_a_rollback_to_a_kept_revision_runs_its_pinned_image_on_every_replica() {
+    let Some((cluster, registry)) = pair_with_registry() else {
+        return;
+    };
+    let on = OnSwarm::new(cluster, "sw-pairback", &[("web", definition(&[], ""))]);
+    on.file(&format!(
+        "registry: {registry}\napps:\n  web: {{replicas: 2}}\n"
+    ));
+    let (code, _, err) = on.ark(&["start", "web"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = on.ark(&["start", "web", "--set", "web.APP_VERSION=2"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = on.ark(&["rollback", "web", "--to", "1"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        history_of_web(&on)[0],
+        revision(3, "current", &["rollback to 1"])
+    );
+    let status = on.status();
+    let web = &apps_of(&status)[0];
+    assert_eq!(web["replicas"]["ready"], 2, "{web}");
+    assert!(
+        web["image"]
+            .as_str()
+            .is_some_and(|i| i.starts_with(&format!("{registry}/"))),
+        "pinned to the registry: {web}"
+    );
+    let client = looping_client(&on, "web");
+    let _client = Removed(&on.cluster, client.clone());
+    // Both replicas answer in turn: the last answers all say 1.
+    until(
+        Duration::from_secs(30),
+        "every replica serves version 1",
+        || {
+            let seen = client_file(&on, &client, "/tmp/seen");
+            seen.len() >= 6 && seen[seen.len() - 6..].iter().all(|v| v == "1")
         },
     );
 }
