@@ -188,6 +188,7 @@ fn a_start_that_fails_masks_the_secret_in_the_apps_last_lines() {
         return;
     }
     let crasher = "run:\n  image: busybox:latest\n  command: [sh, -c, 'echo \"connecting with $DB_PASSWORD\"; echo refused >&2; exit 1']\n\
+                   expose:\n- name: http\n  port: 8080\n  health_check: {type: tcp}\n\
                    env:\n  DB_PASSWORD: ''\n";
     let env = TestEnv::new("secrets-crash", &[("api", crasher)]);
     let op = provider(&env, "op", "echo 'crash-pw-42'");
@@ -333,10 +334,11 @@ fn a_changed_secret_rolls_over_only_its_app_and_a_rollback_brings_its_files_back
 }
 
 /// On Swarm: the variable in the service's tasks, the file a Docker secret named with the
-/// keyed hash of its value, a new one when it changes (the old one kept while a task Swarm
-/// keeps may run again), and none left after `down`.
+/// keyed hash of its value, a new one when it changes (the old one kept while a kept
+/// revision may run again: a rollback does), and none left after `down`.
 #[test]
-fn on_swarm_a_file_secret_is_a_docker_secret_rotated_by_an_update_and_gone_with_down() {
+fn on_swarm_a_file_secret_is_a_docker_secret_rotated_by_an_update_back_with_a_rollback_and_gone_with_down(
+) {
     let Some(cluster) = common::swarm::SwarmCluster::solo() else {
         return;
     };
@@ -424,8 +426,13 @@ fn on_swarm_a_file_secret_is_a_docker_secret_rotated_by_an_update_and_gone_with_
     assert_eq!(
         second.len(),
         2,
-        "a new secret; the old one kept for the task Swarm keeps: {second:?}"
+        "a new secret; the old one kept with the kept revision: {second:?}"
     );
+
+    // A rollback runs the kept revision's spec again: its secret is still there.
+    let (code, _, stderr) = ark(&["rollback", "api", "--progress", "plain"]);
+    assert_eq!(code, 0, "{stderr}");
+    until_task_reads(&task_exec, API_TOKEN);
 
     let (code, _, stderr) = ark(&["down", "--yes"]);
     assert_eq!(code, 0, "{stderr}");

@@ -118,6 +118,24 @@ impl OnSwarm {
         names
     }
 
+    /// The names of the configs that keep this environment's retired revisions.
+    fn kept_specs(&self) -> Vec<String> {
+        let filter = format!("label=dev.ark.environment={}", self.env.name);
+        let (_, out) = self.cluster.docker(&[
+            "config",
+            "ls",
+            "--filter",
+            &filter,
+            "--filter",
+            "label=dev.ark.kept-spec",
+            "--format",
+            "{{.Name}}",
+        ]);
+        let mut names: Vec<String> = out.lines().map(str::to_owned).collect();
+        names.sort();
+        names
+    }
+
     fn status(&self) -> Value {
         let (code, out, err) = self.ark(&["status", "-o", "json"]);
         assert_eq!(code, 0, "{err}");
@@ -129,6 +147,9 @@ impl Drop for OnSwarm {
     fn drop(&mut self) {
         for service in self.services() {
             let _ = self.cluster.docker(&["service", "rm", &service]);
+        }
+        for config in self.kept_specs() {
+            let _ = self.cluster.docker(&["config", "rm", &config]);
         }
         let network = format!("ark_{}", self.env.name);
         let began = Instant::now();
@@ -226,16 +247,22 @@ fn a_seven_app_dag_starts_in_order_on_one_node_a_second_start_changes_nothing_an
     );
 }
 
-#[test]
-fn on_two_nodes_tasks_spread_find_their_dependencies_across_nodes_and_local_builds_go_through_the_registry(
-) {
-    let Some(cluster) = SwarmCluster::pair() else {
-        return;
-    };
+/// The two-node cluster, and the registry both nodes reach.
+fn pair_with_registry() -> Option<(SwarmCluster, String)> {
+    let cluster = SwarmCluster::pair()?;
     let registry = cluster
         .registry()
         .expect("the pair has a registry")
         .to_owned();
+    Some((cluster, registry))
+}
+
+#[test]
+fn on_two_nodes_tasks_spread_find_their_dependencies_across_nodes_and_local_builds_go_through_the_registry(
+) {
+    let Some((cluster, registry)) = pair_with_registry() else {
+        return;
+    };
     let names: Vec<String> = cluster
         .node_names()
         .iter()
@@ -405,8 +432,10 @@ fn a_changed_variable_rolls_that_app_only_and_a_client_looping_on_it_by_name_see
 
     let (code, _, err) = on.ark(&["rollback", "web"]);
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("rolled back to"), "{err}");
-    assert!(err.contains("env APP_VERSION changed"), "{err}");
+    assert!(
+        err.contains("rolled back to revision 1 (as revision 3)"),
+        "{err}"
+    );
     until(
         Duration::from_secs(30),
         "the client sees version 1 again",
@@ -620,4 +649,256 @@ fn the_demo_runs_on_one_node_and_on_two_and_its_apps_reach_each_other_by_name() 
         assert_eq!(code, 0, "{tag}: {err}");
         assert!(err.contains("4 apps removed"), "{tag}: {err}");
     }
+}
+
+/// `ark history web -o json`: the revisions, newest first, as (number, state, changed).
+fn history_of_web(on: &OnSwarm) -> Vec<(u64, String, Vec<String>)> {
+    let (code, out, err) = on.ark(&["history", "web", "-o", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let value: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    value["apps"][0]["revisions"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{out}"))
+        .iter()
+        .map(|r| {
+            let changed = r["changed"].as_array().cloned().unwrap_or_default();
+            (
+                r["revision"].as_u64().unwrap_or(0),
+                r["state"].as_str().unwrap_or("").to_owned(),
+                changed
+                    .iter()
+                    .filter_map(|c| c.as_str().map(str::to_owned))
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+fn revision(number: u64, state: &str, changed: &[&str]) -> (u64, String, Vec<String>) {
+    (
+        number,
+        state.to_owned(),
+        changed.iter().map(|c| (*c).to_owned()).collect(),
+    )
+}
+
+/// Until the looping client's last answer is `version`.
+fn client_sees(on: &OnSwarm, client: &str, version: &str) {
+    until(
+        Duration::from_secs(30),
+        &format!("the client sees version {version}"),
+        || {
+            client_file(on, client, "/tmp/seen")
+                .last()
+                .map(String::as_str)
+                == Some(version)
+        },
+    );
+}
+
+#[test]
+fn on_a_swarm_history_lists_the_kept_revisions_a_rollback_goes_to_any_of_them_and_down_removes_them(
+) {
+    let Some(cluster) = SwarmCluster::solo() else {
+        return;
+    };
+    let on = OnSwarm::new(cluster, "sw-hist", &[("web", definition(&[], ""))]);
+    on.file("history: 2\n");
+    let (code, _, err) = on.ark(&["start", "web"]);
+    assert_eq!(code, 0, "{err}");
+    let client = looping_client(&on, "web");
+    let client_removed = Removed(&on.cluster, client.clone());
+    client_sees(&on, &client, "1");
+    for version in ["2", "3"] {
+        let set = format!("web.APP_VERSION={version}");
+        let (code, _, err) = on.ark(&["start", "web", "--set", &set]);
+        assert_eq!(code, 0, "{err}");
+        client_sees(&on, &client, version);
+    }
+    assert_eq!(
+        history_of_web(&on),
+        [
+            revision(3, "current", &["env APP_VERSION"]),
+            revision(2, "retired", &["env APP_VERSION"]),
+            revision(1, "retired", &[]),
+        ]
+    );
+    let name = on.name().to_owned();
+    assert_eq!(
+        on.kept_specs(),
+        [format!("ark_{name}_web.1"), format!("ark_{name}_web.2")]
+    );
+    let (code, table, err) = on.ark(&["history"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(table.starts_with("APP  REV  AT"), "{table}");
+    assert!(
+        table
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with("web  3 ") && l.ends_with("env APP_VERSION  current")),
+        "{table}"
+    );
+
+    // Not only the previous one: any kept revision, as a new revision of its spec.
+    let (code, _, err) = on.ark(&["rollback", "web", "--to", "1", "--progress", "plain"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("rolled back to revision 1 (as revision 4)"),
+        "{err}"
+    );
+    assert!(err.contains("updating"), "{err}");
+    client_sees(&on, &client, "1");
+    let (_, json, _) = on.ark(&["history", "web", "-o", "json"]);
+    let value: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["apps"][0]["revisions"][0]["rollback_of"], 1, "{json}");
+    assert_eq!(
+        history_of_web(&on),
+        [
+            revision(4, "current", &["rollback to 1"]),
+            revision(3, "retired", &["env APP_VERSION"]),
+            revision(2, "retired", &["env APP_VERSION"]),
+            // Trimmed by `history: 2`: remembered, not kept.
+            revision(1, "gone", &[]),
+        ]
+    );
+    let (code, _, err) = on.ark(&["rollback", "web", "--to", "1"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("revision 1 of `web` is gone: it is not kept any more"),
+        "{err}"
+    );
+    assert!(err.contains("kept: 3, 2 (`ark rollback -e"), "{err}");
+
+    // The rollback rolled back: the revision before the current one is 3.
+    let (code, _, err) = on.ark(&["rollback", "web"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("rolled back to revision 3 (as revision 5)"),
+        "{err}"
+    );
+    client_sees(&on, &client, "3");
+    assert_eq!(
+        history_of_web(&on)[..3],
+        [
+            revision(5, "current", &["rollback to 3"]),
+            revision(4, "retired", &["rollback to 1"]),
+            revision(3, "retired", &["env APP_VERSION"]),
+        ]
+    );
+    let failed = client_file(&on, &client, "/tmp/failed");
+    assert!(failed.is_empty(), "{} failed requests", failed.len());
+
+    // Off the network first: the network goes with the environment.
+    drop(client_removed);
+    let (code, _, err) = on.ark(&["down", "--yes"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(on.services().is_empty());
+    assert!(on.kept_specs().is_empty(), "{:?}", on.kept_specs());
+}
+
+#[test]
+fn on_a_swarm_history_zero_keeps_no_spec_and_a_rollback_is_exit_3() {
+    let Some(cluster) = SwarmCluster::solo() else {
+        return;
+    };
+    let on = OnSwarm::new(cluster, "sw-hist0", &[("web", definition(&[], ""))]);
+    on.file("history: 0\n");
+    let (code, _, err) = on.ark(&["start", "web"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = on.ark(&["start", "web", "--set", "web.APP_VERSION=2"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(on.kept_specs().is_empty(), "{:?}", on.kept_specs());
+    assert_eq!(
+        history_of_web(&on),
+        [
+            revision(2, "current", &["env APP_VERSION"]),
+            revision(1, "gone", &[]),
+        ]
+    );
+    let (code, _, err) = on.ark(&["rollback", "web"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("has no earlier revision kept"), "{err}");
+    let (code, _, err) = on.ark(&["rollback", "web", "--to", "1"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("revision 1 of `web` is gone: it is not kept any more"),
+        "{err}"
+    );
+}
+
+#[test]
+fn on_a_swarm_an_update_swarm_rolled_back_leaves_the_history_as_it_was() {
+    let Some(cluster) = SwarmCluster::solo() else {
+        return;
+    };
+    let on = OnSwarm::new(cluster, "sw-histfail", &[("web", definition(&[], ""))]);
+    on.file("");
+    let (code, _, err) = on.ark(&["start", "web"]);
+    assert_eq!(code, 0, "{err}");
+    // Its task exits 3: Swarm rolls the update back to revision 1's spec.
+    let (code, _, err) = on.ark(&["start", "web", "--set", "web.DEPENDS=nowhere"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("the engine went back"), "{err}");
+    assert_eq!(history_of_web(&on), [revision(1, "current", &[])]);
+    let (code, _, err) = on.ark(&["start", "web", "--set", "web.APP_VERSION=2"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        history_of_web(&on),
+        [
+            revision(2, "current", &["env APP_VERSION"]),
+            revision(1, "retired", &[]),
+        ]
+    );
+    let (code, _, err) = on.ark(&["rollback", "web"]);
+    assert_eq!(code, 0, "{err}");
+    // The old task may still run a moment beside the new one (start-first).
+    until(
+        Duration::from_secs(30),
+        "only revision 1's spec runs",
+        || {
+            let (_, out, _) = on.ark(&["exec", "web", "--", "sh", "-c", "echo $APP_VERSION"]);
+            out.trim() == "1"
+        },
+    );
+}
+
+#[test]
+fn on_two_nodes_a_rollback_to_a_kept_revision_runs_its_pinned_image_on_every_replica() {
+    let Some((cluster, registry)) = pair_with_registry() else {
+        return;
+    };
+    let on = OnSwarm::new(cluster, "sw-pairback", &[("web", definition(&[], ""))]);
+    on.file(&format!(
+        "registry: {registry}\napps:\n  web: {{replicas: 2}}\n"
+    ));
+    let (code, _, err) = on.ark(&["start", "web"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = on.ark(&["start", "web", "--set", "web.APP_VERSION=2"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = on.ark(&["rollback", "web", "--to", "1"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        history_of_web(&on)[0],
+        revision(3, "current", &["rollback to 1"])
+    );
+    let status = on.status();
+    let web = &apps_of(&status)[0];
+    assert_eq!(web["replicas"]["ready"], 2, "{web}");
+    assert!(
+        web["image"]
+            .as_str()
+            .is_some_and(|i| i.starts_with(&format!("{registry}/"))),
+        "pinned to the registry: {web}"
+    );
+    let client = looping_client(&on, "web");
+    let _client = Removed(&on.cluster, client.clone());
+    // Both replicas answer in turn: the last answers all say 1.
+    until(
+        Duration::from_secs(30),
+        "every replica serves version 1",
+        || {
+            let seen = client_file(&on, &client, "/tmp/seen");
+            seen.len() >= 6 && seen[seen.len() - 6..].iter().all(|v| v == "1")
+        },
+    );
 }

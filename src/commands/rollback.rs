@@ -1,7 +1,8 @@
 //! `ark rollback`: brings back an app's earlier revision — the one before the current, or
-//! `--to REV` — as a rollover (ready before it takes the app's name), or, on an engine that
-//! updates in place, through the engine's own rollback. Needs nothing but the engine: no
-//! definition, no build, no pull.
+//! `--to REV` — as a new revision made from the kept one: a rollover (ready before it takes
+//! the app's name) where the engine runs revisions side by side, an in-place update to the
+//! kept spec where it updates apps in place. Needs nothing but the engine: no definition, no
+//! build, no pull.
 
 use super::shared::engine::{block_on, connect, engine_failure, until_interrupted};
 use super::shared::{load, on_engine, who};
@@ -11,14 +12,14 @@ use crate::core::plan::pinned_port;
 use crate::core::revision::{self, RollbackRefusal, DEFAULT_HISTORY};
 use crate::core::secret::Mask;
 use crate::exec::event::Phase;
-use crate::exec::readiness::{self, Route};
+use crate::exec::readiness::Route;
 use crate::exec::revisions::{self, kept_of, Making};
 use crate::exec::rollover::{self, NewFrom, RolloverOf};
 use crate::exec::start::Outcome;
 use crate::exec::walk::Gate;
 use crate::exit_code;
 use crate::failure::Failure;
-use crate::runtime::api::{ChangeStyle, EngineError, Instance, Runtime};
+use crate::runtime::api::{ChangeStyle, Instance, Runtime};
 use crate::settings::Settings;
 use crate::ui::progress::Progress;
 use std::time::Instant;
@@ -28,28 +29,18 @@ pub fn run(args: &RollbackArgs, settings: &Settings) -> Result<i32, Failure> {
     block_on(async {
         let engine = connect(settings, Some(&name)).await?;
         let runtime = &*engine;
-        let can = runtime.capabilities();
-        if can.changes == ChangeStyle::Rollover {
-            return to_kept_revision(runtime, &name, args, settings).await;
-        }
-        if !can.rollback {
+        if runtime.capabilities().changes == ChangeStyle::Replace {
             return Err(Failure::Failed(format!(
                 "environment `{name}` runs on {}, which keeps no earlier revision of an app to go back to",
                 runtime.endpoint().url
             )));
         }
-        if let Some(to) = args.to {
-            return Err(Failure::Failed(format!(
-                "on {}, a rollback goes to the revision before the current one; `--to {to}` needs an engine that keeps revisions (plain Docker)",
-                runtime.endpoint().url
-            )));
-        }
-        engine_rollback(runtime, &name, args, settings).await
+        to_kept_revision(runtime, &name, args, settings).await
     })?
 }
 
-/// A rollback on an engine that keeps retired revisions: a new revision made from the kept
-/// one's config, rolled over to (stop-first when a port is pinned).
+/// A new revision made from the kept one's config: rolled over to (stop-first when a port
+/// is pinned), or the app updated in place to it, as the engine changes apps.
 async fn to_kept_revision(
     runtime: &dyn Runtime,
     name: &str,
@@ -119,7 +110,12 @@ async fn to_kept_revision(
     };
     let began = Instant::now();
     let pinned = pinned_port(&source.fingerprint).or_else(|| pinned_port(&current.fingerprint));
+    let in_place = runtime.capabilities().changes == ChangeStyle::Rolling;
     let work = async {
+        if in_place {
+            // The engine starts the new instances first, and keeps what it leaves.
+            return rollover::roll_in_place(runtime, &over, &emit).await;
+        }
         match &pinned {
             Some(port) => rollover::replace_stop_first(runtime, &over, port, &emit).await,
             None => rollover::roll_over(runtime, &over, Gate::open(), &emit).await,
@@ -172,65 +168,4 @@ fn refused(name: &str, app: &str, current: &Instance, refusal: RollbackRefusal) 
     Failure::Invalid(Diagnostics(
         vec![Diagnostic::error(message).with_hint(hint)],
     ))
-}
-
-/// The engine's own rollback (Swarm): the app's previous spec, new instances first.
-async fn engine_rollback(
-    runtime: &dyn Runtime,
-    name: &str,
-    args: &RollbackArgs,
-    settings: &Settings,
-) -> Result<i32, Failure> {
-    let containers = on_engine::containers(runtime, name).await?;
-    let selected = on_engine::select(std::slice::from_ref(&args.app), &containers, name)?;
-    let app = args.app.clone();
-    let Some(current) = containers.get(&app) else {
-        return Err(Failure::Failed(format!("`{app}` is not on the engine")));
-    };
-    let progress = Progress::for_apps(args.progress, &settings.printer, &selected);
-    let emit = progress.reporter();
-    let route = readiness::Route::new(runtime.capabilities().reach);
-    let began = Instant::now();
-    let work = async {
-        emit(
-            &app,
-            Phase::Updating("rollback to the previous version".into()),
-        );
-        let went_back_to = runtime
-            .rollback(&current.handle)
-            .await
-            .map_err(|e| match e {
-                EngineError::NotFound(why) => Failure::Failed(why),
-                other => engine_failure(other),
-            })?;
-        let ready =
-            readiness::wait_ready(runtime, &current.handle, &route, args.timeout, &|probe| {
-                emit(&app, Phase::Probing(probe.to_owned()))
-            })
-            .await;
-        Ok::<_, Failure>((went_back_to, ready))
-    };
-    let outcome = until_interrupted(work).await;
-    match outcome {
-        Ok(Ok((went_back_to, Ok(())))) => {
-            emit(&app, Phase::Ready);
-            progress.finish();
-            settings.printer.status(&format!(
-                "`{app}` of environment `{name}` rolled back to {went_back_to}, ready in {:.1}s",
-                began.elapsed().as_secs_f64()
-            ));
-            Ok(exit_code::OK)
-        }
-        Ok(Ok((went_back_to, Err(failure)))) => {
-            emit(&app, Phase::Failed(failure.to_string()));
-            progress.finish();
-            Err(Failure::Failed(format!(
-                "`{app}` went back to {went_back_to}, but is not ready: {failure}"
-            )))
-        }
-        Ok(Err(failure)) | Err(failure) => {
-            progress.finish();
-            Err(failure)
-        }
-    }
 }

@@ -186,6 +186,72 @@ pub async fn replace_stop_first(
     }
 }
 
+/// The same change on an engine that updates an app in place (`ChangeStyle::Rolling`):
+/// the engine starts the new revision's instances first and retires the old ones once the
+/// new are ready; here it is only asked, awaited, and checked to have gone forward (an
+/// engine that rolls a failed update back by itself serves the old revision again).
+pub async fn roll_in_place(
+    runtime: &dyn Runtime,
+    over: &RolloverOf<'_>,
+    emit: &dyn Fn(&str, Phase),
+) -> Outcome {
+    let app = over.app;
+    let new_number = over.made.revision.number;
+    let fail = |failure: Failure| reported(emit, app, failure);
+    let handle = &over.old.handle;
+    emit(
+        app,
+        Phase::Updating(format!("to revision {new_number} ({})", over.why)),
+    );
+    let asked = match over.from {
+        NewFrom::Spec { spec, image } => {
+            runtime
+                .update(handle, over.environment, spec, image, over.made)
+                .await
+        }
+        NewFrom::Kept {
+            instance,
+            ports: None,
+        } => runtime.restore(handle, instance, over.made).await,
+        NewFrom::Kept { ports: Some(_), .. } => Err(crate::runtime::api::EngineError::Unsupported(
+            "an app updated in place keeps its own ports".into(),
+        )),
+    };
+    if let Err(e) = asked {
+        let message = format!("cannot update to revision {new_number}: {e}");
+        return fail(plain("cannot update", message, true));
+    }
+    let on_probe = |probe: &str| emit(app, Phase::Probing(probe.to_owned()));
+    let ready = readiness::wait_ready(runtime, handle, over.route, over.timeout, &on_probe).await;
+    let ready = match ready {
+        Ok(()) => match runtime.inspect(handle).await {
+            Ok(now) if now.revision_number() == new_number => Ok(()),
+            Ok(now) => Err(readiness::WaitFailure::Gone(format!(
+                "did not get ready, and the engine went back to revision {} (it still serves)",
+                now.revision_number()
+            ))),
+            Err(e) => Err(readiness::WaitFailure::Gone(e.to_string())),
+        },
+        Err(failure) => Err(failure),
+    };
+    if let Err(failure) = ready {
+        let failure = not_ready(
+            runtime,
+            handle,
+            failure,
+            over.timeout,
+            Some(&|what: &str| format!("the new revision {new_number} {what}")),
+        )
+        .await;
+        return fail(failure);
+    }
+    emit(app, Phase::Ready);
+    Outcome::Ready {
+        changed: true,
+        adopted: false,
+    }
+}
+
 /// An app new to the environment: where it goes, and what it is made from.
 pub struct Arrival<'a> {
     pub environment: &'a str,

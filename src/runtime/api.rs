@@ -43,7 +43,7 @@ pub enum EngineError {
     /// swarm` on an engine that is not a Swarm manager): exit 4, saying what it is.
     #[error("{0}")]
     NotSuitable(String),
-    /// What the engine cannot do at all (a rollback on plain Docker).
+    /// What the engine cannot do at all (a second revision beside the serving one on Swarm).
     #[error("{0}")]
     Unsupported(String),
     #[error("{0}")]
@@ -433,6 +433,24 @@ pub trait Runtime {
         )))
     }
 
+    /// Changes the running app `handle` in place to a kept (retired) revision's spec — its
+    /// image, environment, command, checks and ports, as it ran — as revision `made`, new
+    /// instance first (`ChangeStyle::Rolling` engines): a rollback, with no definition,
+    /// build or pull. The revision it leaves is kept. Returns once the engine has taken the
+    /// change; readiness tells when the new instances are serving.
+    async fn restore(
+        &self,
+        handle: &Handle,
+        kept: &Handle,
+        made: &NewRevision,
+    ) -> Result<(), EngineError> {
+        let _ = (handle, kept, made);
+        Err(EngineError::Unsupported(format!(
+            "{} changes no app in place to a kept revision",
+            self.endpoint().url
+        )))
+    }
+
     /// Gives the app's name on the network to `new`, an instance made `Placing::Beside`:
     /// from now on the name answers with it (and with the old one, until `retire`).
     async fn take_name(&self, new: &Handle) -> Result<(), EngineError> {
@@ -455,15 +473,6 @@ pub trait Runtime {
         let _ = successor;
         self.stop(old, grace).await?;
         self.remove(old).await
-    }
-
-    /// Returns an app to the spec it had before its last update (`Capabilities::rollback`).
-    /// What it went back to, in a user's words ("image web:1, env LOG_LEVEL").
-    async fn rollback(&self, handle: &Handle) -> Result<String, EngineError> {
-        let _ = handle;
-        Err(EngineError::Unsupported(
-            "this engine keeps no previous version of an app to go back to (rollback needs `engine: swarm`)".into(),
-        ))
     }
 
     /// The registry digest of `image` (`name@sha256:…`) when it came from or was pushed to

@@ -16,10 +16,6 @@ pub struct Capabilities {
     pub checks: CheckRunner,
     /// How a changed app is changed.
     pub changes: ChangeStyle,
-    /// The engine keeps an app's previous spec and goes back to it by itself
-    /// (`Runtime::rollback`: Swarm's own rollback). Engines that roll over bring back a
-    /// retired revision instead (`Runtime::revive`).
-    pub rollback: bool,
     /// Where published ports listen and how far `ark` may trust the 127.0.0.1 default.
     pub ports: PortPublishing,
 }
@@ -41,7 +37,8 @@ pub enum ChangeStyle {
     /// The old instance goes, then the new one is made.
     Replace,
     /// Updated in place by the engine, new instance first, old one retired once the new is
-    /// ready (Swarm's start-first update).
+    /// ready (Swarm's start-first update). The spec it leaves is kept, and a rollback is
+    /// an update to a kept one (`Runtime::restore`).
     Rolling,
     /// ark rolls it over: the new revision is made beside the old one (`Placing::Beside`),
     /// probed, given the app's name (`take_name`), and the old one retired (`retire`),

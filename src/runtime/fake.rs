@@ -239,7 +239,6 @@ impl Runtime for FakeEngine {
             images: ImageDelivery::EngineStore,
             checks: CheckRunner::Ark,
             changes: ChangeStyle::Replace,
-            rollback: false,
             ports: PortPublishing::Every,
         }
     }

@@ -7,7 +7,7 @@ use crate::core::definition::Probe;
 use crate::core::fingerprint_key::FingerprintKey;
 use crate::core::revision::{NewRevision, Revision};
 use crate::core::spec::{AppSpec, ReadinessCheck};
-use crate::runtime::api::Placement;
+use crate::runtime::api::{Handle, Instance, Placement, State};
 use std::collections::{BTreeMap, HashMap};
 
 /// The environment a container or network belongs to.
@@ -84,6 +84,37 @@ pub struct Recorded {
     /// `None` on an instance made before revisions.
     pub revision: Option<Revision>,
     pub lineage: Vec<Revision>,
+}
+
+impl Recorded {
+    /// An instance `handle` (named `name`) of what the labels record, with nothing yet of
+    /// its state: not running, no address or ports, not serving. Each backend adds what its
+    /// engine says (`Instance { state, .., ..recorded.into_instance(…) }`).
+    pub fn into_instance(self, handle: Handle, name: String) -> Instance {
+        Instance {
+            handle,
+            name,
+            environment: self.environment,
+            app: self.app,
+            fingerprint: self.fingerprint,
+            image: self.image,
+            image_id: String::new(),
+            state: State::Other("unknown".into()),
+            health: None,
+            created: 0,
+            started_at: None,
+            ip: None,
+            ports: Vec::new(),
+            detached: false,
+            depends_on: self.depends_on,
+            checks: self.checks,
+            exposes: self.exposes,
+            replicas: None,
+            revision: self.revision,
+            lineage: self.lineage,
+            serving: false,
+        }
+    }
 }
 
 /// The labels of the instance of `spec` in `environment`, made from `image`. Empty values

@@ -513,27 +513,8 @@ fn from_labels(id: String, name: String, labels_map: &HashMap<String, String>) -
     // has its revision's.
     let serving = name == labels::instance_name(&recorded.environment, &recorded.app);
     Instance {
-        handle: Handle::new(id),
-        name,
-        environment: recorded.environment,
-        app: recorded.app,
-        fingerprint: recorded.fingerprint,
-        image: recorded.image,
-        image_id: String::new(),
-        state: State::Other("unknown".into()),
-        health: None,
-        created: 0,
-        started_at: None,
-        ip: None,
-        ports: Vec::new(),
-        detached: false,
-        depends_on: recorded.depends_on,
-        checks: recorded.checks,
-        exposes: recorded.exposes,
-        replicas: None,
-        revision: recorded.revision,
-        lineage: recorded.lineage,
         serving,
+        ..recorded.into_instance(Handle::new(id), name)
     }
 }
 

@@ -72,7 +72,6 @@ impl Runtime for DockerRuntime {
             images: ImageDelivery::EngineStore,
             checks: CheckRunner::Ark,
             changes: ChangeStyle::Rollover,
-            rollback: false,
             ports: PortPublishing::Every,
         }
     }

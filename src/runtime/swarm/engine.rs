@@ -4,6 +4,7 @@
 //! manager's Docker backend.
 
 use super::cluster::Cluster;
+use super::kept_specs::kept_config;
 use crate::core::fingerprint_key::FingerprintKey;
 use crate::core::spec::AppSpec;
 use crate::runtime::api::{
@@ -61,7 +62,6 @@ impl Runtime for SwarmRuntime {
             },
             checks: CheckRunner::Engine,
             changes: ChangeStyle::Rolling,
-            rollback: true,
             ports: PortPublishing::AskedOnEveryInterface,
         }
     }
@@ -81,7 +81,10 @@ impl Runtime for SwarmRuntime {
     }
 
     async fn inspect(&self, handle: &Handle) -> Result<Instance, EngineError> {
-        self.inspect_service(handle.as_str()).await
+        match kept_config(handle) {
+            Some(config) => self.inspect_kept(config).await,
+            None => self.inspect_service(handle.as_str()).await,
+        }
     }
 
     async fn environments(
@@ -159,7 +162,10 @@ impl Runtime for SwarmRuntime {
     }
 
     async fn remove(&self, handle: &Handle) -> Result<(), EngineError> {
-        self.remove_service(handle.as_str()).await
+        match kept_config(handle) {
+            Some(config) => self.remove_kept_spec(config).await,
+            None => self.remove_service(handle.as_str()).await,
+        }
     }
 
     async fn exec(&self, handle: &Handle, command: &[String]) -> Result<i64, EngineError> {
@@ -225,8 +231,47 @@ impl Runtime for SwarmRuntime {
             .await
     }
 
-    async fn rollback(&self, handle: &Handle) -> Result<String, EngineError> {
-        self.rollback_service(handle.as_str()).await
+    /// The services, and the specs kept of the revisions they left: one the service runs
+    /// again (an update Swarm rolled back) is the service's.
+    async fn revisions(
+        &self,
+        environment: &str,
+        app: Option<&str>,
+    ) -> Result<Vec<Instance>, EngineError> {
+        let mut all = self.list_services(Some(environment)).await?;
+        all.retain(|i| app.is_none_or(|a| i.app == a));
+        let kept = self.kept_specs(environment, app).await?;
+        let runs_again = |k: &Instance| {
+            all.iter()
+                .any(|s| s.app == k.app && s.revision_number() == k.revision_number())
+        };
+        let kept: Vec<Instance> = kept.into_iter().filter(|k| !runs_again(k)).collect();
+        all.extend(kept);
+        Ok(all)
+    }
+
+    async fn restore(
+        &self,
+        handle: &Handle,
+        kept: &Handle,
+        made: &NewRevision,
+    ) -> Result<(), EngineError> {
+        let Some(config) = kept_config(kept) else {
+            return Err(EngineError::NotFound(format!(
+                "{} is not a kept revision",
+                kept.as_str()
+            )));
+        };
+        self.restore_service(handle.as_str(), config, made).await
+    }
+
+    async fn retire(
+        &self,
+        old: &Handle,
+        _successor: Option<&Handle>,
+        grace: Duration,
+    ) -> Result<(), EngineError> {
+        self.retire_service(old.as_str(), grace).await
     }
 
     async fn registry_digest(&self, image: &str) -> Result<Option<String>, EngineError> {

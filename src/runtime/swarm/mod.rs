@@ -8,6 +8,7 @@ mod cluster;
 pub(super) mod engine;
 mod health;
 mod images;
+mod kept_specs;
 mod secrets;
 mod service_spec;
 mod services;

@@ -2,7 +2,8 @@
 //! as `/run/secrets/<NAME>` on whatever node it runs. A Docker secret cannot change, so each
 //! value is its own, named with the environment's keyed hash of it: a changed value is a
 //! new secret and a rolling update. One is removed once nothing can run it again — no
-//! service's spec or previous spec, and no task Swarm still keeps, refers to it.
+//! service's spec, no kept revision's spec (`kept_specs`: a rollback runs it again) and no
+//! task Swarm still keeps refers to it.
 
 use super::engine::SwarmRuntime;
 use crate::core::fingerprint_key::FingerprintKey;
@@ -164,6 +165,13 @@ impl SwarmRuntime {
             else {
                 return;
             };
+            // A kept revision's spec is run again by a rollback to it.
+            let Ok(kept) = self.kept_service_specs(environment).await else {
+                return;
+            };
+            for spec in &kept {
+                in_use.extend(referred(spec.task_template.as_ref()));
+            }
             for service in &services {
                 in_use.extend(referred(
                     service.spec.as_ref().and_then(|s| s.task_template.as_ref()),

@@ -1,6 +1,6 @@
 //! An app's service on Swarm: made ahead with no task (0 replicas), given its tasks once
 //! its dependencies are ready (`start` scales it to the environment's replicas), changed in
-//! place (a start-first update), rolled back, scaled to 0 (`stop`) and removed — each
+//! place (a start-first update), scaled to 0 (`stop`) and removed — each
 //! waiting until Swarm has done it, so `down` can take the network after.
 
 use super::engine::SwarmRuntime;
@@ -113,7 +113,7 @@ impl SwarmRuntime {
 
     /// Writes `spec` to the service (at the version it was read at), once more with a
     /// fresh version when a concurrent change got in between.
-    async fn write_spec(
+    pub(super) async fn write_spec(
         &self,
         id: &str,
         change: impl Fn(ServiceSpec) -> ServiceSpec,
@@ -276,61 +276,23 @@ impl SwarmRuntime {
             ..self.input(environment, spec, image, &image_id, replicas, made)
         };
         let wanted = service_spec::service_spec(&input);
+        // The revision it leaves is kept, for a rollback to it.
+        self.keep_spec_of(id).await?;
         self.write_spec(id, |_| wanted.clone()).await?;
         self.prune_secrets(environment, false).await;
         Ok(())
     }
 
-    /// Returns the service to the config it ran before the current one, as a start-first
-    /// update like any change. The previous config is read from Swarm's task history (each
-    /// task keeps the spec it ran), not from Swarm's one "previous spec": ark's own start
-    /// and stop (scaling) replace that one. What it went back to.
-    pub(super) async fn rollback_service(&self, id: &str) -> Result<String, EngineError> {
-        let before = self.inspect_service(id).await?;
-        let service = self.service(id).await?;
-        let spec = service.spec.unwrap_or_default();
-        let hash = spec
-            .labels
-            .as_ref()
-            .and_then(|l| l.get(labels::CONFIG_HASH))
-            .cloned();
-        let mut tasks = self.tasks_of(Some(id)).await?;
-        tasks.sort_by(|a, b| b.created_at.cmp(&a.created_at));
-        let previous = tasks.into_iter().find_map(|t| {
-            let task_spec = t.spec?;
-            let task_labels = task_spec.container_spec.as_ref()?.labels.clone()?;
-            (task_labels.get(labels::CONFIG_HASH) != hash.as_ref())
-                .then_some((task_spec, task_labels))
-        });
-        let Some((task_spec, task_labels)) = previous else {
-            return Err(EngineError::NotFound(format!(
-                "`{}` has no earlier version to go back to: the swarm's task history holds only its current config",
-                before.app
-            )));
-        };
-        let replicas = spec
-            .labels
-            .as_ref()
-            .and_then(|l| l.get(service_spec::REPLICAS))
-            .cloned()
-            .unwrap_or_else(|| "1".into());
-        self.write_spec(id, |mut now| {
-            let mut service_labels = task_labels.clone();
-            service_labels.insert(service_spec::REPLICAS.into(), replicas.clone());
-            now.labels = Some(service_labels);
-            let force = now
-                .task_template
-                .as_ref()
-                .and_then(|t| t.force_update)
-                .unwrap_or(0);
-            let mut template = task_spec.clone();
-            template.force_update = Some(force);
-            now.task_template = Some(template);
-            now
-        })
-        .await?;
-        let after = self.inspect_service(id).await?;
-        Ok(describe_change(&before, &after))
+    /// Retires the service: its spec kept (for a rollback to it), then stopped and removed,
+    /// so a new service can take the app's name.
+    pub(super) async fn retire_service(
+        &self,
+        id: &str,
+        grace: Duration,
+    ) -> Result<(), EngineError> {
+        self.keep_spec_of(id).await?;
+        self.stop_service(id, grace).await?;
+        self.remove_service(id).await
     }
 
     /// The service `id` (or name) as an instance.
@@ -343,7 +305,7 @@ impl SwarmRuntime {
     }
 }
 
-fn replicated(replicas: u64) -> ServiceSpecMode {
+pub(super) fn replicated(replicas: u64) -> ServiceSpecMode {
     ServiceSpecMode {
         replicated: Some(ServiceSpecModeReplicated {
             replicas: Some(i64::try_from(replicas).unwrap_or(i64::MAX)),
@@ -359,14 +321,4 @@ fn replicas_of(spec: &ServiceSpec) -> u64 {
         .and_then(|r| r.replicas)
         .and_then(|n| u64::try_from(n).ok())
         .unwrap_or(0)
-}
-
-/// What a rollback went back to: the image, and which fields differ from what ran.
-fn describe_change(before: &Instance, after: &Instance) -> String {
-    let changed = crate::core::plan::differences(&before.fingerprint, &after.fingerprint);
-    if changed.is_empty() {
-        format!("image {} (no other change)", after.image)
-    } else {
-        format!("image {}; {}", after.image, changed.join(", "))
-    }
 }

@@ -227,40 +227,28 @@ impl SwarmRuntime {
             .map(|n| self.cluster.node_name(n))
             .collect();
         nodes.sort();
+        let started_at = running
+            .iter()
+            .map(|t| changed_at(t))
+            .min()
+            .map(str::to_owned)
+            .filter(|_| state == State::Running);
         Instance {
-            handle: Handle::new(id),
-            name,
-            environment: recorded.environment,
-            app: recorded.app,
-            fingerprint: recorded.fingerprint,
-            image: recorded.image,
             image_id: service_labels
                 .get(service_spec::IMAGE_ID)
                 .cloned()
                 .unwrap_or_default(),
-            health: None,
             created: service.created_at.as_deref().map_or(0, rfc3339_to_unix),
-            started_at: running
-                .iter()
-                .map(|t| changed_at(t))
-                .min()
-                .map(str::to_owned)
-                .filter(|_| state == State::Running),
+            started_at,
             state,
-            ip: None,
             ports,
-            detached: false,
-            depends_on: recorded.depends_on,
-            checks: recorded.checks,
-            exposes: recorded.exposes,
             replicas: Some(Replicas {
                 ready: u32::try_from(ready).unwrap_or(0),
                 wanted: u32::try_from(wanted).unwrap_or(0),
                 nodes,
             }),
-            revision: recorded.revision,
-            lineage: recorded.lineage,
             serving: true,
+            ..recorded.into_instance(Handle::new(id), name)
         }
     }
 
