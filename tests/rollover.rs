@@ -746,6 +746,14 @@ fn promote_starts_the_revision_that_runs_in_one_environment_in_another() {
     let seen = inspect(&staging, &staging.container("web"));
     assert!(seen.running && seen.on_network, "{seen:?}");
     assert_eq!(version_inside(&review), "5");
+    let deploy_env = docker(&[
+        "exec",
+        &staging.container("web"),
+        "sh",
+        "-c",
+        "printf %s \"$_DEPLOY_ENV\"",
+    ]);
+    assert_eq!(deploy_env, staging.name, "it runs in staging, and says so");
 
     // Into an environment that has no such app yet: made there.
     let fresh = TestEnv::new("fresh", &[]);

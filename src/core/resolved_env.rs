@@ -128,6 +128,26 @@ pub fn holds_password(value: &str) -> bool {
     })
 }
 
+/// The variable ark sets to the environment's name.
+pub const DEPLOY_ENV: &str = "_DEPLOY_ENV";
+
+/// An instance's `NAME=value` environment as it runs in `environment`: what ark sets to the
+/// environment's name says this one (a revision promoted from another environment runs
+/// its config, but in this one).
+pub fn in_environment(assignments: Vec<String>, environment: &str) -> Vec<String> {
+    let prefix = format!("{DEPLOY_ENV}=");
+    assignments
+        .into_iter()
+        .map(|a| {
+            if a.starts_with(&prefix) {
+                format!("{prefix}{environment}")
+            } else {
+                a
+            }
+        })
+        .collect()
+}
+
 /// `--set KEY=VALUE` (every app) or `--set APP.KEY=VALUE` (one app).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SetValue {
@@ -273,7 +293,7 @@ pub fn resolve(app: &AppDefinition, layers: &Layers) -> (ResolvedEnv, Vec<Diagno
             );
         }
     }
-    for (name, value) in [("_APP_NAME", &app.name), ("_DEPLOY_ENV", &environment.name)] {
+    for (name, value) in [("_APP_NAME", &app.name), (DEPLOY_ENV, &environment.name)] {
         values.insert(
             name.to_owned(),
             (Some(value.clone()), Some(Source::Ark), false, None),
@@ -498,6 +518,19 @@ mod tests {
                 .map(ToString::to_string)
                 .unwrap_or_default(),
         )
+    }
+
+    #[test]
+    fn a_promoted_instance_says_the_environment_it_runs_in() {
+        let env = vec![
+            "A=1".to_owned(),
+            "_DEPLOY_ENV=review".to_owned(),
+            "_DEPLOY_ENVX=y".to_owned(),
+        ];
+        assert_eq!(
+            in_environment(env, "staging"),
+            ["A=1", "_DEPLOY_ENV=staging", "_DEPLOY_ENVX=y"]
+        );
     }
 
     #[test]

@@ -53,7 +53,9 @@ impl DockerRuntime {
             image: old.image.or(config.image),
             cmd: config.cmd,
             entrypoint: config.entrypoint,
-            env: config.env,
+            env: config
+                .env
+                .map(|env| crate::core::resolved_env::in_environment(env, environment)),
             labels: Some(kept_labels),
             exposed_ports: config.exposed_ports,
             working_dir: config.working_dir,
