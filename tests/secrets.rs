@@ -478,3 +478,58 @@ impl Drop for SwarmLeftovers<'_> {
             .docker(&["network", "rm", &format!("ark_{}", self.environment)]);
     }
 }
+
+/// `ark logs -f` through a rotation: the new revision's lines, with the new value, are masked
+/// as it joins the view, before any of them is shown.
+#[test]
+fn following_logs_masks_a_rotated_secret_from_the_new_revisions_first_line() {
+    if skip() {
+        return;
+    }
+    let env = with_secrets("secrets-follow");
+    let (code, _, stderr) = env.run(&["start", "api", "--progress", "plain"]);
+    assert_eq!(code, 0, "{stderr}");
+    let mut follower = env.spawn(&["logs", "-f", "api", "--no-prefix"]);
+    let stdout = follower.stdout.take().unwrap();
+    let (tell, lines) = std::sync::mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tell.send(line);
+        }
+    });
+    let mut seen = Vec::new();
+    let until = |wanted: &str, seen: &mut Vec<String>| loop {
+        let line = lines
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("no `{wanted}` line: {seen:?}"));
+        seen.push(line.clone());
+        if line == wanted {
+            break;
+        }
+    };
+    until("token is ****", &mut seen);
+
+    private_file(
+        &env.dir.path().join("db-password"),
+        "rotated-while-followed",
+    );
+    let (code, _, stderr) = env.run(&["start", "api", "--progress", "plain"]);
+    assert_eq!(code, 0, "{stderr}");
+    until("db is ****", &mut seen);
+    let _ = follower.kill();
+    let _ = follower.wait();
+    let _ = reader.join();
+    assert!(
+        !seen.iter().any(|l| l.contains("rotated-while-followed")),
+        "{seen:?}"
+    );
+    assert_eq!(
+        seen.iter().filter(|l| *l == "db is ****").count(),
+        2,
+        "{seen:?}"
+    );
+}
