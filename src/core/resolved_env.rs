@@ -82,6 +82,10 @@ impl ResolvedVar {
     /// Values that look like secrets are never printed unless asked: by this variable's
     /// name, by the shell variable the value came from, or by a password inside it.
     pub fn is_secret(&self) -> bool {
+        // Where a secret's file is (`TLS_KEY_FILE`) is no secret, whatever its name says.
+        if matches!(self.source, Some(Source::SecretFile { .. })) {
+            return false;
+        }
         is_secret_name(&self.name)
             || self.from_secret
             || self.secret.is_some()
@@ -567,6 +571,7 @@ mod tests {
             (token.delivery, token.key.as_str()),
             (Delivery::File, "apps.api.secrets.API_TOKEN")
         );
+        assert!(!api.get("API_TOKEN_FILE").unwrap().is_secret(), "a path");
         assert_eq!(
             value_and_source(&api, "API_TOKEN_FILE"),
             (
