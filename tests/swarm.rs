@@ -151,6 +151,9 @@ impl Drop for OnSwarm {
         for config in self.kept_specs() {
             let _ = self.cluster.docker(&["config", "rm", &config]);
         }
+        for secret in secrets_of(self) {
+            let _ = self.cluster.docker(&["secret", "rm", &secret]);
+        }
         let network = format!("ark_{}", self.env.name);
         let began = Instant::now();
         while !self.cluster.docker(&["network", "rm", &network]).0
@@ -1033,8 +1036,18 @@ fn on_a_swarm_promote_updates_the_app_staging_runs_makes_the_one_it_lacks_and_le
     client_sees(&staging, &client, "5");
 }
 
+/// The Docker secrets labelled with `on`'s environment, by name.
+fn secrets_of(on: &OnSwarm) -> Vec<String> {
+    let filter = format!("label=dev.ark.environment={}", on.name());
+    let (_, out) =
+        on.cluster
+            .docker(&["secret", "ls", "--filter", &filter, "--format", "{{.Name}}"]);
+    out.lines().map(str::to_owned).collect()
+}
+
 #[test]
-fn on_a_swarm_promote_of_an_app_holding_a_secret_as_a_file_is_refused_before_anything_changes() {
+fn on_a_swarm_promote_gives_staging_its_own_copy_of_a_secret_file_and_refuses_when_no_task_holds_it(
+) {
     let review_file =
         "apps:\n  api:\n    secrets:\n      API_TOKEN: {file: ../api-token, as: file}\n";
     let Some((review, staging)) = review_and_staging("sw-promosec", review_file, "") else {
@@ -1047,10 +1060,33 @@ fn on_a_swarm_promote_of_an_app_holding_a_secret_as_a_file_is_refused_before_any
     assert_eq!(code, 0, "{err}");
 
     let (code, _, err) = review.ark(&["promote", "--to", staging.name(), "web", "api"]);
-    assert_eq!(code, 1, "{err}");
-    assert!(err.contains("`api` holds API_TOKEN as a file"), "{err}");
+    assert_eq!(code, 0, "{err}");
     assert!(!err.contains("token-of-review"), "{err}");
-    assert!(staging.services().is_empty(), "{:?}", staging.services());
-    let network = format!("ark_{}", staging.name());
-    assert!(!staging.cluster.docker(&["network", "inspect", &network]).0);
+    let read = || staging.ark(&["exec", "api", "--", "cat", "/run/secrets/API_TOKEN"]);
+    let (code, out, err) = read();
+    assert_eq!((code, out.as_str()), (0, "token-of-review"), "{err}");
+    let (ours, theirs) = (secrets_of(&staging), secrets_of(&review));
+    assert_eq!((ours.len(), theirs.len()), (1, 1), "{ours:?} {theirs:?}");
+    assert!(ours[0].starts_with(&format!("ark_{}_api_API_TOKEN_", staging.name())));
+
+    // With no task of api running in review, there is nothing to read the file from.
+    let (code, _, err) = review.ark(&["stop", "api"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = review.ark(&["promote", "--to", staging.name(), "api"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("`api` holds API_TOKEN as a file: on a swarm it is a Docker secret"),
+        "{err}"
+    );
+    assert!(err.contains("no task of `api` runs in"), "{err}");
+    assert_eq!(history_of(&staging, "api").len(), 1, "nothing changed");
+
+    // Review's down takes all of its secrets; staging's copy serves new tasks on.
+    let (code, _, err) = review.ark(&["down", "--yes"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(secrets_of(&review).is_empty(), "{:?}", secrets_of(&review));
+    let (code, _, err) = staging.ark(&["restart", "api"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = read();
+    assert_eq!((code, out.as_str()), (0, "token-of-review"), "{err}");
 }

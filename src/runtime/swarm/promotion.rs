@@ -2,14 +2,18 @@
 //! digest where it went through a registry), environment, command and checks — rewritten for
 //! the environment it goes to (its name, network, labels, ports and replicas) and run there:
 //! a start-first update of the app's service, whose spec is kept first, or a new service.
-//! Secrets delivered as files are refused: they are Docker secrets of the environment they
-//! came from, which its `down` removes, and whose values the engine never gives back.
+//! Secrets delivered as files are Docker secrets of the environment they came from, which
+//! its `down` removes and whose values the engine never gives back: they are read by `cat`
+//! in one of its running tasks and made again as the other environment's own (refused, with
+//! why, when no task can be read).
 
 use super::engine::SwarmRuntime;
 use super::kept_specs::as_revision;
 use super::service_spec::{self, IMAGE_ID, REPLICAS};
 use super::services::replicated;
-use crate::runtime::api::{Destination, EngineError, NewRevision};
+use crate::core::fingerprint_key::FingerprintKey;
+use crate::core::secret::path_in_container;
+use crate::runtime::api::{Destination, EngineError, Handle, NewRevision};
 use crate::runtime::docker::request::{failed, Request};
 use crate::runtime::labels;
 use bollard::errors::Error as BollardError;
@@ -17,14 +21,16 @@ use bollard::models::{EndpointSpec, NetworkAttachmentConfig, ServiceSpec};
 use std::collections::HashMap;
 
 impl SwarmRuntime {
-    /// Why service `id` cannot go to another environment: the secrets it holds as files.
+    /// Why service `id` cannot go to another environment: secrets it holds as files that no
+    /// task of it can be read from.
     pub(super) async fn promotion_refusal(&self, id: &str) -> Result<Option<String>, EngineError> {
         let spec = self.service(id).await?.spec.unwrap_or_default();
-        Ok(refusal(&spec))
+        Ok(self.secret_files_in(id, &spec).await.err())
     }
 
     /// Service `source`'s spec as revision `made` of `into`, updated into `current` (its
-    /// spec kept first) or made as a new service; the service's id.
+    /// spec kept first) or made as a new service; the service's id. Its secret files are
+    /// copied into Docker secrets of `into.environment`'s own.
     pub(super) async fn promote_service(
         &self,
         source: &str,
@@ -33,19 +39,101 @@ impl SwarmRuntime {
         made: &NewRevision,
     ) -> Result<String, EngineError> {
         let spec = self.service(source).await?.spec.unwrap_or_default();
-        if let Some(why) = refusal(&spec) {
-            return Err(EngineError::Unsupported(why));
-        }
+        let files = self
+            .secret_files_in(source, &spec)
+            .await
+            .map_err(EngineError::Unsupported)?;
         let one_node = self.cluster.ready_nodes() <= 1;
         let mut wanted = retargeted(spec, into, &self.network_of(into.environment), made);
         if one_node {
             pin_to_image_id(&mut wanted);
         }
+        let secrets = if files.is_empty() {
+            Vec::new()
+        } else {
+            let key = self.key_of(into.environment).await?;
+            let files: Vec<(&str, &str)> = files
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .collect();
+            self.secrets_for(into.environment, into.app, &key, &files)
+                .await?
+        };
+        if let Some(container) = wanted
+            .task_template
+            .as_mut()
+            .and_then(|t| t.container_spec.as_mut())
+        {
+            container.secrets = (!secrets.is_empty()).then_some(secrets);
+        }
         let Some(id) = current else {
             return self.create_promoted(wanted, into).await;
         };
         self.update_keeping(id, wanted).await?;
+        self.prune_secrets(into.environment, false).await;
         Ok(id.to_owned())
+    }
+
+    /// The key `environment`'s network holds (`prepare_environment` made it).
+    async fn key_of(&self, environment: &str) -> Result<FingerprintKey, EngineError> {
+        self.cluster
+            .manager
+            .networks(Some(environment))
+            .await?
+            .into_iter()
+            .find(|n| n.environment == environment)
+            .map(|n| n.fingerprint_key)
+            .ok_or_else(|| {
+                EngineError::NotFound(format!("environment `{environment}` has no network"))
+            })
+    }
+
+    /// The secret files service `id` (of `spec`) holds, (name, contents), read by `cat` in
+    /// one of its running tasks: a Docker secret's value never comes back from the engine.
+    /// Why they cannot be read, in a user's words.
+    async fn secret_files_in(
+        &self,
+        id: &str,
+        spec: &ServiceSpec,
+    ) -> Result<Vec<(String, String)>, String> {
+        let names = file_secret_names(spec);
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let service_labels = spec.labels.clone().unwrap_or_default();
+        let recorded = labels::read_instance(&service_labels);
+        let (app, from) = (recorded.app, recorded.environment);
+        let (as_what, it, them) = if names.len() == 1 {
+            ("a file", "it is a Docker secret", "it")
+        } else {
+            ("files", "they are Docker secrets", "them")
+        };
+        let held = format!("`{app}` holds {} as {as_what}", names.join(", "));
+        let why = |what: String| {
+            format!("{held}: on a swarm {it}, which the engine never gives back, and {what}")
+        };
+        let task = self.one_running(&Handle::new(id)).await.map_err(|_| {
+            why(format!(
+                "no task of `{app}` runs in `{from}` to read {them} from: start it there first"
+            ))
+        })?;
+        let engine = self
+            .cluster
+            .engine_of(&task.node)
+            .await
+            .map_err(|e| why(format!("its task cannot be read: {e}")))?;
+        let mut files = Vec::new();
+        for name in names {
+            let cat = ["cat".to_owned(), path_in_container(&name)];
+            match engine.exec_output_in(&task.container, &cat).await {
+                Ok((0, bytes)) => files.push((name, String::from_utf8_lossy(&bytes).into_owned())),
+                Ok((code, _)) => {
+                    return Err(why(format!("`cat` of {name} in its task exited {code}")))
+                }
+                Err(e) => return Err(why(format!("its task cannot be read: {e}"))),
+            }
+        }
+        Ok(files)
     }
 
     async fn create_promoted(
@@ -71,8 +159,8 @@ impl SwarmRuntime {
     }
 }
 
-/// The secrets a spec holds as files, as a refusal to take it elsewhere.
-fn refusal(spec: &ServiceSpec) -> Option<String> {
+/// The names of the secrets a spec holds as files.
+fn file_secret_names(spec: &ServiceSpec) -> Vec<String> {
     let container = spec
         .task_template
         .as_ref()
@@ -81,37 +169,21 @@ fn refusal(spec: &ServiceSpec) -> Option<String> {
         .and_then(|c| c.labels.as_ref())
         .map(labels::secrets_of)
         .unwrap_or_default();
-    let mut names: Vec<String> = recorded
+    let names: Vec<String> = recorded
         .into_iter()
         .filter(|s| s.as_file)
         .map(|s| s.name)
         .collect();
-    if names.is_empty() {
-        // Docker secrets its labels do not name (never written by ark): by their files.
-        names = container
-            .and_then(|c| c.secrets.as_ref())
-            .into_iter()
-            .flatten()
-            .filter_map(|s| s.file.as_ref().and_then(|f| f.name.clone()))
-            .collect();
+    if !names.is_empty() {
+        return names;
     }
-    if names.is_empty() {
-        return None;
-    }
-    let app = spec
-        .labels
-        .as_ref()
-        .and_then(|l| l.get(labels::APP))
-        .map_or("the app", String::as_str);
-    let (as_what, they, as_variables) = if names.len() == 1 {
-        ("a file", "it is a Docker secret", "it as a variable")
-    } else {
-        ("files", "they are Docker secrets", "them as variables")
-    };
-    Some(format!(
-        "`{app}` holds {} as {as_what}: on a swarm {they} of its own environment, which the engine never gives back, so promote cannot make the other environment copies of its own (deliver {as_variables}, or start the app there from its definition)",
-        names.join(", ")
-    ))
+    // Docker secrets its labels do not name (never written by ark): by their files.
+    container
+        .and_then(|c| c.secrets.as_ref())
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.file.as_ref().and_then(|f| f.name.clone()))
+        .collect()
 }
 
 /// `spec` as the service of `into.app` in `into.environment`: its name, network (by the
@@ -277,7 +349,6 @@ mod tests {
         let published = spec.endpoint_spec.unwrap().ports.unwrap();
         assert_eq!(published.len(), 1, "only the pinned one: {published:?}");
         assert_eq!(published[0].published_port, Some(18091));
-        assert!(refusal(&review_web("API_TOKEN")).is_none());
     }
 
     #[test]
@@ -308,11 +379,9 @@ mod tests {
     }
 
     #[test]
-    fn secrets_held_as_files_are_refused_by_name() {
-        let why = refusal(&review_web("API_TOKEN,TLS_KEY:file,DB_KEY:file")).unwrap();
-        assert!(
-            why.starts_with("`web` holds TLS_KEY, DB_KEY as files: "),
-            "{why}"
-        );
+    fn the_secrets_held_as_files_are_named_by_the_label() {
+        let names = file_secret_names(&review_web("API_TOKEN,TLS_KEY:file,DB_KEY:file"));
+        assert_eq!(names, ["TLS_KEY", "DB_KEY"]);
+        assert!(file_secret_names(&review_web("API_TOKEN")).is_empty());
     }
 }
