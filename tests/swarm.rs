@@ -151,6 +151,9 @@ impl Drop for OnSwarm {
         for config in self.kept_specs() {
             let _ = self.cluster.docker(&["config", "rm", &config]);
         }
+        for secret in secrets_of(self) {
+            let _ = self.cluster.docker(&["secret", "rm", &secret]);
+        }
         let network = format!("ark_{}", self.env.name);
         let began = Instant::now();
         while !self.cluster.docker(&["network", "rm", &network]).0
@@ -653,7 +656,12 @@ fn the_demo_runs_on_one_node_and_on_two_and_its_apps_reach_each_other_by_name() 
 
 /// `ark history web -o json`: the revisions, newest first, as (number, state, changed).
 fn history_of_web(on: &OnSwarm) -> Vec<(u64, String, Vec<String>)> {
-    let (code, out, err) = on.ark(&["history", "web", "-o", "json"]);
+    history_of(on, "web")
+}
+
+/// `ark history APP -o json`: as `history_of_web`.
+fn history_of(on: &OnSwarm, app: &str) -> Vec<(u64, String, Vec<String>)> {
+    let (code, out, err) = on.ark(&["history", app, "-o", "json"]);
     assert_eq!(code, 0, "{err}");
     let value: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
     value["apps"][0]["revisions"]
@@ -901,4 +909,190 @@ fn on_two_nodes_a_rollback_to_a_kept_revision_runs_its_pinned_image_on_every_rep
             seen.len() >= 6 && seen[seen.len() - 6..].iter().all(|v| v == "1")
         },
     );
+}
+
+/// What `app` answers on `/version`, asked by name from the client container `client`.
+fn version_by_name(on: &OnSwarm, client: &str, app: &str) -> String {
+    let url = format!("http://{app}:8080/version");
+    let answer = on.docker(&["exec", client, "wget", "-q", "-O", "-", &url]);
+    answer.trim().to_owned()
+}
+
+/// `review` and `staging` on one swarm, each with its own checkouts of `api` and `web`
+/// (which needs `api`); promote runs in review's folders, so staging's file is there too.
+fn review_and_staging(
+    tag: &str,
+    review_file: &str,
+    staging_file: &str,
+) -> Option<(OnSwarm, OnSwarm)> {
+    let (Some(one), Some(two)) = (SwarmCluster::solo(), SwarmCluster::solo()) else {
+        return None;
+    };
+    let apps = || {
+        vec![
+            ("api", definition(&[], "")),
+            ("web", definition(&["api"], "")),
+        ]
+    };
+    let review = OnSwarm::new(one, &format!("{tag}-review"), &apps());
+    let staging = OnSwarm::new(two, &format!("{tag}-stage"), &apps());
+    review.file(review_file);
+    staging.file(staging_file);
+    let there = review
+        .env
+        .dir
+        .path()
+        .join(format!("environments/{}.yml", staging.name()));
+    std::fs::write(there, format!("engine: swarm\n{staging_file}")).unwrap();
+    Some((review, staging))
+}
+
+#[test]
+fn on_a_swarm_promote_updates_the_app_staging_runs_makes_the_one_it_lacks_and_leaves_review_as_it_was(
+) {
+    let Some((review, staging)) =
+        review_and_staging("sw-promo", "", "apps:\n  web: {ports: {http: 18517}}\n")
+    else {
+        return;
+    };
+    let five = ["--set", "web.APP_VERSION=5", "--set", "api.APP_VERSION=5"];
+    let (code, _, err) = review.ark(&[&["start", "web"][..], &five].concat());
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = staging.ark(&["start", "api"]);
+    assert_eq!(code, 0, "{err}");
+    let client = looping_client(&staging, "api");
+    let _client = Removed(&staging.cluster, client.clone());
+    client_sees(&staging, &client, "1");
+
+    let (code, _, err) = review.ark(&[
+        "promote",
+        "--to",
+        staging.name(),
+        "web",
+        "api",
+        "--progress",
+        "plain",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("updating"), "{err}");
+    let from = review.name().to_owned();
+    assert!(
+        err.contains(&format!(
+            "promoted api, web from `{from}` to `{}`",
+            staging.name()
+        )),
+        "dependencies first: {err}"
+    );
+    // api was updated in place, start-first: its clients saw no failure.
+    client_sees(&staging, &client, "5");
+    let failed = client_file(&staging, &client, "/tmp/failed");
+    assert!(failed.is_empty(), "{} failed requests", failed.len());
+    let promoted = format!("promoted from {from} (revision 1)");
+    assert_eq!(
+        history_of(&staging, "api"),
+        [
+            revision(2, "current", &[&promoted]),
+            revision(1, "retired", &[]),
+        ]
+    );
+    assert_eq!(
+        history_of(&staging, "web"),
+        [revision(1, "current", &[&promoted])]
+    );
+    let (_, json, _) = staging.ark(&["history", "api", "-o", "json"]);
+    let value: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        value["apps"][0]["revisions"][0]["promoted_from"],
+        from.as_str(),
+        "{json}"
+    );
+
+    // Staging's own services, on its network (web found api there), with its pinned port.
+    let name = staging.name().to_owned();
+    assert_eq!(
+        staging.services(),
+        [format!("ark_{name}_api"), format!("ark_{name}_web")]
+    );
+    assert_eq!(version_by_name(&staging, &client, "web"), "5");
+    let ports = staging.docker(&[
+        "service",
+        "inspect",
+        &format!("ark_{name}_web"),
+        "--format",
+        "{{json .Spec.EndpointSpec.Ports}}",
+    ]);
+    assert!(ports.contains("\"PublishedPort\":18517"), "{ports}");
+    for app in apps_of(&staging.status()) {
+        assert_eq!(app["ready"], true, "{app}");
+    }
+    let (code, out, err) = staging.ark(&["exec", "web", "--", "sh", "-c", "echo $_DEPLOY_ENV"]);
+    assert_eq!(
+        (code, out.trim()),
+        (0, staging.name()),
+        "it runs in staging, and says so: {err}"
+    );
+
+    // Review runs what it ran, and its down leaves staging serving.
+    assert_eq!(history_of(&review, "web"), [revision(1, "current", &[])]);
+    let (code, out, err) = review.ark(&["exec", "web", "--", "sh", "-c", "echo $APP_VERSION"]);
+    assert_eq!((code, out.trim()), (0, "5"), "{err}");
+    let (code, _, err) = review.ark(&["down", "--yes"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(version_by_name(&staging, &client, "web"), "5");
+    client_sees(&staging, &client, "5");
+}
+
+/// The Docker secrets labelled with `on`'s environment, by name.
+fn secrets_of(on: &OnSwarm) -> Vec<String> {
+    let filter = format!("label=dev.ark.environment={}", on.name());
+    let (_, out) =
+        on.cluster
+            .docker(&["secret", "ls", "--filter", &filter, "--format", "{{.Name}}"]);
+    out.lines().map(str::to_owned).collect()
+}
+
+#[test]
+fn on_a_swarm_promote_gives_staging_its_own_copy_of_a_secret_file_and_refuses_when_no_task_holds_it(
+) {
+    let review_file =
+        "apps:\n  api:\n    secrets:\n      API_TOKEN: {file: ../api-token, as: file}\n";
+    let Some((review, staging)) = review_and_staging("sw-promosec", review_file, "") else {
+        return;
+    };
+    let token = review.env.dir.path().join("api-token");
+    std::fs::write(&token, "token-of-review").unwrap();
+    std::fs::set_permissions(&token, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let (code, _, err) = review.ark(&["start", "web"]);
+    assert_eq!(code, 0, "{err}");
+
+    let (code, _, err) = review.ark(&["promote", "--to", staging.name(), "web", "api"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("token-of-review"), "{err}");
+    let read = || staging.ark(&["exec", "api", "--", "cat", "/run/secrets/API_TOKEN"]);
+    let (code, out, err) = read();
+    assert_eq!((code, out.as_str()), (0, "token-of-review"), "{err}");
+    let (ours, theirs) = (secrets_of(&staging), secrets_of(&review));
+    assert_eq!((ours.len(), theirs.len()), (1, 1), "{ours:?} {theirs:?}");
+    assert!(ours[0].starts_with(&format!("ark_{}_api_API_TOKEN_", staging.name())));
+
+    // With no task of api running in review, there is nothing to read the file from.
+    let (code, _, err) = review.ark(&["stop", "api"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = review.ark(&["promote", "--to", staging.name(), "api"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("`api` holds API_TOKEN as a file: on a swarm it is a Docker secret"),
+        "{err}"
+    );
+    assert!(err.contains("no task of `api` runs in"), "{err}");
+    assert_eq!(history_of(&staging, "api").len(), 1, "nothing changed");
+
+    // Review's down takes all of its secrets; staging's copy serves new tasks on.
+    let (code, _, err) = review.ark(&["down", "--yes"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(secrets_of(&review).is_empty(), "{:?}", secrets_of(&review));
+    let (code, _, err) = staging.ark(&["restart", "api"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = read();
+    assert_eq!((code, out.as_str()), (0, "token-of-review"), "{err}");
 }

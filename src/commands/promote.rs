@@ -1,6 +1,7 @@
 //! `ark promote -e FROM --to TO APP…`: starts in TO exactly the revisions of the named apps
 //! that run in FROM — the image by id and the resolved config, as they run — with TO's own
-//! ports, each as a rollover of what TO runs (or new there). Blue/green between
+//! ports, each as a rollover of what TO runs (or new there) — or, where the engine updates
+//! apps in place, TO's app updated to it (`Runtime::promote`). Blue/green between
 //! environments: `ux-change-review` → `staging`. Needs no definition, build or pull.
 
 use super::shared::engine::{block_on, connect, engine_failure, until_interrupted};
@@ -13,12 +14,12 @@ use crate::core::spec::PortSpec;
 use crate::exec::event::Phase;
 use crate::exec::readiness::Route;
 use crate::exec::revisions::{self, Making};
-use crate::exec::rollover::{self, Arrival, NewFrom, RolloverOf};
+use crate::exec::rollover::{self, Arrival, NewFrom, Promotion, RolloverOf};
 use crate::exec::start::Outcome;
 use crate::exec::walk::Gate;
 use crate::exit_code;
 use crate::failure::Failure;
-use crate::runtime::api::{ChangeStyle, Instance, Placement, Runtime};
+use crate::runtime::api::{ChangeStyle, Destination, Instance, NewRevision, Placement, Runtime};
 use crate::settings::Settings;
 use crate::ui::progress::Progress;
 use std::collections::{BTreeMap, BTreeSet};
@@ -46,15 +47,31 @@ pub fn run(args: &PromoteArgs, settings: &Settings) -> Result<i32, Failure> {
                 runtime.endpoint().url
             )));
         }
-        if runtime.capabilities().changes != ChangeStyle::Rollover {
+        if runtime.capabilities().changes == ChangeStyle::Replace {
             return Err(Failure::Failed(format!(
-                "{} keeps no revisions to start elsewhere: promote needs plain Docker",
+                "{} keeps no revisions to start elsewhere: promote needs an engine that rolls changes over or updates apps in place",
                 runtime.endpoint().url
             )));
         }
         let sources = on_engine::containers(runtime, &from).await?;
         let selected = on_engine::select(&args.apps, &sources, &from)?;
         let order = dependencies_first(&selected, &sources);
+        // All of them or none: nothing changes in TO while one cannot go.
+        let mut refused = Vec::new();
+        for app in &order {
+            let said = runtime
+                .promotion_refused(&sources[app].handle)
+                .await
+                .map_err(engine_failure)?;
+            refused.extend(said);
+        }
+        if !refused.is_empty() {
+            return Err(Failure::Failed(format!(
+                "cannot promote from `{from}` to `{to}` on {}: {}",
+                runtime.endpoint().url,
+                refused.join("; ")
+            )));
+        }
 
         // TO's space, as a start makes it: its own network, target and key.
         let key = match runtime
@@ -137,8 +154,8 @@ pub fn run(args: &PromoteArgs, settings: &Settings) -> Result<i32, Failure> {
     })?
 }
 
-/// One app: a new revision in TO made from FROM's instance, rolled over to (or stop-first
-/// when a port is pinned; or brought up when TO has no such app yet).
+/// One app: a new revision in TO made from FROM's instance — rolled over to, or TO's app
+/// updated in place to it, as the engine changes apps — and TO's history trimmed after.
 #[allow(clippy::too_many_arguments)]
 async fn promote_one(
     runtime: &dyn Runtime,
@@ -174,17 +191,68 @@ async fn promote_one(
         .map(|e| (e.name.clone(), e.port))
         .collect();
     let ports: Vec<PortSpec> = target.ports_of(app, &exposes);
+    let outcome = if runtime.capabilities().changes == ChangeStyle::Rolling {
+        let into = Destination {
+            environment: to,
+            app,
+            ports: &ports,
+            publish: target.publish(app),
+            replicas: target.replicas(app),
+        };
+        let promotion = Promotion {
+            source: &source.handle,
+            current,
+            into: &into,
+            made: &made,
+            timeout: args.timeout,
+            route,
+            why: format!("promoted from {from}"),
+        };
+        rollover::promote_in_place(runtime, &promotion, emit).await
+    } else {
+        rolled_over(
+            runtime,
+            source,
+            current,
+            (&made, &ports),
+            (from, to),
+            route,
+            args,
+            emit,
+        )
+        .await
+    };
+    if matches!(outcome, Outcome::Ready { .. }) {
+        let _ = revisions::trim(runtime, to, app, target.history()).await;
+    }
+    Ok(outcome)
+}
+
+/// Where ark rolls changes over: a new instance beside TO's, from FROM's (stop-first when
+/// a port is pinned), or brought up when TO has no such app yet.
+#[allow(clippy::too_many_arguments)]
+async fn rolled_over(
+    runtime: &dyn Runtime,
+    source: &Instance,
+    current: Option<&Instance>,
+    (made, ports): (&NewRevision, &[PortSpec]),
+    (from, to): (&str, &str),
+    route: &Route,
+    args: &PromoteArgs,
+    emit: &dyn Fn(&str, crate::exec::event::Phase),
+) -> Outcome {
+    let app = source.app.as_str();
     let new_from = NewFrom::Kept {
         instance: &source.handle,
-        ports: Some(&ports),
+        ports: Some(ports),
     };
-    let outcome = match current {
+    match current {
         None => {
             let arrival = Arrival {
                 environment: to,
                 app,
                 from: new_from,
-                made: &made,
+                made,
                 timeout: args.timeout,
                 route,
             };
@@ -195,7 +263,7 @@ async fn promote_one(
                 environment: to,
                 app,
                 from: new_from,
-                made: &made,
+                made,
                 old: current,
                 timeout: args.timeout,
                 route,
@@ -211,11 +279,7 @@ async fn promote_one(
                 None => rollover::roll_over(runtime, &over, Gate::open(), emit).await,
             }
         }
-    };
-    if matches!(outcome, Outcome::Ready { .. }) {
-        let _ = revisions::trim(runtime, to, app, target.history()).await;
     }
-    Ok(outcome)
 }
 
 /// The selected apps, each after the selected apps it depends on (by the labels of FROM's

@@ -12,7 +12,7 @@ use super::start::{
 use super::walk::Gate;
 use crate::core::revision::NewRevision;
 use crate::core::spec::{AppSpec, PortSpec};
-use crate::runtime::api::{Created, Handle, Instance, Placing, Runtime};
+use crate::runtime::api::{Created, Destination, Handle, Instance, Placing, Runtime};
 use std::time::Duration;
 
 /// What a rollover's new revision is made from.
@@ -221,8 +221,96 @@ pub async fn roll_in_place(
         let message = format!("cannot update to revision {new_number}: {e}");
         return fail(plain("cannot update", message, true));
     }
+    until_serving(
+        runtime,
+        app,
+        handle,
+        new_number,
+        over.timeout,
+        over.route,
+        emit,
+    )
+    .await
+}
+
+/// Another environment's instance, promoted on an engine that updates apps in place
+/// (`ChangeStyle::Rolling`).
+pub struct Promotion<'a> {
+    /// FROM's instance.
+    pub source: &'a Handle,
+    /// The app's instance in TO, if it has one.
+    pub current: Option<&'a Instance>,
+    pub into: &'a Destination<'a>,
+    pub made: &'a NewRevision,
+    pub timeout: Duration,
+    pub route: &'a Route,
+    /// What changed, in a user's words, for the progress.
+    pub why: String,
+}
+
+/// A promote where the engine changes apps in place: the app TO runs is updated to FROM's
+/// revision (new instances first, the one it leaves kept), or the app is made there; then
+/// awaited and checked as `roll_in_place` does. A new app that never gets ready is retired
+/// (kept, for inspection).
+pub async fn promote_in_place(
+    runtime: &dyn Runtime,
+    promotion: &Promotion<'_>,
+    emit: &dyn Fn(&str, Phase),
+) -> Outcome {
+    let app = promotion.into.app;
+    let new_number = promotion.made.revision.number;
+    let fail = |failure: Failure| reported(emit, app, failure);
+    let current = promotion.current.map(|c| &c.handle);
+    emit(
+        app,
+        match current {
+            Some(_) => Phase::Updating(format!("to revision {new_number} ({})", promotion.why)),
+            None => Phase::Creating,
+        },
+    );
+    let asked = runtime
+        .promote(promotion.source, current, promotion.into, promotion.made)
+        .await;
+    let handle = match asked {
+        Ok(handle) => handle,
+        Err(e) if current.is_some() => {
+            let message = format!("cannot update to revision {new_number}: {e}");
+            return fail(plain("cannot update", message, true));
+        }
+        Err(e) => return fail(plain("cannot create", format!("cannot create: {e}"), false)),
+    };
+    let timeout = promotion.timeout;
+    let outcome = until_serving(
+        runtime,
+        app,
+        &handle,
+        new_number,
+        timeout,
+        promotion.route,
+        emit,
+    );
+    let outcome = outcome.await;
+    if current.is_none() && matches!(outcome, Outcome::Failed(_)) {
+        let _ = runtime.retire(&handle, None, RETIRE_GRACE).await;
+    }
+    outcome
+}
+
+/// Until the app's instance `handle`, changed in place to revision `new_number`, serves
+/// it: ready, and still that revision (an engine that rolls a failed update back by itself
+/// serves the old one again).
+async fn until_serving(
+    runtime: &dyn Runtime,
+    app: &str,
+    handle: &Handle,
+    new_number: u32,
+    timeout: Duration,
+    route: &Route,
+    emit: &dyn Fn(&str, Phase),
+) -> Outcome {
+    let fail = |failure: Failure| reported(emit, app, failure);
     let on_probe = |probe: &str| emit(app, Phase::Probing(probe.to_owned()));
-    let ready = readiness::wait_ready(runtime, handle, over.route, over.timeout, &on_probe).await;
+    let ready = readiness::wait_ready(runtime, handle, route, timeout, &on_probe).await;
     let ready = match ready {
         Ok(()) => match runtime.inspect(handle).await {
             Ok(now) if now.revision_number() == new_number => Ok(()),
@@ -239,7 +327,7 @@ pub async fn roll_in_place(
             runtime,
             handle,
             failure,
-            over.timeout,
+            timeout,
             Some(&|what: &str| format!("the new revision {new_number} {what}")),
         )
         .await;

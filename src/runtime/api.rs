@@ -260,6 +260,18 @@ pub enum Placing {
     Beside,
 }
 
+/// Where a promote takes a revision: another environment on the same engine, as that
+/// environment has the app — its own ports (pinned where it pins them), whether it
+/// publishes unpinned ones, how many replicas it runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Destination<'a> {
+    pub environment: &'a str,
+    pub app: &'a str,
+    pub ports: &'a [crate::core::spec::PortSpec],
+    pub publish: bool,
+    pub replicas: u32,
+}
+
 /// What `Runtime::create` found: a new instance, or the app's name already taken.
 #[derive(Debug, Clone)]
 pub enum Created {
@@ -447,6 +459,33 @@ pub trait Runtime {
         let _ = (handle, kept, made);
         Err(EngineError::Unsupported(format!(
             "{} changes no app in place to a kept revision",
+            self.endpoint().url
+        )))
+    }
+
+    /// Why another environment's instance `source` cannot be promoted on this engine, in a
+    /// user's words (`None`: it can): asked of every app before a promote changes anything.
+    async fn promotion_refused(&self, source: &Handle) -> Result<Option<String>, EngineError> {
+        let _ = source;
+        Ok(None)
+    }
+
+    /// Runs another environment's instance `source` — its image as it runs, environment,
+    /// command and checks — as revision `made` of its app in `into.environment`, with that
+    /// environment's network, labels, ports and replicas (`ChangeStyle::Rolling` engines): a
+    /// promote, with no definition, build or pull. `current` (the app there now) is updated
+    /// in place, new instances first, the revision it leaves kept; with none, the app is
+    /// made there and started. Returns the app's instance; readiness tells when it serves.
+    async fn promote(
+        &self,
+        source: &Handle,
+        current: Option<&Handle>,
+        into: &Destination<'_>,
+        made: &NewRevision,
+    ) -> Result<Handle, EngineError> {
+        let _ = (source, current, into, made);
+        Err(EngineError::Unsupported(format!(
+            "{} changes no app in place to another environment's revision",
             self.endpoint().url
         )))
     }

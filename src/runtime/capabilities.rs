@@ -37,8 +37,9 @@ pub enum ChangeStyle {
     /// The old instance goes, then the new one is made.
     Replace,
     /// Updated in place by the engine, new instance first, old one retired once the new is
-    /// ready (Swarm's start-first update). The spec it leaves is kept, and a rollback is
-    /// an update to a kept one (`Runtime::restore`).
+    /// ready (Swarm's start-first update). The spec it leaves is kept, a rollback is an
+    /// update to a kept one (`Runtime::restore`), and a promote one to another
+    /// environment's (`Runtime::promote`).
     Rolling,
     /// ark rolls it over: the new revision is made beside the old one (`Placing::Beside`),
     /// probed, given the app's name (`take_name`), and the old one retired (`retire`),

@@ -8,9 +8,10 @@ use super::kept_specs::kept_config;
 use crate::core::fingerprint_key::FingerprintKey;
 use crate::core::spec::AppSpec;
 use crate::runtime::api::{
-    Capabilities, ChangeStyle, CheckRunner, Created, Endpoint, EngineError, EnvironmentInfo,
-    Handle, ImageDelivery, ImageProgress, Instance, LogLines, LogOptions, NewRevision, Placement,
-    Placing, PortPublishing, PortReach, PortStream, Runtime, SeedError, Seeded, UsageStream,
+    Capabilities, ChangeStyle, CheckRunner, Created, Destination, Endpoint, EngineError,
+    EnvironmentInfo, Handle, ImageDelivery, ImageProgress, Instance, LogLines, LogOptions,
+    NewRevision, Placement, Placing, PortPublishing, PortReach, PortStream, Runtime, SeedError,
+    Seeded, UsageStream,
 };
 use crate::runtime::docker::networks::NetworkKind;
 use std::collections::BTreeMap;
@@ -263,6 +264,23 @@ impl Runtime for SwarmRuntime {
             )));
         };
         self.restore_service(handle.as_str(), config, made).await
+    }
+
+    async fn promotion_refused(&self, source: &Handle) -> Result<Option<String>, EngineError> {
+        self.promotion_refusal(source.as_str()).await
+    }
+
+    async fn promote(
+        &self,
+        source: &Handle,
+        current: Option<&Handle>,
+        into: &Destination<'_>,
+        made: &NewRevision,
+    ) -> Result<Handle, EngineError> {
+        let id = self
+            .promote_service(source.as_str(), current.map(Handle::as_str), into, made)
+            .await?;
+        Ok(Handle::new(id))
     }
 
     async fn retire(

@@ -185,6 +185,16 @@ impl SwarmRuntime {
         as_revision(&mut wanted, made);
         let replicas = service_spec::wanted_replicas(&wanted.labels.clone().unwrap_or_default());
         wanted.mode = Some(replicated(replicas));
+        self.update_keeping(id, wanted).await
+    }
+
+    /// A start-first update of service `id` to `wanted` (under the service's own name), the
+    /// spec it leaves kept first: a rollback's, or a promote's.
+    pub(super) async fn update_keeping(
+        &self,
+        id: &str,
+        wanted: ServiceSpec,
+    ) -> Result<(), EngineError> {
         self.keep_spec_of(id).await?;
         self.write_spec(id, |now| {
             let mut spec = wanted.clone();

@@ -9,6 +9,7 @@ pub(super) mod engine;
 mod health;
 mod images;
 mod kept_specs;
+mod promotion;
 mod secrets;
 mod service_spec;
 mod services;

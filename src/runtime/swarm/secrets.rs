@@ -61,6 +61,19 @@ impl SwarmRuntime {
         spec: &AppSpec,
     ) -> Result<Vec<TaskSpecContainerSpecSecrets>, EngineError> {
         let files = spec.secret_files();
+        self.secrets_for(environment, &spec.name, &spec.fingerprint_key, &files)
+            .await
+    }
+
+    /// The Docker secrets of `app` in `environment` holding `files` (name, value), named
+    /// with `key`, made when missing, as a task spec refers to them.
+    pub(super) async fn secrets_for(
+        &self,
+        environment: &str,
+        app: &str,
+        key: &FingerprintKey,
+        files: &[(&str, &str)],
+    ) -> Result<Vec<TaskSpecContainerSpecSecrets>, EngineError> {
         if files.is_empty() {
             return Ok(Vec::new());
         }
@@ -73,8 +86,8 @@ impl SwarmRuntime {
             .await
             .map_err(|e| failed(self.endpoint(), Request::ListSecrets, e))?;
         let mut references = Vec::new();
-        for (name, value) in files {
-            let wanted = secret_name(environment, &spec.name, &spec.fingerprint_key, name, value);
+        for &(name, value) in files {
+            let wanted = secret_name(environment, app, key, name, value);
             let found = existing
                 .iter()
                 .find(|s| s.spec.as_ref().and_then(|s| s.name.as_deref()) == Some(wanted.as_str()));
@@ -85,7 +98,7 @@ impl SwarmRuntime {
                         name: Some(wanted.clone()),
                         labels: Some(HashMap::from([
                             (labels::ENVIRONMENT.to_owned(), environment.to_owned()),
-                            (labels::APP.to_owned(), spec.name.clone()),
+                            (labels::APP.to_owned(), app.to_owned()),
                         ])),
                         data: Some(base64::engine::general_purpose::STANDARD.encode(value)),
                         ..Default::default()

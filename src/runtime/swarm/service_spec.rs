@@ -4,7 +4,7 @@
 //! when the environment asks, changes rolled new task first.
 
 use super::health;
-use crate::core::spec::AppSpec;
+use crate::core::spec::{AppSpec, PortSpec};
 use crate::runtime::api::NewRevision;
 use crate::runtime::labels;
 use bollard::models::{
@@ -126,7 +126,7 @@ pub(super) fn service_spec(input: &ServiceInput) -> ServiceSpec {
         }),
         endpoint_spec: Some(EndpointSpec {
             mode: Some(EndpointSpecModeEnum::DNSRR),
-            ports: Some(published_ports(spec)),
+            ports: Some(published_ports(&spec.ports, spec.publish)),
         }),
         ..Default::default()
     }
@@ -134,10 +134,10 @@ pub(super) fn service_spec(input: &ServiceInput) -> ServiceSpec {
 
 /// The ports Swarm publishes: pinned ones, or all when the app says `publish: true` (the
 /// engine picks a free port for an unpinned one), in host mode — ingress needs IPVS.
-fn published_ports(spec: &AppSpec) -> Vec<EndpointPortConfig> {
-    spec.ports
+pub(super) fn published_ports(ports: &[PortSpec], publish: bool) -> Vec<EndpointPortConfig> {
+    ports
         .iter()
-        .filter(|p| p.host_port.is_some() || spec.publish)
+        .filter(|p| p.host_port.is_some() || publish)
         .map(|p| EndpointPortConfig {
             name: Some(p.expose.clone()),
             protocol: Some(EndpointPortConfigProtocolEnum::TCP),
@@ -159,7 +159,6 @@ pub(super) fn wanted_replicas(service_labels: &HashMap<String, String>) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::spec::PortSpec;
 
     fn web() -> AppSpec {
         let mut spec = AppSpec::example("web", &["api"]);

@@ -50,15 +50,20 @@ impl SwarmRuntime {
             image,
             image_id,
             made: Some(made),
-            network: self
-                .cluster
-                .manager
-                .network_id
-                .borrow()
-                .clone()
-                .unwrap_or_else(|| labels::environment_name(environment)),
+            network: self.network_of(environment),
             replicas,
         }
+    }
+
+    /// The environment's network as a task joins it: by id once `prepare_environment` has
+    /// found it, else by name.
+    pub(super) fn network_of(&self, environment: &str) -> String {
+        self.cluster
+            .manager
+            .network_id
+            .borrow()
+            .clone()
+            .unwrap_or_else(|| labels::environment_name(environment))
     }
 
     pub(super) async fn create_service(
