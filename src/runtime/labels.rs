@@ -180,6 +180,20 @@ pub fn secrets_of(labels: &HashMap<String, String>) -> Vec<RecordedSecret> {
         .unwrap_or_default()
 }
 
+/// The values of the recorded secrets delivered as variables, read from an instance's
+/// `NAME=value` environment.
+pub fn secret_env_values(recorded: &[RecordedSecret], env: &[String]) -> Vec<String> {
+    recorded
+        .iter()
+        .filter(|s| !s.as_file)
+        .flat_map(|s| {
+            let prefix = format!("{}=", s.name);
+            env.iter()
+                .filter_map(move |e| e.strip_prefix(&prefix).map(str::to_owned))
+        })
+        .collect()
+}
+
 /// The labels that record an instance's revision and the ones before it.
 pub fn of_revision(made: &NewRevision) -> [(String, String); 2] {
     [

@@ -104,16 +104,7 @@ impl DockerRuntime {
         let inspected = self.inspect_raw(id).await?;
         let config = inspected.config.unwrap_or_default();
         let recorded = labels::secrets_of(&config.labels.unwrap_or_default());
-        let mut values = Vec::new();
-        let env = config.env.unwrap_or_default();
-        for name in recorded.iter().filter(|s| !s.as_file).map(|s| &s.name) {
-            let prefix = format!("{name}=");
-            values.extend(
-                env.iter()
-                    .filter_map(|e| e.strip_prefix(&prefix))
-                    .map(str::to_owned),
-            );
-        }
+        let mut values = labels::secret_env_values(&recorded, &config.env.unwrap_or_default());
         // Best effort: a container whose files cannot be read still has its logs.
         let files: Vec<&str> = recorded
             .iter()

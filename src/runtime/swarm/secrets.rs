@@ -49,7 +49,7 @@ impl SwarmRuntime {
     fn environment_filter(environment: &str) -> Option<HashMap<String, Vec<String>>> {
         Some(HashMap::from([(
             "label".to_owned(),
-            vec![format!("{}={environment}", labels::ENVIRONMENT)],
+            vec![labels::filter(Some(environment))],
         )]))
     }
 
@@ -136,17 +136,10 @@ impl SwarmRuntime {
             .and_then(|t| t.container_spec)
             .unwrap_or_default();
         let recorded = labels::secrets_of(&container.labels.unwrap_or_default());
-        let env = container.env.unwrap_or_default();
-        Ok(recorded
-            .iter()
-            .filter(|s| !s.as_file)
-            .flat_map(|s| {
-                let prefix = format!("{}=", s.name);
-                env.iter()
-                    .filter_map(move |e| e.strip_prefix(&prefix).map(str::to_owned))
-                    .collect::<Vec<_>>()
-            })
-            .collect())
+        Ok(labels::secret_env_values(
+            &recorded,
+            &container.env.unwrap_or_default(),
+        ))
     }
 
     /// Removes the environment's secrets that nothing can run again (all of them when
